@@ -1,0 +1,114 @@
+"""The ``account`` database: credentials (auth), users and e-wallets (Maccount), the wallet's
+holds and ledger (Mmoney), top-ups (MmoneyAdd). Each service keeps to its own tables."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.base import AccountBase, BigIntId, UTCDateTime, utcnow
+
+
+
+class Credential(AccountBase):
+    """Owned by the auth service: how a user proves who they are, and their roles."""
+
+    __tablename__ = "credential"
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    roles: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class User(AccountBase):
+    """Owned by Maccount: the user's profile. Its id is the credential's id."""
+
+    __tablename__ = "user"
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=False)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[Optional[str]] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Wallet(AccountBase):
+    """The e-wallet. ``balance`` is spendable, ``frozen`` is held for payments in progress."""
+
+    __tablename__ = "e_wallet"
+    __table_args__ = (
+        CheckConstraint("balance >= 0", name="balance_non_negative"),
+        CheckConstraint("frozen >= 0", name="frozen_non_negative"),
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True)
+    balance: Mapped[int] = mapped_column(BigInteger, default=0)
+    frozen: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class WalletHold(AccountBase):
+    """Money frozen for one order's payment; one hold per order at most."""
+
+    __tablename__ = "wallet_hold"
+    __table_args__ = (
+        UniqueConstraint("order_id"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("status IN ('frozen', 'debited', 'unfrozen')", name="status_known"),
+    )
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("e_wallet.user_id"), index=True)
+    order_id: Mapped[str] = mapped_column(String(36))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class WalletEntry(AccountBase):
+    """The wallet's ledger. The unique constraints make a second debit (or refund) for one
+    order, or a second credit for one top-up, impossible at the database level."""
+
+    __tablename__ = "wallet_entry"
+    __table_args__ = (
+        UniqueConstraint("order_id", "kind"),
+        UniqueConstraint("topup_id"),
+        CheckConstraint("amount <> 0", name="amount_non_zero"),
+        CheckConstraint("kind IN ('topup', 'debit', 'refund', 'adjustment')", name="kind_known"),
+        Index("ix_wallet_entry_user_id_id", "user_id", "id"),
+    )
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("e_wallet.user_id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    order_id: Mapped[Optional[str]] = mapped_column(String(36))
+    topup_id: Mapped[Optional[str]] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Topup(AccountBase):
+    """A top-up from the bank (MmoneyAdd); its state machine lives in this row."""
+
+    __tablename__ = "topup"
+    __table_args__ = (
+        UniqueConstraint("user_id", "idempotency_key"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint(
+            "status IN ('initiated', 'pending_confirmation', 'captured', 'credited', 'failed', 'expired')",
+            name="status_known",
+        ),
+        Index("ix_topup_user_id_created_at", "user_id", "created_at"),
+        Index("ix_topup_status_updated_at", "status", "updated_at"),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("e_wallet.user_id"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    bank_account: Mapped[str] = mapped_column(String(34))
+    status: Mapped[str] = mapped_column(String(24))
+    hold_id: Mapped[Optional[str]] = mapped_column(String(36))
+    confirm_url: Mapped[Optional[str]] = mapped_column(String(500))
+    failure: Mapped[Optional[str]] = mapped_column(String(200))
+    idempotency_key: Mapped[Optional[str]] = mapped_column(String(255))
+    request_hash: Mapped[Optional[str]] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

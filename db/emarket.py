@@ -1,0 +1,114 @@
+"""The ``emarket`` database: orders and their saga events (Morder, the choreographer),
+products and their stock and reservations (Mproduct)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.base import BigIntId, EmarketBase, UTCDateTime, utcnow
+
+ORDER_STATUSES = ("accepted", "processing", "awaiting_payment", "payment_started", "completed", "cancelled")
+_status_list = ", ".join(f"'{s}'" for s in ORDER_STATUSES)
+
+
+class ProductDesc(EmarketBase):
+    __tablename__ = "product_desc"
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ProductAccounting(EmarketBase):
+    """Stock and price. ``count`` is on hand, ``reserved`` is held by payments in progress."""
+
+    __tablename__ = "product_accounting"
+    __table_args__ = (
+        CheckConstraint("count >= 0", name="count_non_negative"),
+        CheckConstraint("reserved >= 0", name="reserved_non_negative"),
+        CheckConstraint("reserved <= count", name="reserved_within_count"),
+        CheckConstraint("price > 0", name="price_positive"),
+    )
+    product_id: Mapped[int] = mapped_column(ForeignKey("product_desc.id"), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    reserved: Mapped[int] = mapped_column(Integer, default=0)
+    price: Mapped[int] = mapped_column(BigInteger)
+
+
+class Order(EmarketBase):
+    __tablename__ = "order"
+    __table_args__ = (
+        UniqueConstraint("user_id", "idempotency_key"),
+        CheckConstraint(f"status IN ({_status_list})", name="status_known"),
+        CheckConstraint("total IS NULL OR total >= 0", name="total_non_negative"),
+        # The cabinet: one user's orders, newest first, keyset-paginated on (created_at, id).
+        Index("ix_order_user_id_created_at_id", "user_id", "created_at", "id"),
+        # The payment-clock sweeper and the stuck-saga finder.
+        Index("ix_order_status_updated_at", "status", "updated_at"),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(24))
+    reason: Mapped[Optional[str]] = mapped_column(String(32))
+    total: Mapped[Optional[int]] = mapped_column(BigInteger)
+    payment_deadline: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # The id of the request whose compare-and-set started payment: a redelivery of that very
+    # message is recognised as "my own result", any other request as "already started".
+    payment_request_id: Mapped[Optional[str]] = mapped_column(String(64))
+    idempotency_key: Mapped[Optional[str]] = mapped_column(String(255))
+    request_hash: Mapped[Optional[str]] = mapped_column(String(64))
+    correlation_id: Mapped[Optional[str]] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OrderItem(EmarketBase):
+    __tablename__ = "order_item"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("price IS NULL OR price > 0", name="price_positive"),
+    )
+    order_id: Mapped[str] = mapped_column(ForeignKey("order.id"), primary_key=True)
+    # No foreign key: an unknown product is a saga outcome (unknown_product), not a 4xx.
+    product_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+    price: Mapped[Optional[int]] = mapped_column(BigInteger)
+
+
+class Reservation(EmarketBase):
+    """Units held for one order's payment; one row per (order, product) ever, so a
+    duplicate reservation is impossible at the database level."""
+
+    __tablename__ = "reservation"
+    __table_args__ = (
+        UniqueConstraint("order_id", "product_id"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("status IN ('held', 'sold', 'released')", name="status_known"),
+    )
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    order_id: Mapped[str] = mapped_column(String(36))
+    product_id: Mapped[int] = mapped_column(ForeignKey("product_accounting.product_id"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SagaEvent(EmarketBase):
+    """One step of an order's saga. Each name happens at most once per order, which makes
+    recording an event idempotent under redelivery."""
+
+    __tablename__ = "saga_event"
+    __table_args__ = (
+        UniqueConstraint("order_id", "name"),
+        Index("ix_saga_event_order_id_at", "order_id", "at"),
+    )
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("order.id"))
+    name: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(String(500), default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,73 @@
+"""Engines, one per database URL and process.
+
+Celery's prefork workers fork after import: a pooled connection must never cross a fork, so
+engines are cached per (url, pid). SQLite (the embedded run) gets WAL, foreign keys, a busy
+timeout and ``BEGIN IMMEDIATE`` so concurrent writers queue instead of failing mid-transaction.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+_engines: dict[tuple[str, int], Engine] = {}
+_lock = threading.Lock()
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, below
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def get_engine(url: str) -> Engine:
+    key = (url, os.getpid())
+    engine = _engines.get(key)
+    if engine is not None:
+        return engine
+    with _lock:
+        engine = _engines.get(key)
+        if engine is None:
+            engine = _create(url)
+            _engines[key] = engine
+    return engine
+
+
+def _create(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=10,
+        pool_recycle=1800,
+        connect_args={"connect_timeout": 5, "application_name": "emarket"},
+    )
+
+
+def dispose_all() -> None:
+    """Drop every pooled connection of this process (after a fork, or in tests)."""
+    with _lock:
+        for (url, pid), engine in list(_engines.items()):
+            if pid == os.getpid():
+                engine.dispose()
+            _engines.pop((url, pid), None)

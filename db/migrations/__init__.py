@@ -1,0 +1,1 @@
+"""Alembic migrations, one history per database (``account``, ``emarket``, ``bank``)."""

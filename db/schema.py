@@ -1,0 +1,9 @@
+"""The three databases by name: their metadata and the variables that locate them."""
+from __future__ import annotations
+
+from db import account, bank, emarket  # noqa: F401  (registers the models on their metadata)
+from db.base import AccountBase, BankBase, EmarketBase
+
+DATABASES = ("account", "emarket", "bank")
+METADATA = {"account": AccountBase.metadata, "emarket": EmarketBase.metadata, "bank": BankBase.metadata}
+URL_VARIABLES = {"account": "EMARKET_DB_ACCOUNT", "emarket": "EMARKET_DB_EMARKET", "bank": "EMARKET_DB_BANK"}

@@ -1,0 +1,14 @@
+"""The ``emarket`` console command. Each group lives in its own module and is added here."""
+from __future__ import annotations
+
+import click
+
+from emarket.cli import db_commands
+
+
+@click.group(help="emarket: run the shop, migrate its databases, operate its sagas.")
+def main() -> None:
+    pass
+
+
+main.add_command(db_commands.db)

@@ -1,0 +1,6 @@
+"""The Celery app, configured from ``celeryconfig.py``; imports every service's task module."""
+from celery import Celery
+
+app = Celery("emarket")
+app.config_from_object("celeryconfig")
+app.conf.include = ["tasks.saga"]

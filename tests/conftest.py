@@ -1,0 +1,24 @@
+"""Test-wide wiring: every test runs against real databases; settings come from the environment
+exactly as in production, pointed at throw-away databases."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.settings import RABBIT_URL, REDIS_SERVER
+
+# Before anything reads the settings: the suite's own broker vhost, Redis databases and clock.
+os.environ.setdefault("EMARKET_BROKER_URL", RABBIT_URL)
+os.environ.setdefault("EMARKET_RESULT_BACKEND", f"{REDIS_SERVER}/5")
+os.environ.setdefault("EMARKET_REDIS_URL", f"{REDIS_SERVER}/6")
+os.environ.setdefault("EMARKET_PAYMENT_TIMEOUT", "300")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings():
+    from emarket.config import settings
+
+    settings.cache_clear()
+    yield
+    settings.cache_clear()

@@ -1,0 +1,32 @@
+"""DB tests run each case on real PostgreSQL AND on SQLite (the embedded run's database)."""
+from __future__ import annotations
+
+import pytest
+
+from db.engine import get_engine
+from db.unit_of_work import UnitOfWork
+from tests.support.databases import migrated_pg, migrated_sqlite, truncate_all
+
+
+@pytest.fixture(scope="session")
+def _pg_urls():
+    return migrated_pg("emarket_dbtest")
+
+
+@pytest.fixture(scope="session")
+def _sqlite_urls(tmp_path_factory):
+    return migrated_sqlite(tmp_path_factory.mktemp("sqlite"))
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def db_urls(request):
+    urls = request.getfixturevalue("_pg_urls" if request.param == "postgresql" else "_sqlite_urls")
+    truncate_all(urls)
+    yield urls
+    truncate_all(urls)
+
+
+@pytest.fixture
+def uow_factory(db_urls):
+    """``uow_factory("emarket")`` → a fresh unit of work on that test database."""
+    return lambda name: UnitOfWork(get_engine(db_urls[name]))

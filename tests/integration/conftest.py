@@ -1,0 +1,53 @@
+"""Integration tests: real Celery workers over the real RabbitMQ, results in the real Redis,
+state in real PostgreSQL. Nothing of ours is mocked."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.support.broker import ensure_vhost, purge_queues
+from tests.support.databases import migrated_pg
+from tests.support.workers import ALL_QUEUES, Worker
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/integration" in str(item.fspath):
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def integration_env():
+    """Point this process (and the workers it starts) at the integration databases."""
+    ensure_vhost()
+    urls = migrated_pg("emarket_itest")
+    previous = {k: os.environ.get(k) for k in ("EMARKET_DB_ACCOUNT", "EMARKET_DB_EMARKET", "EMARKET_DB_BANK")}
+    os.environ["EMARKET_DB_ACCOUNT"] = urls["account"]
+    os.environ["EMARKET_DB_EMARKET"] = urls["emarket"]
+    os.environ["EMARKET_DB_BANK"] = urls["bank"]
+    from emarket.config import settings
+
+    settings.cache_clear()
+    yield urls
+    for key, value in previous.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def celery_app(integration_env):
+    from tasks import app
+
+    purge_queues(app, ALL_QUEUES)
+    return app
+
+
+@pytest.fixture(scope="session")
+def worker(celery_app, tmp_path_factory):
+    """One real worker consuming all six queues, shared by the session's tests."""
+    w = Worker(celery_app, tmp_path_factory.mktemp("worker-logs")).start()
+    yield w
+    w.stop()

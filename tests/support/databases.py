@@ -1,0 +1,52 @@
+"""Real databases for the tests: PostgreSQL databases created on demand, SQLite in a tmp dir,
+each migrated with the project's own Alembic history."""
+from __future__ import annotations
+
+from sqlalchemy import create_engine, text
+
+from db import migrate
+from db.engine import get_engine
+from db.schema import DATABASES, METADATA
+from tests.settings import pg_url
+
+
+def ensure_pg_database(name: str) -> str:
+    admin = create_engine(pg_url("postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar()
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return pg_url(name)
+
+
+def migrated_pg(prefix: str) -> dict[str, str]:
+    urls = {}
+    for name in DATABASES:
+        url = ensure_pg_database(f"{prefix}_{name}")
+        migrate.upgrade(name, url)
+        urls[name] = url
+    return urls
+
+
+def migrated_sqlite(folder) -> dict[str, str]:
+    urls = {}
+    for name in DATABASES:
+        url = f"sqlite:///{folder}/{name}.db"
+        migrate.upgrade(name, url)
+        urls[name] = url
+    return urls
+
+
+def truncate_all(urls: dict[str, str]) -> None:
+    for name, url in urls.items():
+        engine = get_engine(url)
+        tables = [t.name for t in reversed(METADATA[name].sorted_tables)]
+        with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(text(f'DELETE FROM "{table}"'))
