@@ -1,0 +1,1 @@
+"""What every HTTP service shares: the error shape, body validation, the app skeleton."""
