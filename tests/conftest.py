@@ -22,3 +22,9 @@ def _fresh_settings():
     settings.cache_clear()
     yield
     settings.cache_clear()
+
+
+# Every service verifies tokens with the suite's public key; tests mint with its private key.
+from tests.support.tokens import ensure_test_keys  # noqa: E402
+
+ensure_test_keys()

@@ -1,0 +1,34 @@
+"""Test tokens: a key pair for the suite and a minting helper with API.md's claims."""
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import jwt
+
+from emarket.keys import generate_keypair
+
+KEY_DIR = Path(os.environ.get("EMARKET_TEST_KEYS", "/tmp/emarket-test-keys"))
+PRIVATE, PUBLIC = KEY_DIR / "private.pem", KEY_DIR / "public.pem"
+ISSUER = "emarket-auth"
+
+
+def ensure_test_keys() -> None:
+    """Create the suite's key pair once and point the settings at it."""
+    generate_keypair(PRIVATE, PUBLIC)
+    os.environ["EMARKET_JWT_PRIVATE_KEY"] = str(PRIVATE)
+    os.environ["EMARKET_JWT_PUBLIC_KEY"] = str(PUBLIC)
+
+
+def mint(user_id: int, roles=(), *, kind: str = "access", ttl: int = 900, key: str | None = None,
+         algorithm: str = "RS256", issuer: str = ISSUER, **extra) -> str:
+    now = datetime.now(timezone.utc)
+    claims = {"sub": str(user_id), "roles": list(roles), "jti": str(uuid.uuid4()), "type": kind,
+              "iat": now, "nbf": now, "exp": now + timedelta(seconds=ttl), "iss": issuer, **extra}
+    return jwt.encode(claims, key if key is not None else PRIVATE.read_text(), algorithm=algorithm)
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
