@@ -56,6 +56,7 @@ class Settings:
     bank_merchant_account: str
     bank_hold_ttl: int
     bank_timeout: float
+    shop_public_url: str
     saga_stuck_after: int
     reply_timeout: float
     log_level: str
@@ -92,6 +93,7 @@ SETTINGS: dict[str, tuple[str, object, str]] = {
     "bank_merchant_account": ("EMARKET_BANK_MERCHANT_ACCOUNT", lambda: "40000000000000000001", "the shop's merchant account number at the bank"),
     "bank_hold_ttl": ("EMARKET_BANK_HOLD_TTL", lambda: 900, "seconds before an unconfirmed bank hold expires"),
     "bank_timeout": ("EMARKET_BANK_TIMEOUT", lambda: 5.0, "seconds the shop waits for one call to the bank"),
+    "shop_public_url": ("EMARKET_SHOP_PUBLIC_URL", lambda: "http://127.0.0.1:8000", "base URL of the shop as a browser reaches it (the bank's link back)"),
     "saga_stuck_after": ("EMARKET_SAGA_STUCK_AFTER", lambda: 120, "seconds after which a non-final saga counts as stuck and is resumed"),
     "reply_timeout": ("EMARKET_REPLY_TIMEOUT", lambda: 10.0, "seconds the web waits for a reply over the broker before 503"),
     "log_level": ("EMARKET_LOG_LEVEL", lambda: "INFO", "log level of every process"),
