@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from emarket.cli import db_commands
+from emarket.cli import bank_commands, db_commands
 
 
 @click.group(help="emarket: run the shop, migrate its databases, operate its sagas.")
@@ -12,3 +12,4 @@ def main() -> None:
 
 
 main.add_command(db_commands.db)
+main.add_command(bank_commands.bank)

@@ -1,0 +1,204 @@
+"""Holds: freeze an amount on an account, then capture it into the merchant account (the
+holder confirms with the PIN), release it, or let it expire.
+
+Money moves only inside the same transaction as the hold's compare-and-set that allows it,
+so a hold's amount is moved at most once whatever the races (two confirmations, a release
+against a confirmation, the expiry job against either). Expiry is applied lazily whenever a
+hold is read, confirmed or released, and by ``expire_overdue_holds`` (the ``emarket bank
+expire-holds`` command), so an overdue hold never stays pending because nobody looked.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from db.bank import BankAccount, BankHold
+from db.base import utcnow
+from db.unit_of_work import UnitOfWork
+from emarket.bank.accounts import get_account, pin_matches
+from emarket.bank.errors import HoldCaptured, HoldClosed
+from emarket.config import settings
+from emarket.errors import IdempotencyConflict, InsufficientFunds, NotFound
+from emarket.timefmt import rfc3339
+
+PENDING, CAPTURED, RELEASED, EXPIRED = "pending_confirmation", "captured", "released", "expired"
+MAX_WRONG_PINS = 5
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What a PIN did. A wrong PIN is not an exception: its count must be committed."""
+
+    captured: bool
+    attempts_left: int = 0
+    released: bool = False
+
+
+def confirm_url(hold_id: str) -> str:
+    return settings().bank_public_url.rstrip("/") + f"/bank/confirm/{hold_id}"
+
+
+def hold_view(hold: BankHold) -> dict:
+    return {"id": hold.id, "status": hold.status, "amount": hold.amount, "account": hold.account_number,
+            "reference": hold.reference, "confirm_url": confirm_url(hold.id), "currency": settings().currency,
+            "expires_at": rfc3339(hold.expires_at)}
+
+
+def request_hash(account: str, amount: int, reference: str) -> str:
+    body = json.dumps({"account": account, "amount": amount, "reference": reference}, sort_keys=True)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+# --- money movements, each paired with the compare-and-set that allows it --------------------
+
+def _move(uow: UnitOfWork, number: str, balance: int = 0, held: int = 0) -> None:
+    done = uow.session.execute(
+        update(BankAccount).where(BankAccount.number == number)
+        .values(balance=BankAccount.balance + balance, held=BankAccount.held + held)
+    ).rowcount
+    if done != 1:
+        raise RuntimeError(f"bank account {number} vanished mid-transaction")
+
+
+def _transition(uow: UnitOfWork, hold_id: str, expected: str, new: str, *extra) -> bool:
+    """``UPDATE bank_hold SET status = new WHERE id = … AND status = expected``: True if it won."""
+    statement = (update(BankHold).where(BankHold.id == hold_id, BankHold.status == expected, *extra)
+                 .values(status=new, updated_at=utcnow()))
+    return uow.session.execute(statement).rowcount == 1
+
+
+def _load(uow: UnitOfWork, hold_id: str) -> BankHold:
+    hold = uow.session.get(BankHold, hold_id, populate_existing=True) if _is_uuid(hold_id) else None
+    if hold is None:
+        raise NotFound("unknown_hold", f"no hold {hold_id}")
+    return hold
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        return str(uuid.UUID(value)) == value.lower()
+    except (ValueError, AttributeError):
+        return False
+
+
+def _expire_if_overdue(uow: UnitOfWork, hold: BankHold, now: datetime) -> BankHold:
+    if hold.status == PENDING and hold.expires_at <= now:
+        if _transition(uow, hold.id, PENDING, EXPIRED):
+            _move(uow, hold.account_number, balance=hold.amount, held=-hold.amount)
+        return _load(uow, hold.id)
+    return hold
+
+
+# --- use cases ---------------------------------------------------------------------------------
+
+def create_hold(uow: UnitOfWork, account: str, amount: int, reference: str,
+                idempotency_key: str | None = None, now: datetime | None = None) -> BankHold:
+    """Freeze ``amount`` on ``account``. With an Idempotency-Key, the same key and body give back
+    the first hold (nothing more is frozen); the same key with another body is refused."""
+    now = now or utcnow()
+    digest = request_hash(account, amount, reference)
+    if idempotency_key is not None:
+        earlier = _by_key(uow, idempotency_key, digest)
+        if earlier is not None:
+            return earlier
+    get_account(uow, account)
+    savepoint = uow.session.begin_nested()
+    try:
+        debited = uow.session.execute(
+            update(BankAccount).where(BankAccount.number == account, BankAccount.balance >= amount)
+            .values(balance=BankAccount.balance - amount, held=BankAccount.held + amount)
+        ).rowcount
+        if debited != 1:
+            raise InsufficientFunds("insufficient_funds", f"account {account} cannot cover {amount}")
+        hold = BankHold(id=str(uuid.uuid4()), account_number=account, amount=amount, reference=reference,
+                        status=PENDING, idempotency_key=idempotency_key, request_hash=digest, wrong_pins=0,
+                        expires_at=now + timedelta(seconds=settings().bank_hold_ttl), created_at=now, updated_at=now)
+        uow.session.add(hold)
+        uow.session.flush()
+        savepoint.commit()
+        return hold
+    except IntegrityError:
+        # A concurrent request with the same key committed first (the unique index made us wait
+        # for it): undo our freeze and answer with its hold.
+        savepoint.rollback()
+        earlier = _by_key(uow, idempotency_key, digest) if idempotency_key is not None else None
+        if earlier is None:
+            raise
+        return earlier
+    except Exception:
+        savepoint.rollback()
+        raise
+
+
+def _by_key(uow: UnitOfWork, key: str, digest: str) -> BankHold | None:
+    hold = uow.session.scalars(select(BankHold).where(BankHold.idempotency_key == key)
+                               .execution_options(populate_existing=True)).first()
+    if hold is not None and hold.request_hash != digest:
+        raise IdempotencyConflict("idempotency_key_reused", "this Idempotency-Key was used with another body")
+    return hold
+
+
+def get_hold(uow: UnitOfWork, hold_id: str, now: datetime | None = None) -> BankHold:
+    return _expire_if_overdue(uow, _load(uow, hold_id), now or utcnow())
+
+
+def confirm_hold(uow: UnitOfWork, hold_id: str, pin: str, now: datetime | None = None) -> Confirmation:
+    """The holder's PIN captures the hold into the merchant account. Confirming a captured hold
+    again (with the right PIN) captures nothing more. A wrong PIN is counted; the fifth releases."""
+    hold = get_hold(uow, hold_id, now)
+    if hold.status in (RELEASED, EXPIRED):
+        raise HoldClosed("hold_closed", f"the hold is {hold.status}")
+    holder = get_account(uow, hold.account_number)
+    if not pin_matches(holder.pin_hash, pin):
+        return _wrong_pin(uow, hold)
+    if hold.status == PENDING and _transition(uow, hold.id, PENDING, CAPTURED):
+        _move(uow, hold.account_number, held=-hold.amount)
+        _move(uow, settings().bank_merchant_account, balance=hold.amount)
+        return Confirmation(captured=True)
+    hold = _load(uow, hold.id)  # lost a race: whoever won decided the outcome
+    if hold.status == CAPTURED:
+        return Confirmation(captured=True)
+    raise HoldClosed("hold_closed", f"the hold is {hold.status}")
+
+
+def _wrong_pin(uow: UnitOfWork, hold: BankHold) -> Confirmation:
+    if hold.status != PENDING:  # a captured hold: nothing left to protect or release
+        return Confirmation(captured=False)
+    uow.session.execute(update(BankHold).where(BankHold.id == hold.id, BankHold.status == PENDING)
+                        .values(wrong_pins=BankHold.wrong_pins + 1, updated_at=utcnow()))
+    hold = _load(uow, hold.id)
+    if hold.status == PENDING and hold.wrong_pins >= MAX_WRONG_PINS:
+        if _transition(uow, hold.id, PENDING, RELEASED):
+            _move(uow, hold.account_number, balance=hold.amount, held=-hold.amount)
+        return Confirmation(captured=False, released=True)
+    return Confirmation(captured=False, attempts_left=max(0, MAX_WRONG_PINS - hold.wrong_pins))
+
+
+def release_hold(uow: UnitOfWork, hold_id: str, now: datetime | None = None) -> BankHold:
+    """Give the amount back. Releasing again is harmless; an expired hold already gave it back
+    (answered as is); a captured hold cannot be released."""
+    hold = get_hold(uow, hold_id, now)
+    if hold.status == PENDING and _transition(uow, hold.id, PENDING, RELEASED):
+        _move(uow, hold.account_number, balance=hold.amount, held=-hold.amount)
+    hold = _load(uow, hold.id)
+    if hold.status == CAPTURED:
+        raise HoldCaptured("hold_captured", "the hold was captured; it cannot be released")
+    return hold
+
+
+def expire_overdue_holds(uow: UnitOfWork, now: datetime | None = None, limit: int = 1000) -> int:
+    """Expire every pending hold past its deadline, returning its amount. Returns how many."""
+    now = now or utcnow()
+    overdue = uow.session.scalars(select(BankHold.id).where(BankHold.status == PENDING, BankHold.expires_at <= now)
+                                  .order_by(BankHold.expires_at).limit(limit)).all()
+    expired = 0
+    for hold_id in overdue:
+        if _expire_if_overdue(uow, _load(uow, hold_id), now).status == EXPIRED:
+            expired += 1
+    return expired
