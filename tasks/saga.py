@@ -1,8 +1,144 @@
-"""The choreographer (queue ``saga``)."""
+"""The choreographer (queue ``saga``): builds each phase as a Celery chain whose steps carry
+error callbacks, runs the compensations in reverse, keeps the payment clock, and sweeps up
+what a lost message or a long outage left behind.
+
+Phase 1: order.register → product.check → order.await_payment
+Phase 2: order.start_payment → product.reserve → money.charge → order.complete
+A failed step's error callback (``saga.compensate``) records which step failed and why, then
+sends the compensations: phase 2 refunds, releases and cancels; phase 1 only cancels (it
+moved nothing). Each compensation is idempotent, so running one that has nothing to undo is
+harmless — the chain does not need to know how far the saga got.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from celery import chain
+from celery.result import AsyncResult
+
+from emarket import order as orders
+from emarket import saga_events
+from emarket.config import settings
+from emarket.errors import DomainError
+from emarket.storage import unit_of_work
+from tasks import money, product
+from tasks import order as order_tasks
 from tasks.celery_app import app
+from tasks.step import SagaStep
+
+log = logging.getLogger(__name__)
+
+PHASE1, PHASE2 = 1, 2
 
 
 @app.task(name="saga.ping")
 def ping() -> str:
     """Answers ``pong``: proves a worker consumes a queue and results come back."""
     return "pong"
+
+
+def _on_fail(ctx: dict, failed_event: str | None, phase: int):
+    return compensate.s(ctx, failed_event, phase)
+
+
+def phase1(ctx: dict):
+    return chain(
+        order_tasks.register.s(ctx).on_error(_on_fail(ctx, "registration_failed", PHASE1)),
+        product.check.s().on_error(_on_fail(ctx, "stock_check_failed", PHASE1)),
+        order_tasks.await_payment.s().on_error(_on_fail(ctx, None, PHASE1)),
+    )
+
+
+def _phase2_after_start(ctx: dict, first_args: tuple = ()) -> list:
+    return [
+        product.reserve.s(*first_args).on_error(_on_fail(ctx, "stock_reservation_failed", PHASE2)),
+        money.charge.s().on_error(_on_fail(ctx, "charge_failed", PHASE2)),
+        order_tasks.complete.s().on_error(_on_fail(ctx, "completion_failed", PHASE2)),
+    ]
+
+
+def phase2(ctx: dict):
+    # No error callback on start_payment: if it fails, nothing started and the order stays
+    # awaiting payment (the client may retry; the payment clock still runs).
+    return chain(order_tasks.start_payment.s(ctx), *_phase2_after_start(ctx))
+
+
+def compensation(ctx: dict, reason: str, phase: int):
+    if phase == PHASE1:
+        return order_tasks.cancel.si(ctx, reason)
+    return chain(money.refund.si(ctx), product.release.si(ctx), order_tasks.cancel.si(ctx, reason))
+
+
+def failure_reason(error: BaseException | None) -> str:
+    """A domain error names its reason; anything else (retries exhausted, a bug) is ``failed``."""
+    return error.reason if isinstance(error, DomainError) else "failed"
+
+
+@app.task(base=SagaStep, name="saga.compensate")
+def compensate(failed_task_id: str, ctx: dict, failed_event: str | None, phase: int) -> str:
+    """Error callback of every step. Celery stores the failure before it calls error
+    callbacks, so the failed step's exception — type and reason intact — is read back here."""
+    error = AsyncResult(failed_task_id, app=app).result
+    reason = failure_reason(error)
+    log.warning("saga step failed", extra={"order_id": ctx["order_id"], "event": failed_event,
+                                           "reason": reason, "error_type": type(error).__name__})
+    if failed_event:
+        with unit_of_work("emarket") as uow:
+            saga_events.record(uow, ctx["order_id"], failed_event, reason)
+    compensation(ctx, reason, phase).apply_async()
+    return reason
+
+
+def schedule_payment_timeout(order_id: str, deadline: datetime) -> None:
+    payment_timeout.apply_async((order_id,), eta=deadline)
+
+
+@app.task(base=SagaStep, name="saga.payment_timeout")
+def payment_timeout(order_id: str) -> bool:
+    """The countdown: cancels the order if it is still awaiting payment at its deadline."""
+    with unit_of_work("emarket") as uow:
+        return orders.expire_payment(uow, order_id)
+
+
+@app.task(base=SagaStep, name="saga.cancel_overdue")
+def cancel_overdue() -> int:
+    """Beat, every 30 s: a lost countdown can never leave an order waiting for ever."""
+    with unit_of_work("emarket") as uow:
+        ids = orders.overdue(uow)
+    cancelled = 0
+    for order_id in ids:
+        with unit_of_work("emarket") as uow:
+            cancelled += orders.expire_payment(uow, order_id)
+    return cancelled
+
+
+def _failure_of(uow, order_id: str) -> str | None:
+    for name in saga_events.FAILURES:
+        if saga_events.has(uow, order_id, name):
+            return saga_events.detail_of(uow, order_id, name) or "failed"
+    return None
+
+
+@app.task(base=SagaStep, name="saga.resume_stuck")
+def resume_stuck(older_than: float | None = None) -> int:
+    """Beat: re-drive sagas that sat in a running status too long (a message lost with a
+    broker that forgot it, a compensation that ran out of retries). Steps are idempotent, so
+    re-driving one that is merely slow does no harm."""
+    bound = settings().saga_stuck_after if older_than is None else older_than
+    with unit_of_work("emarket") as uow:
+        stuck = [(o.id, o.status) for o in orders.stuck(uow, bound)]
+    for order_id, status in stuck:
+        with unit_of_work("emarket") as uow:
+            ctx = orders.context_of(uow, order_id)
+            failure = _failure_of(uow, order_id)
+            orders.touch(uow, order_id)
+        phase = PHASE2 if status == "payment_started" else PHASE1
+        if failure is not None:
+            compensation(ctx, failure, phase).apply_async()
+        elif phase == PHASE1:
+            phase1(ctx).apply_async()
+        else:
+            chain(*_phase2_after_start(ctx, (ctx,))).apply_async()
+        log.warning("resumed a stuck saga", extra={"order_id": order_id, "status": status})
+    return len(stuck)

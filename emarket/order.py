@@ -1,0 +1,216 @@
+"""Morder's steps: place, register, await payment, start payment, complete, cancel.
+
+Every status change is a compare-and-set (``UPDATE … WHERE status IN (expected)``): the
+payment clock, the user's cancel and the start of payment race, and the loser changes nothing.
+Every step is idempotent: a redelivered message finds its own result and passes it on.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from db.base import utcnow
+from db.emarket import Order, OrderItem
+from db.unit_of_work import UnitOfWork
+from emarket import order_status as st
+from emarket import saga_events
+from emarket.errors import IdempotencyConflict, InvalidTransition, NotFound
+
+
+@dataclass(frozen=True)
+class Placed:
+    order_id: str
+    created: bool
+    ctx: dict
+
+
+def items_hash(items: list[dict]) -> str:
+    canonical = json.dumps(sorted([[int(i["product_id"]), int(i["quantity"])] for i in items]))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def saga_context(order: Order, items: list[OrderItem]) -> dict:
+    """What the steps of other services need, carried in the messages (ids and numbers only)."""
+    return {
+        "order_id": order.id,
+        "user_id": order.user_id,
+        "items": [[item.product_id, item.quantity] for item in sorted(items, key=lambda i: i.product_id)],
+        "total": order.total,
+        "cid": order.correlation_id,
+    }
+
+
+def _load(uow: UnitOfWork, order_id: str) -> Order:
+    order = uow.session.get(Order, order_id, populate_existing=True)
+    if order is None:
+        raise NotFound("not_found", f"order {order_id}")
+    return order
+
+
+def _items(uow: UnitOfWork, order_id: str) -> list[OrderItem]:
+    return list(uow.session.scalars(select(OrderItem).where(OrderItem.order_id == order_id)))
+
+
+def context_of(uow: UnitOfWork, order_id: str) -> dict:
+    return saga_context(_load(uow, order_id), _items(uow, order_id))
+
+
+def _cas(uow: UnitOfWork, order_id: str, target: str, sources: tuple[str, ...], *extra, **values) -> bool:
+    """Move the order to ``target`` only if it is in one of ``sources``; True if this call did."""
+    assert all(st.can_move(s, target) for s in sources), (sources, target)
+    result = uow.session.execute(
+        update(Order)
+        .where(Order.id == order_id, Order.status.in_(sources), *extra)
+        .values(status=target, updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def place(uow: UnitOfWork, user_id: int, items: list[dict], idempotency_key: str | None,
+          correlation_id: str | None = None) -> Placed:
+    """Store the order as ``accepted`` with its first event, before the client hears back."""
+    digest = items_hash(items)
+    if idempotency_key is not None:
+        existing = uow.session.scalar(
+            select(Order).where(Order.user_id == user_id, Order.idempotency_key == idempotency_key))
+        if existing is not None:
+            if existing.request_hash != digest:
+                raise IdempotencyConflict("idempotency_key_reused", "this Idempotency-Key was used with another body")
+            return Placed(existing.id, False, context_of(uow, existing.id))
+    order = Order(id=str(uuid.uuid4()), user_id=user_id, status=st.ACCEPTED, idempotency_key=idempotency_key,
+                  request_hash=digest, correlation_id=correlation_id or str(uuid.uuid4()))
+    now = utcnow()
+    order.created_at = order.updated_at = now
+    uow.session.add(order)
+    uow.session.flush()  # the unique (user, key) constraint settles a concurrent duplicate here
+    rows = [OrderItem(order_id=order.id, product_id=int(i["product_id"]), quantity=int(i["quantity"])) for i in items]
+    uow.session.add_all(rows)
+    saga_events.record(uow, order.id, "accepted")
+    return Placed(order.id, True, saga_context(order, rows))
+
+
+def register(uow: UnitOfWork, order_id: str) -> None:
+    """accepted → processing (the brief's "create order" → "created order")."""
+    if _cas(uow, order_id, st.PROCESSING, (st.ACCEPTED,)):
+        saga_events.record(uow, order_id, "registered")
+        return
+    order = _load(uow, order_id)
+    if order.status == st.CANCELLED:
+        raise InvalidTransition("failed", f"order is {order.status}")  # nothing left to do
+
+
+def await_payment(uow: UnitOfWork, order_id: str, prices: dict, timeout_seconds: int) -> datetime | None:
+    """processing → awaiting_payment: price the items, fix the total, start the payment clock.
+    Returns the deadline (also for a redelivery that finds it already set)."""
+    order = _load(uow, order_id)
+    if order.status != st.PROCESSING:
+        if order.payment_deadline is not None:
+            return order.payment_deadline  # my own earlier result
+        raise InvalidTransition("failed", f"order is {order.status}")
+    total = 0
+    for item in _items(uow, order_id):
+        item.price = int(prices[str(item.product_id)])
+        total += item.price * item.quantity
+    deadline = utcnow() + timedelta(seconds=timeout_seconds)
+    if not _cas(uow, order_id, st.AWAITING_PAYMENT, (st.PROCESSING,), total=total, payment_deadline=deadline):
+        raise InvalidTransition("failed", "order moved on while being priced")
+    saga_events.record(uow, order_id, "awaiting_payment", f"deadline {deadline.isoformat()}")
+    return deadline
+
+
+def start_payment(uow: UnitOfWork, order_id: str, user_id: int, request_id: str) -> tuple[str, dict | None]:
+    """awaiting_payment → payment_started, if the deadline has not passed.
+
+    Outcomes: ``started`` (this request won — also for a redelivery of the same request),
+    ``already_started`` (another request had won), ``not_payable``, ``not_found``."""
+    order = uow.session.get(Order, order_id)
+    if order is None or order.user_id != user_id:
+        return "not_found", None
+    won = _cas(uow, order_id, st.PAYMENT_STARTED, (st.AWAITING_PAYMENT,),
+               Order.payment_deadline > utcnow(), payment_request_id=request_id)
+    order = _load(uow, order_id)
+    if won:
+        saga_events.record(uow, order_id, "payment_started")
+        return "started", context_of(uow, order_id)
+    if order.payment_request_id == request_id:
+        return "started", context_of(uow, order_id)
+    if order.payment_request_id is not None:
+        return "already_started", None
+    return "not_payable", None
+
+
+def complete(uow: UnitOfWork, order_id: str) -> None:
+    """payment_started → completed ("final order registration")."""
+    if _cas(uow, order_id, st.COMPLETED, (st.PAYMENT_STARTED,)):
+        saga_events.record(uow, order_id, "completed")
+        return
+    order = _load(uow, order_id)
+    if order.status != st.COMPLETED:
+        raise InvalidTransition("failed", f"order is {order.status}")
+
+
+def cancel(uow: UnitOfWork, order_id: str, reason: str) -> bool:
+    """The system's cancel, from any status before completed. True if this call cancelled."""
+    if reason not in st.REASONS:
+        raise ValueError(f"unknown reason {reason!r}")
+    if _cas(uow, order_id, st.CANCELLED, st.sources_of(st.CANCELLED), reason=reason):
+        saga_events.record(uow, order_id, "cancelled", reason)
+        return True
+    return False
+
+
+def cancel_by_user(uow: UnitOfWork, order_id: str, user_id: int) -> str:
+    """The user's cancel, only while awaiting payment. Outcomes: ``cancelled``,
+    ``already_cancelled`` (by the user, earlier), ``not_cancellable``, ``not_found``."""
+    order = uow.session.get(Order, order_id)
+    if order is None or order.user_id != user_id:
+        return "not_found"
+    if _cas(uow, order_id, st.CANCELLED, (st.AWAITING_PAYMENT,), reason="cancelled_by_user"):
+        saga_events.record(uow, order_id, "cancelled", "cancelled_by_user")
+        return "cancelled"
+    order = _load(uow, order_id)
+    if order.status == st.CANCELLED and order.reason == "cancelled_by_user":
+        return "already_cancelled"
+    return "not_cancellable"
+
+
+def expire_payment(uow: UnitOfWork, order_id: str) -> bool:
+    """The payment clock ran out: awaiting_payment → cancelled(payment_timeout), only once the
+    deadline has passed and only if payment did not start first."""
+    if _cas(uow, order_id, st.CANCELLED, (st.AWAITING_PAYMENT,), Order.payment_deadline <= utcnow(),
+            reason="payment_timeout"):
+        saga_events.record(uow, order_id, "cancelled", "payment_timeout")
+        return True
+    return False
+
+
+def overdue(uow: UnitOfWork, limit: int = 500) -> list[str]:
+    return list(uow.session.scalars(
+        select(Order.id).where(Order.status == st.AWAITING_PAYMENT, Order.payment_deadline <= utcnow())
+        .order_by(Order.payment_deadline).limit(limit)))
+
+
+def stuck(uow: UnitOfWork, older_than_seconds: float, limit: int = 500) -> list[Order]:
+    """Orders in a running (non-final, not waiting for the user) status, untouched too long."""
+    cutoff = utcnow() - timedelta(seconds=older_than_seconds)
+    return list(uow.session.scalars(
+        select(Order).where(Order.status.in_((st.ACCEPTED, st.PROCESSING, st.PAYMENT_STARTED)),
+                            Order.updated_at < cutoff)
+        .order_by(Order.updated_at).limit(limit)))
+
+
+def is_duplicate_key(error: IntegrityError) -> bool:
+    return "idempotency_key" in str(error.orig)
+
+
+def touch(uow: UnitOfWork, order_id: str) -> None:
+    """Mark the order as just looked at, so the stuck-saga sweeper waits a full bound again."""
+    uow.session.execute(update(Order).where(Order.id == order_id).values(updated_at=utcnow())
+                        .execution_options(synchronize_session=False))

@@ -1,0 +1,49 @@
+"""Saga events: the order's timeline, one row per step done, failed or compensated.
+
+Each name happens at most once per order (a unique constraint), so recording is idempotent:
+a redelivered step records nothing new. ``at`` never decreases along one order's timeline,
+even when steps run on machines whose clocks differ slightly.
+"""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from db.base import utcnow
+from db.emarket import SagaEvent
+from db.unit_of_work import UnitOfWork
+
+# Names, as API.md lists them.
+FORWARD = ("accepted", "registered", "stock_checked", "awaiting_payment",
+           "payment_started", "stock_reserved", "money_charged", "completed")
+FAILURES = ("registration_failed", "stock_check_failed", "stock_reservation_failed",
+            "charge_failed", "completion_failed")
+COMPENSATIONS = ("stock_released", "money_refunded", "cancelled")
+ALL = FORWARD + FAILURES + COMPENSATIONS
+
+
+def record(uow: UnitOfWork, order_id: str, name: str, detail: str = "") -> None:
+    if name not in ALL:
+        raise ValueError(f"unknown saga event {name!r}")
+    session = uow.session
+    latest = session.scalar(select(func.max(SagaEvent.at)).where(SagaEvent.order_id == order_id))
+    now = utcnow()
+    at = max(now, latest) if latest is not None else now
+    dialect = postgresql if uow.dialect == "postgresql" else sqlite
+    statement = dialect.insert(SagaEvent).values(order_id=order_id, name=name, detail=detail[:500], at=at)
+    session.execute(statement.on_conflict_do_nothing(index_elements=["order_id", "name"]))
+
+
+def names(uow: UnitOfWork, order_id: str) -> list[str]:
+    return list(uow.session.scalars(
+        select(SagaEvent.name).where(SagaEvent.order_id == order_id).order_by(SagaEvent.at, SagaEvent.id)))
+
+
+def has(uow: UnitOfWork, order_id: str, name: str) -> bool:
+    return uow.session.scalar(
+        select(SagaEvent.id).where(SagaEvent.order_id == order_id, SagaEvent.name == name)) is not None
+
+
+def detail_of(uow: UnitOfWork, order_id: str, name: str) -> str | None:
+    return uow.session.scalar(
+        select(SagaEvent.detail).where(SagaEvent.order_id == order_id, SagaEvent.name == name))

@@ -1,0 +1,37 @@
+"""Fault injection for the crash tests and the chaos runner; inert unless its variables are set.
+
+``EMARKET_FAULT_CRASH_AFTER=<task name>``: the first run of that step exits the process right
+after its transaction committed and before the next message is sent.
+``EMARKET_FAULT_HANG_IN=<task name>``: the first run of that step blocks mid-transaction
+(until the process is killed). Both fire once per marker file ``EMARKET_FAULT_MARKER``, which
+they create, so a restarted worker carries on normally.
+"""
+from __future__ import annotations
+
+import os
+import threading
+
+
+def _fires(variable: str, name: str) -> bool:
+    if os.environ.get(variable) != name:
+        return False
+    marker = os.environ.get("EMARKET_FAULT_MARKER", "")
+    if not marker:
+        return False
+    try:
+        fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        return False
+    os.write(fd, str(os.getpid()).encode())
+    os.close(fd)
+    return True
+
+
+def after_commit(name: str) -> None:
+    if _fires("EMARKET_FAULT_CRASH_AFTER", name):
+        os._exit(137)
+
+
+def in_transaction(name: str) -> None:
+    if _fires("EMARKET_FAULT_HANG_IN", name):
+        threading.Event().wait()

@@ -1,0 +1,33 @@
+"""Mmoney (queue ``money``): thin adapters over ``emarket.wallet``.
+
+The wallet lives in the ``account`` database and the saga's timeline in ``emarket``: no
+transaction spans both, so the event is recorded right after the money moved. A crash in
+between redelivers the step, which finds its debit and records the (idempotent) event.
+"""
+from __future__ import annotations
+
+from emarket import saga_events, wallet
+from emarket.storage import unit_of_work
+from tasks import faults
+from tasks.celery_app import app
+from tasks.step import SagaStep
+
+
+@app.task(base=SagaStep, name="money.charge")
+def charge(ctx: dict) -> dict:
+    with unit_of_work("account") as uow:
+        wallet.charge(uow, ctx["user_id"], ctx["order_id"], ctx["total"])
+        faults.in_transaction("money.charge")
+    with unit_of_work("emarket") as uow:
+        saga_events.record(uow, ctx["order_id"], "money_charged", str(ctx["total"]))
+    return ctx
+
+
+@app.task(base=SagaStep, name="money.refund")
+def refund(ctx: dict) -> dict:
+    with unit_of_work("account") as uow:
+        amount = wallet.refund(uow, ctx["order_id"])
+    if amount:
+        with unit_of_work("emarket") as uow:
+            saga_events.record(uow, ctx["order_id"], "money_refunded", str(amount))
+    return ctx

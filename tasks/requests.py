@@ -1,0 +1,87 @@
+"""Request-reply for the web (the brief's "synchronous replies over the broker").
+
+``place_order`` stores the order as ``accepted`` with its first event before it returns, then
+publishes phase 1; if that publish is lost the stuck-saga sweeper re-sends it, so an accepted
+order is never lost. ``request_payment`` and ``request_cancel`` send the compare-and-set step
+over the broker and wait a bounded time for its answer, so the reply says truthfully whether
+this request won.
+"""
+from __future__ import annotations
+
+import logging
+import time
+
+from celery.exceptions import TimeoutError as CeleryTimeout
+from sqlalchemy.exc import IntegrityError
+
+from db.emarket import Order
+from emarket import order as orders
+from emarket.config import settings
+from emarket.order_status import AWAITING_PAYMENT, CANCELLED
+from emarket.storage import unit_of_work
+from tasks import order as order_tasks
+from tasks import saga
+
+log = logging.getLogger(__name__)
+
+
+class ReplyTimeout(Exception):
+    """No answer over the broker in time; the request may still win later (retry to learn)."""
+
+
+def place_order(user_id: int, items: list[dict], idempotency_key: str | None,
+                correlation_id: str | None = None) -> tuple[str, bool]:
+    try:
+        with unit_of_work("emarket") as uow:
+            placed = orders.place(uow, user_id, items, idempotency_key, correlation_id)
+    except IntegrityError as error:
+        if idempotency_key is None or not orders.is_duplicate_key(error):
+            raise
+        with unit_of_work("emarket") as uow:  # a concurrent twin won the key: answer as it did
+            placed = orders.place(uow, user_id, items, idempotency_key, correlation_id)
+    if placed.created:
+        try:
+            saga.phase1(placed.ctx).apply_async()
+        except Exception:  # the order is stored; the sweeper will send phase 1 again
+            log.exception("could not publish phase 1", extra={"order_id": placed.order_id})
+    return placed.order_id, placed.created
+
+
+def order_status(order_id: str) -> str | None:
+    with unit_of_work("emarket") as uow:
+        order = uow.session.get(Order, order_id)
+        return order.status if order else None
+
+
+def wait_for_phase1(order_id: str, seconds: float) -> None:
+    """Return once phase 1 settled (awaiting payment or cancelled), or when the time is up."""
+    deadline = time.monotonic() + seconds
+    while order_status(order_id) not in (AWAITING_PAYMENT, CANCELLED) and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def _reply(result, timeout: float | None):
+    try:
+        return result.get(timeout=timeout or settings().reply_timeout, interval=0.02)
+    except CeleryTimeout:
+        raise ReplyTimeout("no reply from the order service in time") from None
+
+
+def _head(result):
+    while result.parent is not None:
+        result = result.parent
+    return result
+
+
+def request_payment(order_id: str, user_id: int, correlation_id: str | None = None,
+                    timeout: float | None = None) -> str:
+    """``started`` | ``already_started`` | ``not_payable`` | ``not_found``; may raise ReplyTimeout."""
+    ctx = {"order_id": order_id, "user_id": user_id, "cid": correlation_id}
+    result = saga.phase2(ctx).apply_async()
+    return _reply(_head(result), timeout)["outcome"]
+
+
+def request_cancel(order_id: str, user_id: int, correlation_id: str | None = None,
+                   timeout: float | None = None) -> str:
+    """``cancelled`` | ``already_cancelled`` | ``not_cancellable`` | ``not_found``; may raise ReplyTimeout."""
+    return _reply(order_tasks.cancel_by_user.apply_async((order_id, user_id)), timeout)

@@ -1,0 +1,25 @@
+"""Driving a saga from a test the way the web does, and waiting for its outcome."""
+from __future__ import annotations
+
+from emarket.order_status import FINAL
+from tasks import requests
+from tests.support import seed
+from tests.support.wait import wait_until
+
+
+def place(user_id: int, items: list[tuple[int, int]], key: str | None = None) -> str:
+    order_id, _ = requests.place_order(user_id, [{"product_id": p, "quantity": q} for p, q in items], key)
+    return order_id
+
+
+def wait_status(order_id: str, *statuses: str, timeout: float = 30.0):
+    return wait_until(lambda: (o := seed.order(order_id)) is not None and o.status in statuses and o,
+                      timeout=timeout, what=f"order {order_id} to become {statuses}")
+
+
+def wait_final(order_id: str, timeout: float = 30.0):
+    return wait_status(order_id, *FINAL, timeout=timeout)
+
+
+def event_names(order_id: str) -> list[str]:
+    return [name for name, _ in seed.events(order_id)]
