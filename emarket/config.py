@@ -59,6 +59,8 @@ class Settings:
     shop_public_url: str
     saga_stuck_after: int
     reply_timeout: float
+    step_max_retries: int
+    step_backoff_base: float
     log_level: str
     secret_key: str
     secure_cookies: bool
@@ -96,6 +98,8 @@ SETTINGS: dict[str, tuple[str, object, str]] = {
     "shop_public_url": ("EMARKET_SHOP_PUBLIC_URL", lambda: "http://127.0.0.1:8000", "base URL of the shop as a browser reaches it (the bank's link back)"),
     "saga_stuck_after": ("EMARKET_SAGA_STUCK_AFTER", lambda: 120, "seconds after which a non-final saga counts as stuck and is resumed"),
     "reply_timeout": ("EMARKET_REPLY_TIMEOUT", lambda: 10.0, "seconds the web waits for a reply over the broker before 503"),
+    "step_max_retries": ("EMARKET_STEP_MAX_RETRIES", lambda: 8, "retries of a saga step on a transient error before it compensates"),
+    "step_backoff_base": ("EMARKET_STEP_BACKOFF_BASE", lambda: 0.5, "first retry delay, seconds (doubles each retry, full jitter, capped at 30 s)"),
     "log_level": ("EMARKET_LOG_LEVEL", lambda: "INFO", "log level of every process"),
     "secret_key": ("EMARKET_SECRET_KEY", lambda: "dev-secret-change-me", "Flask secret (CSRF tokens); set a random one in production"),
     "secure_cookies": ("EMARKET_SECURE_COOKIES", lambda: False, "send auth cookies only over HTTPS"),

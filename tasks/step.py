@@ -12,16 +12,16 @@ from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy.exc import IntegrityError
 
 from db.errors import is_transient
+from emarket.config import settings
 from emarket.errors import DomainError, TransientError
 from tasks import faults
 
-BACKOFF_BASE = 0.5
 BACKOFF_MAX = 30.0
 
 
 def backoff(retries: int) -> float:
     """Full-jitter exponential backoff: uniform in [0, min(max, base·2^n)]."""
-    return random.uniform(0, min(BACKOFF_MAX, BACKOFF_BASE * (2 ** retries)))
+    return random.uniform(0, min(BACKOFF_MAX, settings().step_backoff_base * (2 ** retries)))
 
 
 def is_retryable(error: BaseException) -> bool:
@@ -37,7 +37,6 @@ def is_retryable(error: BaseException) -> bool:
 
 
 class SagaStep(Task):
-    max_retries = 8
     acks_late = True
     reject_on_worker_lost = True
     # A chain passes results in its messages; only failures (read by the error callback) and
@@ -52,7 +51,8 @@ class SagaStep(Task):
             raise
         except Exception as error:
             if is_retryable(error) and not self.request.called_directly:
-                raise self.retry(exc=error, countdown=backoff(self.request.retries))
+                raise self.retry(exc=error, countdown=backoff(self.request.retries),
+                                 max_retries=settings().step_max_retries)
             raise
         faults.after_commit(self.name)
         return result
