@@ -1,0 +1,118 @@
+"""The catalogue: an administrator's plain edits of products (name, description, price, units
+on hand). These move no order, so they run directly, not through the saga (DESIGN.md).
+
+A product is two rows: ``product_desc`` (what it is) and ``product_accounting`` (price, stock).
+``available = count - reserved``; ``reserved`` belongs to the saga and is never set here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from db.emarket import ProductAccounting, ProductDesc
+from db.unit_of_work import UnitOfWork
+from emarket.errors import Conflict, NotFound
+from emarket.queries import decode_id_cursor, encode_id_cursor
+
+# Beyond a signed 64-bit integer nothing can exist; callers get NotFound instead of a DB error.
+MAX_ID = 2**63 - 1
+
+
+class CountBelowReserved(Conflict):
+    """The units on hand may not drop below the units held by payments in progress."""
+
+    default_reason = "count_below_reserved"
+
+
+@dataclass(frozen=True)
+class Product:
+    id: int
+    name: str
+    description: str
+    price: int
+    count: int
+    reserved: int
+
+    @property
+    def available(self) -> int:
+        return self.count - self.reserved
+
+    def public_view(self) -> dict:
+        return {"id": self.id, "name": self.name, "description": self.description,
+                "price": self.price, "available": self.available}
+
+    def admin_view(self) -> dict:
+        return {**self.public_view(), "count": self.count, "reserved": self.reserved}
+
+
+def _product(desc: ProductDesc, acc: ProductAccounting) -> Product:
+    return Product(id=desc.id, name=desc.name, description=desc.description or "",
+                   price=acc.price, count=acc.count, reserved=acc.reserved)
+
+
+def create_product(uow: UnitOfWork, *, name: str, price: int, count: int, description: str = "") -> Product:
+    desc = ProductDesc(name=name, description=description)
+    uow.session.add(desc)
+    uow.session.flush()  # the id, for the accounting row
+    acc = ProductAccounting(product_id=desc.id, price=price, count=count, reserved=0)
+    uow.session.add(acc)
+    uow.session.flush()
+    return _product(desc, acc)
+
+
+def _rows(uow: UnitOfWork, product_id: int, for_update: bool = False):
+    if not 0 < product_id <= MAX_ID:
+        raise NotFound(detail=f"no product {product_id}")
+    query = (select(ProductDesc, ProductAccounting)
+             .join(ProductAccounting, ProductAccounting.product_id == ProductDesc.id)
+             .where(ProductDesc.id == product_id))
+    if for_update:
+        # Lock the stock row so a concurrent reservation cannot slip under the new count.
+        query = query.with_for_update(of=ProductAccounting)
+    row = uow.session.execute(query).first()
+    if row is None:
+        raise NotFound(detail=f"no product {product_id}")
+    return row
+
+
+def get_product(uow: UnitOfWork, product_id: int) -> Product:
+    return _product(*_rows(uow, product_id))
+
+
+def update_product(uow: UnitOfWork, product_id: int, *, name: str | None = None,
+                   description: str | None = None, price: int | None = None,
+                   count: int | None = None) -> Product:
+    """Only the given fields change. ``count`` sets the units on hand; it may not go below
+    what payments in progress have reserved (CountBelowReserved)."""
+    desc, acc = _rows(uow, product_id, for_update=True)
+    if count is not None and count < acc.reserved:
+        raise CountBelowReserved(detail=f"count {count} is below the {acc.reserved} units reserved")
+    if name is not None:
+        desc.name = name
+    if description is not None:
+        desc.description = description
+    if price is not None:
+        acc.price = price
+    if count is not None:
+        acc.count = count
+    try:
+        uow.session.flush()
+    except IntegrityError:
+        # The database's reserved_within_count check is the last word if a race got past us.
+        raise CountBelowReserved(detail="count is below the units reserved") from None
+    return _product(desc, acc)
+
+
+def list_products(uow: UnitOfWork, *, limit: int, cursor: str | None = None) -> tuple[list[Product], str | None]:
+    """Newest first (ids only grow), keyset-paginated on the id. A bad cursor raises BadCursor."""
+    query = (select(ProductDesc, ProductAccounting)
+             .join(ProductAccounting, ProductAccounting.product_id == ProductDesc.id)
+             .order_by(ProductDesc.id.desc()).limit(limit + 1))
+    if cursor is not None:
+        query = query.where(ProductDesc.id < decode_id_cursor(cursor))
+    rows = uow.session.execute(query).all()
+    products = [_product(d, a) for d, a in rows[:limit]]
+    more = len(rows) > limit
+    return products, (encode_id_cursor(products[-1].id) if more else None)

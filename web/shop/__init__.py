@@ -1,0 +1,42 @@
+"""The shop (port 8000): the JSON API of API.md and the pages built on it.
+
+It verifies tokens with the auth service's public key only (it never signs), reads through
+emarket's query functions, and moves orders only through the saga (tasks.requests).
+"""
+from __future__ import annotations
+
+import importlib.util
+
+from flask import Flask
+
+from web.common.app_base import base_app
+from web.common.jwt_setup import init_jwt
+
+# Self only: no inline script or style, nothing framed, forms post only to us.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                           "connect-src 'self'; form-action 'self'; base-uri 'self'; object-src 'none'; "
+                           "frame-ancestors 'none'")
+
+
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
+def create_app() -> Flask:
+    app = base_app(__name__, static_folder="static", template_folder="templates")
+    init_jwt(app)
+    from web.shop import api_orders, api_products, api_wallet, openapi, pages, pages_account
+
+    for module in (api_products, api_orders, api_wallet, openapi, pages, pages_account):
+        app.register_blueprint(module.bp)
+    # Top-ups are the bank engineer's module; the shop serves them once it exists.
+    if importlib.util.find_spec("web.shop.topups_api") is not None:
+        from web.shop import topups_api
+
+        app.register_blueprint(topups_api.bp)
+    app.after_request(_security_headers)
+    return app

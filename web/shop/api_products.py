@@ -1,0 +1,79 @@
+"""Products: a public catalogue; administrators create and edit (API.md "Shop — Products")."""
+from __future__ import annotations
+
+from flask import Blueprint, g, jsonify
+
+from emarket import catalog
+from emarket.config import settings
+from emarket.errors import NotFound
+from emarket.queries import BadCursor
+from emarket.storage import unit_of_work
+from web.common.errors import ApiError
+from web.common.jwt_setup import auth_optional, auth_required
+from web.common.validation import parse_json_body, parse_query
+from web.shop.schemas import PageQuery, ProductCreate, ProductUpdate
+
+bp = Blueprint("api_products", __name__)
+
+
+def _view(product: catalog.Product, admin: bool) -> dict:
+    return product.admin_view() if admin else product.public_view()
+
+
+def _is_admin() -> bool:
+    return bool(g.caller and g.caller.is_admin)
+
+
+def _one(product: catalog.Product, status: int = 200):
+    return jsonify({**_view(product, _is_admin()), "currency": settings().currency}), status
+
+
+@bp.get("/api/products")
+@auth_optional
+def list_products():
+    query = parse_query(PageQuery)
+    try:
+        with unit_of_work("emarket") as uow:
+            products, following = catalog.list_products(uow, limit=query.limit, cursor=query.cursor)
+    except BadCursor:
+        raise ApiError(400, "invalid_cursor", "the cursor is not one this service issued") from None
+    return jsonify({"products": [_view(p, _is_admin()) for p in products],
+                    "currency": settings().currency, "next": following})
+
+
+@bp.get("/api/products/<int:product_id>")
+@auth_optional
+def get_product(product_id: int):
+    try:
+        with unit_of_work("emarket") as uow:
+            product = catalog.get_product(uow, product_id)
+    except NotFound:
+        raise ApiError(404, "not_found", "no such product") from None
+    return _one(product)
+
+
+@bp.post("/api/products")
+@auth_required(admin=True)
+def create_product():
+    body = parse_json_body(ProductCreate)
+    with unit_of_work("emarket") as uow:
+        product = catalog.create_product(uow, **body.model_dump())
+    response, status = _one(product, 201)
+    response.headers["Location"] = f"/api/products/{product.id}"
+    return response, status
+
+
+@bp.patch("/api/products/<int:product_id>")
+@auth_required(admin=True)
+def update_product(product_id: int):
+    body = parse_json_body(ProductUpdate)
+    try:
+        with unit_of_work("emarket") as uow:
+            product = catalog.update_product(uow, product_id, **body.model_dump(exclude_none=True))
+    except NotFound:
+        raise ApiError(404, "not_found", "no such product") from None
+    except catalog.CountBelowReserved as error:
+        # A conflict with the stock's current state, not a malformed request: it may succeed
+        # once the payments in progress complete or are released.
+        raise ApiError(409, error.reason, error.detail) from None
+    return _one(product)

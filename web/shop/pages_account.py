@@ -1,0 +1,4 @@
+"""stub"""
+from flask import Blueprint
+
+bp = Blueprint("pages_account", __name__)

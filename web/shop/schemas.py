@@ -1,0 +1,186 @@
+"""The shop API's shapes as pydantic models: request bodies and query strings (validated,
+strictly) and replies (used for the OpenAPI document, so it cannot drift from the limits)."""
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal, Optional
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from web.common.validation import StrictModel
+
+MAX_ID = 2**63 - 1
+
+
+def _whole_number(value: object) -> object:
+    """Query values are text: only plain digits count as a number ("1.0", "+1", " 1" do not)."""
+    if isinstance(value, str):
+        if not re.fullmatch(r"[0-9]{1,6}", value):
+            raise ValueError("must be a whole number written in digits")
+        return int(value)
+    return value
+
+
+QueryInt = BeforeValidator(_whole_number)
+
+# --- requests ----------------------------------------------------------------------------
+
+
+class ProductCreate(StrictModel):
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    description: Annotated[str, Field(max_length=5000)] = ""
+    price: Annotated[int, Field(ge=1, le=100_000_000)]
+    count: Annotated[int, Field(ge=0, le=1_000_000)]
+
+
+class ProductUpdate(StrictModel):
+    name: Annotated[str, Field(min_length=1, max_length=200)] = None
+    description: Annotated[str, Field(max_length=5000)] = None
+    price: Annotated[int, Field(ge=1, le=100_000_000)] = None
+    count: Annotated[int, Field(ge=0, le=1_000_000)] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nulls(cls, data):
+        # Absent means "leave it"; an explicit null is not a value of any of these fields.
+        if isinstance(data, dict) and any(v is None for v in data.values()):
+            raise ValueError("fields may be left out but not null")
+        return data
+
+
+class OrderItemIn(StrictModel):
+    product_id: Annotated[int, Field(ge=1, le=MAX_ID)]
+    quantity: Annotated[int, Field(ge=1, le=1000)]
+
+
+class OrderCreate(StrictModel):
+    items: Annotated[list[OrderItemIn], Field(min_length=1, max_length=50)]
+
+    @model_validator(mode="after")
+    def _each_product_once(self):
+        ids = [item.product_id for item in self.items]
+        if len(ids) != len(set(ids)):
+            raise ValueError("the same product appears twice; give it once with the total quantity")
+        return self
+
+
+class QueryModel(BaseModel):
+    """Query strings: unknown parameters are ignored (caches and proxies add their own)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class PageQuery(QueryModel):
+    limit: Annotated[int, QueryInt, Field(ge=1, le=100)] = 20
+    cursor: Annotated[Optional[str], Field(min_length=1, max_length=200)] = None
+
+
+class OrderCreateQuery(QueryModel):
+    wait: Annotated[Optional[int], QueryInt, Field(ge=0, le=30)] = None
+
+
+IdempotencyKey = Annotated[str, Field(min_length=1, max_length=255)]
+
+# --- replies (documentation) -------------------------------------------------------------
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class Error(BaseModel):
+    error: ErrorDetail
+
+
+class Product(BaseModel):
+    id: int
+    name: str
+    description: str
+    price: int
+    available: int
+    count: Optional[int] = Field(None, description="admins only")
+    reserved: Optional[int] = Field(None, description="admins only")
+
+
+class ProductOne(Product):
+    currency: str
+
+
+class ProductList(BaseModel):
+    products: list[Product]
+    currency: str
+    next: Optional[str]
+
+
+class OrderItemOut(BaseModel):
+    product_id: int
+    quantity: int
+    price: Optional[int]
+
+
+class SagaEventOut(BaseModel):
+    name: str
+    at: str
+    detail: str
+
+
+OrderStatus = Literal["accepted", "processing", "awaiting_payment", "payment_started", "completed", "cancelled"]
+
+
+class OrderSummary(BaseModel):
+    id: str
+    status: OrderStatus
+    reason: Optional[str]
+    total: Optional[int]
+    created_at: str
+    updated_at: str
+    payment_deadline: Optional[str]
+
+
+class OrderOut(OrderSummary):
+    items: list[OrderItemOut]
+    events: list[SagaEventOut]
+    currency: str
+
+
+class OrderList(BaseModel):
+    orders: list[OrderSummary]
+    currency: str
+    next: Optional[str]
+
+
+class PaymentStarted(BaseModel):
+    id: str
+    status: Literal["payment_started"]
+
+
+class OrderCancelled(BaseModel):
+    id: str
+    status: Literal["cancelled"]
+
+
+class WalletOut(BaseModel):
+    balance: int
+    frozen: int
+    currency: str
+
+
+class Transaction(BaseModel):
+    id: int
+    kind: Literal["topup", "debit", "refund", "adjustment"]
+    amount: int
+    order_id: Optional[str]
+    topup_id: Optional[str]
+    at: str
+
+
+class TransactionList(BaseModel):
+    transactions: list[Transaction]
+    currency: str
+    next: Optional[str]
+
+
+REQUEST_MODELS = (ProductCreate, ProductUpdate, OrderCreate)
+REPLY_MODELS = (Error, ProductOne, ProductList, OrderOut, OrderList, PaymentStarted, OrderCancelled,
+                WalletOut, TransactionList)
