@@ -1,0 +1,207 @@
+"""The order endpoints of the shop API over the real stack: the Flask app (test client) asks
+real workers over RabbitMQ, state in PostgreSQL, replies in Redis."""
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+
+from emarket.saga_events import FORWARD
+from tests.support import seed
+from tests.support.tokens import bearer, mint
+from tests.support.wait import wait_until
+
+
+@pytest.fixture
+def client(worker):
+    from web.shop import create_app
+
+    app = create_app()
+    app.testing = True
+    return app.test_client()
+
+
+def as_user(user_id: int) -> dict:
+    return bearer(mint(user_id))
+
+
+def place(client, user_id, items, query="", headers=None):
+    body = {"items": [{"product_id": p, "quantity": q} for p, q in items]}
+    return client.post(f"/api/orders{query}", json=body, headers={**as_user(user_id), **(headers or {})})
+
+
+def status_of(client, user_id, order_id, *statuses):
+    def probe():
+        body = client.get(f"/api/orders/{order_id}", headers=as_user(user_id)).get_json()
+        return body if body["status"] in statuses else None
+
+    return wait_until(probe, timeout=30, what=f"order {order_id} to become {statuses}")
+
+
+def assert_error(response, status, code=None):
+    assert response.status_code == status, (response.status_code, response.get_data(as_text=True))
+    body = response.get_json()
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}
+    if code:
+        assert body["error"]["code"] == code, body
+
+
+def test_an_order_is_placed_paid_and_completed_through_the_api(client):
+    user = seed.user(balance=10_000)
+    tea, cup = seed.product(count=10, price=250), seed.product(count=5, price=1_000)
+    response = place(client, user, [(tea, 2), (cup, 1)])
+    assert response.status_code == 202
+    order = response.get_json()
+    assert response.headers["Location"] == f"/api/orders/{order['id']}"
+    assert order["status"] in ("accepted", "processing", "awaiting_payment") and order["currency"] == "USD"
+    assert {(i["product_id"], i["quantity"]) for i in order["items"]} == {(tea, 2), (cup, 1)}
+    assert order["events"][0]["name"] == "accepted"
+
+    waiting = status_of(client, user, order["id"], "awaiting_payment", "cancelled")
+    assert waiting["status"] == "awaiting_payment" and waiting["reason"] is None
+    assert waiting["total"] == 1_500 and waiting["payment_deadline"].endswith("Z")
+    assert sorted((i["product_id"], i["price"]) for i in waiting["items"]) == sorted([(tea, 250), (cup, 1_000)])
+
+    paid = client.post(f"/api/orders/{order['id']}/payment", headers=as_user(user))
+    assert (paid.status_code, paid.get_json()) == (202, {"id": order["id"], "status": "payment_started"})
+    done = status_of(client, user, order["id"], "completed", "cancelled")
+    assert done["status"] == "completed"
+    assert [e["name"] for e in done["events"]] == list(FORWARD)
+    assert [e["at"] for e in done["events"]] == sorted(e["at"] for e in done["events"])
+    assert seed.wallet_of(user) == (8_500, 0)
+
+    again = client.post(f"/api/orders/{order['id']}/payment", data="{}", content_type="application/json",
+                        headers=as_user(user))
+    assert again.status_code == 200 and again.get_json()["status"] == "completed"
+    assert len(seed.entries(order["id"], "debit")) == 1
+    assert_error(client.post(f"/api/orders/{order['id']}/cancel", headers=as_user(user)), 409, "order_not_cancellable")
+    wallet = client.get("/api/wallet/transactions", headers=as_user(user)).get_json()
+    assert [(t["kind"], t["amount"], t["order_id"]) for t in wallet["transactions"]] == [("debit", -1_500, order["id"])]
+
+
+def test_wait_returns_the_settled_order(client):
+    user = seed.user(balance=0)
+    tea = seed.product(count=3, price=100)
+    response = place(client, user, [(tea, 1)], "?wait=20")
+    assert response.status_code == 200
+    assert response.get_json()["status"] == "awaiting_payment"
+    unknown = place(client, user, [(10**15, 1)], "?wait=20")
+    assert unknown.status_code == 200
+    assert (unknown.get_json()["status"], unknown.get_json()["reason"]) == ("cancelled", "unknown_product")
+    assert unknown.get_json()["total"] is None
+    no_wait = place(client, user, [(tea, 1)], "?wait=0")
+    assert no_wait.status_code == 202
+
+
+def test_cancel_then_pay(client):
+    user = seed.user(balance=1_000)
+    tea = seed.product(count=3, price=100)
+    order_id = place(client, user, [(tea, 1)], "?wait=20").get_json()["id"]
+    cancelled = client.post(f"/api/orders/{order_id}/cancel", headers=as_user(user))
+    assert (cancelled.status_code, cancelled.get_json()) == (202, {"id": order_id, "status": "cancelled"})
+    again = client.post(f"/api/orders/{order_id}/cancel", headers=as_user(user))
+    assert again.status_code == 200
+    assert (again.get_json()["status"], again.get_json()["reason"]) == ("cancelled", "cancelled_by_user")
+    assert_error(client.post(f"/api/orders/{order_id}/payment", headers=as_user(user)), 409, "order_not_payable")
+    assert seed.wallet_of(user) == (1_000, 0)
+
+
+def test_idempotency_key(client):
+    user = seed.user()
+    tea, cup = seed.product(), seed.product()
+    first = place(client, user, [(tea, 1)], headers={"Idempotency-Key": "checkout-1"})
+    second = place(client, user, [(tea, 1)], headers={"Idempotency-Key": "checkout-1"})
+    assert first.status_code == second.status_code == 202
+    assert first.get_json()["id"] == second.get_json()["id"]
+    assert second.headers["Location"] == first.headers["Location"]
+    assert seed.count_orders(user) == 1
+    assert_error(place(client, user, [(cup, 1)], headers={"Idempotency-Key": "checkout-1"}), 422,
+                 "idempotency_key_reused")
+    other = seed.user()  # keys are scoped to the caller
+    assert place(client, other, [(tea, 1)], headers={"Idempotency-Key": "checkout-1"}).status_code == 202
+    for bad in ("", "k" * 256):
+        assert_error(place(client, user, [(tea, 1)], headers={"Idempotency-Key": bad}), 400)
+    assert seed.count_orders(user) == 1 and seed.count_orders(other) == 1
+
+
+def test_the_cabinet_lists_own_orders_newest_first(client):
+    user, other = seed.user(), seed.user()
+    tea = seed.product(count=100)
+    ids = [place(client, user, [(tea, 1)]).get_json()["id"] for _ in range(5)]
+    place(client, other, [(tea, 1)])
+    first = client.get("/api/orders?limit=2", headers=as_user(user)).get_json()
+    assert [o["id"] for o in first["orders"]] == ids[::-1][:2] and first["currency"] == "USD"
+    assert set(first["orders"][0]) == {"id", "status", "reason", "total", "created_at", "updated_at",
+                                       "payment_deadline"}
+    seen = [o["id"] for o in first["orders"]]
+    cursor = first["next"]
+    while cursor:
+        page = client.get(f"/api/orders?limit=2&cursor={cursor}", headers=as_user(user)).get_json()
+        seen += [o["id"] for o in page["orders"]]
+        cursor = page["next"]
+    assert seen == ids[::-1]
+    for query in ("limit=0", "limit=101", "limit=two", "cursor=bad", "cursor=aWR8MQ"):
+        assert_error(client.get(f"/api/orders?{query}", headers=as_user(user)), 400)
+
+
+def test_another_users_or_unknown_order_is_404(client):
+    owner, stranger = seed.user(balance=1_000), seed.user(balance=1_000)
+    tea = seed.product()
+    order_id = place(client, owner, [(tea, 1)], "?wait=20").get_json()["id"]
+    for path in (f"/api/orders/{order_id}", f"/api/orders/{uuid.uuid4()}", "/api/orders/not-a-uuid",
+                 "/api/orders/123", f"/api/orders/{order_id}x"):
+        assert_error(client.get(path, headers=as_user(stranger if order_id in path else owner)), 404)
+    for action in ("payment", "cancel"):
+        assert_error(client.post(f"/api/orders/{order_id}/{action}", headers=as_user(stranger)), 404)
+        assert_error(client.post(f"/api/orders/{uuid.uuid4()}/{action}", headers=as_user(owner)), 404)
+        assert_error(client.post(f"/api/orders/nope/{action}", headers=as_user(owner)), 404)
+    assert seed.order(order_id).status == "awaiting_payment"
+    assert client.get("/api/orders", headers=as_user(stranger)).get_json()["orders"] == []
+
+
+BAD_BODIES = [
+    {}, {"items": []}, {"items": "x"}, {"items": [{"product_id": 1}]},
+    {"items": [{"product_id": 1, "quantity": 0}]}, {"items": [{"product_id": 1, "quantity": -1}]},
+    {"items": [{"product_id": 1, "quantity": 1001}]}, {"items": [{"product_id": 1, "quantity": "1"}]},
+    {"items": [{"product_id": 1, "quantity": True}]}, {"items": [{"product_id": 1, "quantity": 1.0}]},
+    {"items": [{"product_id": "1", "quantity": 1}]}, {"items": [{"product_id": 0, "quantity": 1}]},
+    {"items": [{"product_id": 2**63, "quantity": 1}]}, {"items": [{"product_id": 1, "quantity": 1, "x": 1}]},
+    {"items": [{"product_id": 1, "quantity": 1}], "note": "hi"},
+    {"items": [{"product_id": 1, "quantity": 1}, {"product_id": 1, "quantity": 2}]},
+    {"items": [{"product_id": i, "quantity": 1} for i in range(1, 52)]}, [], None, "items",
+]
+
+
+def test_bad_requests_are_refused_and_create_nothing(client):
+    user = seed.user()
+    for body in BAD_BODIES:
+        response = client.post("/api/orders", data=json.dumps(body), content_type="application/json",
+                               headers=as_user(user))
+        assert_error(response, 400)
+    for raw in (b"", b"{", b"\x00", b'{"items": [' * 3000):
+        assert_error(client.post("/api/orders", data=raw, content_type="application/json", headers=as_user(user)), 400)
+    for wait in ("-1", "31", "1.5", "abc", "", " 1", "1e1"):
+        assert_error(place(client, user, [(1, 1)], f"?wait={wait}"), 400)
+    huge = json.dumps({"items": [{"product_id": 1, "quantity": 1}], "pad": "x" * 70_000})
+    assert_error(client.post("/api/orders", data=huge, content_type="application/json", headers=as_user(user)), 413)
+    assert seed.count_orders(user) == 0
+
+
+def test_tokens_and_methods(client):
+    user = seed.user()
+    tea = seed.product()
+    order_id = place(client, user, [(tea, 1)]).get_json()["id"]
+    expired, refresh = bearer(mint(user, ttl=-60)), bearer(mint(user, kind="refresh"))
+    body = {"items": [{"product_id": tea, "quantity": 1}]}
+    for headers in ({}, expired, refresh, {"Authorization": "Bearer x.y.z"}):
+        assert_error(client.post("/api/orders", json=body, headers=headers), 401)
+        assert_error(client.get("/api/orders", headers=headers), 401)
+        assert_error(client.get(f"/api/orders/{order_id}", headers=headers), 401)
+        assert_error(client.post(f"/api/orders/{order_id}/payment", headers=headers), 401)
+        assert_error(client.post(f"/api/orders/{order_id}/cancel", headers=headers), 401)
+    assert_error(client.delete(f"/api/orders/{order_id}", headers=as_user(user)), 405)
+    assert_error(client.put("/api/orders", json=body, headers=as_user(user)), 405)
+    assert_error(client.get(f"/api/orders/{order_id}/payment", headers=as_user(user)), 405)
+    assert_error(client.post(f"/api/orders/{order_id}/payment", json={"x": 1}, headers=as_user(user)), 400)
+    assert seed.count_orders(user) == 1
