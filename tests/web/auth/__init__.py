@@ -1,0 +1,1 @@
+"""Controller tests of the auth service."""

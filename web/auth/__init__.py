@@ -1,0 +1,45 @@
+"""The auth service (port 8001): registers users, logs them in, issues RS256 tokens, revokes
+them, and publishes the public key (JWKS) every other service verifies with.
+
+Run: ``flask --app web.auth run --port 8001`` (development) or
+``gunicorn -b 0.0.0.0:8001 'web.auth:create_app()'``. Needs the key pair
+(``emarket keys generate``), the migrated ``account`` database, Redis (rate limits, revoked
+tokens) and a worker on the ``account`` queue (a registration waits for its profile).
+
+Behaviour the contract leaves open, as chosen here:
+- Registration stores the credential, then asks Maccount over the ``account`` queue for the
+  profile and e-wallet and waits up to ``EMARKET_REPLY_TIMEOUT`` seconds. No reply in time is a
+  503 with ``Retry-After``; the message stays queued and a worker creates the profile when it
+  takes it. Retrying the same registration (same email and password) is then 201 with the same
+  id — never a 409 for the client's own retry; the profile step is idempotent. The same email
+  with another password is 409 ``email_taken`` and counts as a failed login for that email and
+  address, so registration cannot be used to guess passwords past the login rate limit.
+- Login failures of every kind (unknown email, wrong password, not an email, any length) are
+  one 401 ``invalid_credentials``; an unknown email still costs one argon2 verification. Limits
+  are sliding windows in Redis: 10 failures per email, 100 per client address, in 15 minutes;
+  a success clears that email's count. The address is ``request.remote_addr``: behind a
+  reverse proxy, wrap the app in werkzeug's ProxyFix so it is the client's.
+- Refresh rotates: the presented refresh token is revoked, and the new pair keeps the
+  session's ``sid``; the user's roles are read again, so a promotion shows on the next refresh.
+- Tokens are accepted here in the ``Authorization`` header only; the shop handles cookies.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from emarket.config import settings
+from web.auth import profiles, tokens
+from web.auth.api import bp
+from web.common.app_base import base_app
+from web.common.jwt_setup import init_jwt
+
+
+def create_app() -> Flask:
+    app = base_app(__name__)
+    init_jwt(app, signing=True)
+    app.config["EMARKET_JWK"] = tokens.public_jwk(Path(settings().jwt_public_key).read_text())
+    app.extensions["emarket_account_queue"] = profiles.account_queue_client()
+    app.register_blueprint(bp)
+    return app

@@ -1,0 +1,139 @@
+"""The auth service's JSON API, exactly as API.md's "Auth service" section."""
+from __future__ import annotations
+
+import time
+from typing import Annotated, Optional
+
+import redis
+from flask import Blueprint, current_app, jsonify, request
+from flask_jwt_extended import get_jwt, verify_jwt_in_request
+from pydantic import EmailStr, Field
+
+from emarket import accounts
+from emarket.config import settings
+from emarket.errors import Conflict, NotFound
+from emarket.storage import unit_of_work
+from web.auth import profiles, ratelimit, tokens
+from web.common import revocation
+from web.common.errors import ApiError, error_response
+from web.common.validation import EmptyBody, StrictModel, parse_json_body
+
+bp = Blueprint("auth", __name__)
+
+_ROTATED = "emarket:refresh-rotated:"
+_RETRY_AFTER = "5"
+
+
+class RegisterBody(StrictModel):
+    email: Annotated[EmailStr, Field(max_length=accounts.EMAIL_MAX)]
+    password: Annotated[str, Field(min_length=accounts.PASSWORD_MIN, max_length=accounts.PASSWORD_MAX)]
+    name: Optional[Annotated[str, Field(max_length=accounts.NAME_MAX)]] = None
+
+
+class LoginBody(StrictModel):
+    # No shape or length rules here: whatever the "email" is, a wrong login is the same 401.
+    email: str
+    password: str
+
+
+def _wrong_credentials() -> ApiError:
+    return ApiError(401, "invalid_credentials", "wrong email or password")
+
+
+def _verified(email: str, password: str) -> accounts.Identity | None:
+    """The password check behind the login rate limit (429 once it is reached)."""
+    try:
+        attempt = ratelimit.begin(email, request.remote_addr or "")
+    except ratelimit.Blocked as blocked:
+        raise ApiError(429, "too_many_requests", "too many failed logins; try again later",
+                       {"Retry-After": str(blocked.retry_after)}) from None
+    with unit_of_work("account") as uow:
+        identity = accounts.verify_login(uow, email, password)
+    if identity is not None:
+        ratelimit.succeeded(attempt)
+    return identity
+
+
+@bp.post("/auth/register")
+def register():
+    """201 once the profile and e-wallet exist. A retry of a registration that got a 503 (same
+    email, same password) is the same registration: it re-sends the idempotent profile step and
+    answers 201 with the same id. Another password is 409; it counts as a failed login, so this
+    endpoint is no way around the login rate limit."""
+    body = parse_json_body(RegisterBody)
+    email = accounts.normalise_email(body.email)
+    try:
+        with unit_of_work("account") as uow:
+            user_id = accounts.register_credentials(uow, email, body.password)
+    except Conflict:
+        identity = _verified(email, body.password)
+        if identity is None:
+            raise ApiError(409, "email_taken", "this email is already registered") from None
+        user_id = identity.id
+    try:
+        profiles.create_profile(current_app.extensions["emarket_account_queue"], user_id, email, body.name)
+    except Conflict:
+        raise ApiError(409, "email_taken", "this email is already registered") from None
+    except profiles.NoReply:
+        raise ApiError(503, "unavailable", "the account is being set up; retry the same request",
+                       {"Retry-After": _RETRY_AFTER}) from None
+    return jsonify({"id": user_id, "email": email}), 201
+
+
+@bp.post("/auth/login")
+def login():
+    body = parse_json_body(LoginBody)
+    identity = _verified(body.email, body.password)
+    if identity is None:
+        raise _wrong_credentials()
+    return jsonify(tokens.issue(identity, fresh=True))
+
+
+def _seconds_left(claims: dict) -> int:
+    """How long a revocation of this token must last: until it would expire anyway."""
+    expires = claims.get("exp") or time.time() + settings().refresh_token_ttl
+    return max(1, int(expires - time.time()) + 1)
+
+
+@bp.post("/auth/refresh")
+def refresh():
+    """Rotation: the presented refresh token is revoked and a new pair issued in its session.
+    SET NX makes the rotation atomic: of two concurrent uses of one token, exactly one wins."""
+    verify_jwt_in_request(refresh=True, locations=["headers"])
+    parse_json_body(EmptyBody, allow_empty=True)
+    claims = get_jwt()
+    ttl = _seconds_left(claims)
+    if not revocation.client().set(_ROTATED + claims["jti"], "1", nx=True, ex=ttl):
+        raise ApiError(401, "unauthorized", "the token has been revoked")
+    revocation.revoke(claims["jti"], ttl)
+    try:
+        with unit_of_work("account") as uow:
+            identity = accounts.identity_of(uow, int(claims["sub"]))
+    except (NotFound, ValueError):
+        raise ApiError(401, "unauthorized", "unknown user") from None
+    return jsonify(tokens.issue(identity, sid=claims.get("sid")))
+
+
+@bp.post("/auth/logout")
+def logout():
+    verify_jwt_in_request(locations=["headers"])
+    parse_json_body(EmptyBody, allow_empty=True)
+    claims = get_jwt()
+    revocation.revoke(claims["jti"], _seconds_left(claims))
+    if claims.get("sid"):
+        # Outlives every refresh token of the session: each was issued before this moment.
+        revocation.revoke_session(claims["sid"], settings().refresh_token_ttl)
+    return jsonify({"status": "logged_out"})
+
+
+@bp.get("/.well-known/jwks.json")
+def jwks():
+    response = jsonify({"keys": [current_app.config["EMARKET_JWK"]]})
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@bp.errorhandler(redis.RedisError)
+def _redis_down(error):
+    return error_response(503, "unavailable", "the token store is unavailable; retry shortly",
+                          {"Retry-After": _RETRY_AFTER})
