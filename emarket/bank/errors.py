@@ -4,12 +4,6 @@ from __future__ import annotations
 from emarket.errors import DomainError
 
 
-class HoldClosed(DomainError):
-    """The hold was released or expired: nothing can be captured any more (API.md: 409)."""
-
-    default_reason = "hold_closed"
-
-
 class HoldCaptured(DomainError):
     """The hold was captured: it cannot be released (API.md: 409)."""
 

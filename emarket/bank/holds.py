@@ -22,7 +22,7 @@ from db.bank import BankAccount, BankHold
 from db.base import utcnow
 from db.unit_of_work import UnitOfWork
 from emarket.bank.accounts import get_account, pin_matches
-from emarket.bank.errors import HoldCaptured, HoldClosed
+from emarket.bank.errors import HoldCaptured
 from emarket.config import settings
 from emarket.errors import IdempotencyConflict, InsufficientFunds, NotFound
 from emarket.timefmt import rfc3339
@@ -33,11 +33,13 @@ MAX_WRONG_PINS = 5
 
 @dataclass(frozen=True)
 class Confirmation:
-    """What a PIN did. A wrong PIN is not an exception: its count must be committed."""
+    """What a PIN did. Refusals are values, not exceptions, because what they changed must be
+    committed: a wrong PIN's count, or the expiry that a late confirmation just applied."""
 
     captured: bool
+    closed: bool = False  # the hold is released or expired: nothing can be captured
     attempts_left: int = 0
-    released: bool = False
+    released: bool = False  # this wrong PIN was the last allowed: the hold was released
 
 
 def confirm_url(hold_id: str) -> str:
@@ -153,7 +155,7 @@ def confirm_hold(uow: UnitOfWork, hold_id: str, pin: str, now: datetime | None =
     again (with the right PIN) captures nothing more. A wrong PIN is counted; the fifth releases."""
     hold = get_hold(uow, hold_id, now)
     if hold.status in (RELEASED, EXPIRED):
-        raise HoldClosed("hold_closed", f"the hold is {hold.status}")
+        return Confirmation(captured=False, closed=True)
     holder = get_account(uow, hold.account_number)
     if not pin_matches(holder.pin_hash, pin):
         return _wrong_pin(uow, hold)
@@ -162,9 +164,7 @@ def confirm_hold(uow: UnitOfWork, hold_id: str, pin: str, now: datetime | None =
         _move(uow, settings().bank_merchant_account, balance=hold.amount)
         return Confirmation(captured=True)
     hold = _load(uow, hold.id)  # lost a race: whoever won decided the outcome
-    if hold.status == CAPTURED:
-        return Confirmation(captured=True)
-    raise HoldClosed("hold_closed", f"the hold is {hold.status}")
+    return Confirmation(captured=hold.status == CAPTURED, closed=hold.status != CAPTURED)
 
 
 def _wrong_pin(uow: UnitOfWork, hold: BankHold) -> Confirmation:

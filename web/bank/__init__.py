@@ -1,0 +1,20 @@
+"""Mbank, the external bank (port 8002): its JSON API for the merchant and operators, and the
+confirmation page where an account holder confirms a hold with the PIN."""
+from __future__ import annotations
+
+from flask import Flask
+
+from emarket.bank.accounts import ensure_merchant_account
+from emarket.storage import unit_of_work
+from web.bank import api, pages
+from web.common.app_base import base_app
+
+
+def create_app() -> Flask:
+    app = base_app(__name__)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
+    # The shop's merchant account exists from the bank's first start (idempotent).
+    with unit_of_work("bank") as uow:
+        ensure_merchant_account(uow)
+    return app

@@ -1,0 +1,146 @@
+"""The bank's JSON API, as API.md's "Bank (port 8002)" section writes it."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from flask import Blueprint, jsonify, request
+from pydantic import ConfigDict, Field, StringConstraints
+
+from emarket.bank import accounts, holds
+from emarket.bank.errors import HoldCaptured
+from emarket.errors import IdempotencyConflict, InsufficientFunds, NotFound
+from emarket.storage import unit_of_work
+from web.bank.keys import ADMIN, MERCHANT, key_required
+from web.common.errors import ApiError
+from web.common.validation import EmptyBody, StrictModel, parse_json_body, parse_query
+
+bp = Blueprint("bank_api", __name__, url_prefix="/bank")
+
+Amount = Annotated[int, Field(ge=1, le=10_000_000)]
+AccountNumber = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,34}$")]
+
+
+class NewAccount(StrictModel):
+    owner: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    pin: Annotated[str, StringConstraints(pattern=r"^[0-9]{4,8}$")]
+    balance: Annotated[int, Field(ge=0, le=1_000_000_000)]
+
+
+class NewHold(StrictModel):
+    account: AccountNumber
+    amount: Amount
+    reference: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+
+
+class Confirm(StrictModel):
+    # Any string is a PIN attempt: one that is not the holder's is a wrong PIN (403), not a 400.
+    pin: str
+
+
+class AvailabilityQuery(StrictModel):
+    model_config = ConfigDict(strict=False, extra="forbid")  # query strings are text
+    amount: Amount
+
+
+def _idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not 1 <= len(key) <= 255:
+        raise ApiError(400, "invalid_request", "Idempotency-Key must be 1..255 characters")
+    return key
+
+
+def _not_found(error: NotFound) -> ApiError:
+    return ApiError(404, error.reason, error.detail or "not found")
+
+
+@bp.post("/accounts")
+@key_required(ADMIN)
+def create_account():
+    body = parse_json_body(NewAccount)
+    with unit_of_work("bank") as uow:
+        account = accounts.create_account(uow, body.owner, body.pin, body.balance)
+        view = accounts.account_view(account)
+    del view["held"]
+    return jsonify(view), 201
+
+
+@bp.get("/accounts/<number>")
+@key_required(ADMIN)
+def get_account(number: str):
+    try:
+        with unit_of_work("bank") as uow:
+            return jsonify(accounts.account_view(accounts.get_account(uow, number)))
+    except NotFound as error:
+        raise _not_found(error) from None
+
+
+@bp.get("/accounts/<number>/availability")
+@key_required(MERCHANT)
+def availability(number: str):
+    query = parse_query(AvailabilityQuery)
+    try:
+        with unit_of_work("bank") as uow:
+            return jsonify({"sufficient": accounts.is_sufficient(uow, number, query.amount)})
+    except NotFound as error:
+        raise _not_found(error) from None
+
+
+@bp.post("/holds")
+@key_required(MERCHANT)
+def create_hold():
+    key = _idempotency_key()
+    body = parse_json_body(NewHold)
+    try:
+        with unit_of_work("bank") as uow:
+            view = holds.hold_view(holds.create_hold(uow, body.account, body.amount, body.reference, key))
+    except NotFound as error:
+        raise _not_found(error) from None
+    except InsufficientFunds as error:
+        raise ApiError(409, "insufficient_funds", error.detail) from None
+    except IdempotencyConflict as error:
+        raise ApiError(422, error.reason, error.detail) from None
+    # A replay answers as the first reply did: a freshly created hold, pending confirmation.
+    view["status"] = holds.PENDING
+    return jsonify(view), 201
+
+
+@bp.get("/holds/<hold_id>")
+@key_required(MERCHANT)
+def get_hold(hold_id: str):
+    try:
+        with unit_of_work("bank") as uow:
+            return jsonify(holds.hold_view(holds.get_hold(uow, hold_id)))
+    except NotFound as error:
+        raise _not_found(error) from None
+
+
+@bp.post("/holds/<hold_id>/confirm")
+def confirm_hold(hold_id: str):
+    body = parse_json_body(Confirm)
+    try:
+        with unit_of_work("bank") as uow:
+            outcome = holds.confirm_hold(uow, hold_id, body.pin)
+    except NotFound as error:
+        raise _not_found(error) from None
+    if outcome.closed:
+        raise ApiError(409, "hold_closed", "the hold was released or has expired")
+    if outcome.captured:
+        return jsonify({"status": holds.CAPTURED})
+    if outcome.released:
+        raise ApiError(403, "wrong_pin", "wrong PIN; too many attempts, the hold was released")
+    left = f"; {outcome.attempts_left} attempts left" if outcome.attempts_left else ""
+    raise ApiError(403, "wrong_pin", "wrong PIN" + left)
+
+
+@bp.post("/holds/<hold_id>/release")
+@key_required(MERCHANT)
+def release_hold(hold_id: str):
+    parse_json_body(EmptyBody, allow_empty=True)
+    try:
+        with unit_of_work("bank") as uow:
+            hold = holds.release_hold(uow, hold_id)
+    except NotFound as error:
+        raise _not_found(error) from None
+    except HoldCaptured as error:
+        raise ApiError(409, error.reason, error.detail) from None
+    return jsonify({"status": hold.status})
