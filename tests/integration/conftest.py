@@ -51,3 +51,25 @@ def worker(celery_app, tmp_path_factory):
     w = Worker(celery_app, tmp_path_factory.mktemp("worker-logs")).start()
     yield w
     w.stop()
+
+
+@pytest.fixture(scope="session")
+def swap_worker(worker, celery_app, tmp_path_factory):
+    """``with swap_worker(env) as w:`` — the shared worker steps aside for one started with
+    extra environment (a short payment clock, an injected fault), and comes back after."""
+    from contextlib import contextmanager
+
+    log_dir = tmp_path_factory.mktemp("swapped-worker-logs")
+
+    @contextmanager
+    def _swap(env: dict):
+        worker.stop()
+        special = Worker(celery_app, log_dir, env=env).start()
+        try:
+            yield special
+        finally:
+            special.stop()
+            if worker.process.poll() is not None:
+                worker.start()
+
+    return _swap

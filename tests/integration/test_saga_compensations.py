@@ -1,0 +1,109 @@
+"""Every failure ends the order cancelled with its reason and moves no stock or money."""
+from __future__ import annotations
+
+import pytest
+
+from tasks import requests, saga
+from tests.integration.saga_helpers import event_names, place, wait_final, wait_status
+from tests.support import seed
+
+
+@pytest.mark.repeat(50)
+def test_out_of_stock_order_is_deleted(worker):
+    """The brief's flaky "deleted order" consumer test, made deterministic: it waits for the
+    outcome itself, with a deadline, and is run 50 times in a row."""
+    user = seed.user(balance=1_000)
+    tea = seed.product(count=1)
+    order_id = place(user, [(tea, 2)])
+    order = wait_final(order_id)
+    assert (order.status, order.reason) == ("cancelled", "out_of_stock")
+    assert event_names(order_id) == ["accepted", "registered", "stock_check_failed", "cancelled"]
+    assert seed.stock_of(tea) == (1, 0)
+    assert seed.wallet_of(user) == (1_000, 0)
+
+
+def test_unknown_product_cancels(worker):
+    user = seed.user(balance=1_000)
+    tea = seed.product()
+    order_id = place(user, [(tea, 1), (987_654_321, 1)])
+    order = wait_final(order_id)
+    assert (order.status, order.reason, order.total) == ("cancelled", "unknown_product", None)
+    assert dict(seed.events(order_id))["stock_check_failed"] == "unknown_product"
+    assert seed.stock_of(tea) == (10, 0)
+
+
+def test_insufficient_funds_releases_the_reservation(worker):
+    user = seed.user(balance=499)
+    tea = seed.product(count=4, price=250)
+    order_id = place(user, [(tea, 2)])
+    wait_status(order_id, "awaiting_payment")
+    assert requests.request_payment(order_id, user) == "started"
+    order = wait_final(order_id)
+    assert (order.status, order.reason) == ("cancelled", "insufficient_funds")
+    assert event_names(order_id) == ["accepted", "registered", "stock_checked", "awaiting_payment",
+                                     "payment_started", "stock_reserved", "charge_failed",
+                                     "stock_released", "cancelled"]
+    assert seed.stock_of(tea) == (4, 0)
+    assert seed.wallet_of(user) == (499, 0)
+    assert seed.entries(order_id) == []
+    assert {r.status for r in seed.reservations(order_id)} == {"released"}
+
+
+def test_stock_sold_out_between_check_and_payment(worker):
+    first, second = seed.user(balance=1_000), seed.user(balance=1_000)
+    tea = seed.product(count=1, price=100)
+    a, b = place(first, [(tea, 1)]), place(second, [(tea, 1)])
+    wait_status(a, "awaiting_payment"), wait_status(b, "awaiting_payment")
+    assert requests.request_payment(a, first) == "started"
+    assert wait_final(a).status == "completed"
+    assert requests.request_payment(b, second) == "started"
+    order = wait_final(b)
+    assert (order.status, order.reason) == ("cancelled", "out_of_stock")
+    assert "stock_reservation_failed" in event_names(b)
+    assert seed.stock_of(tea) == (0, 0)
+    assert seed.wallet_of(second) == (1_000, 0)
+
+
+def test_user_cancels_while_awaiting_payment(worker):
+    user = seed.user(balance=1_000)
+    tea = seed.product(count=2)
+    order_id = place(user, [(tea, 1)])
+    wait_status(order_id, "awaiting_payment")
+    assert requests.request_cancel(order_id, user) == "cancelled"
+    assert requests.request_cancel(order_id, user) == "already_cancelled"
+    assert requests.request_payment(order_id, user) == "not_payable"
+    order = seed.order(order_id)
+    assert (order.status, order.reason) == ("cancelled", "cancelled_by_user")
+    assert seed.stock_of(tea) == (2, 0) and seed.wallet_of(user) == (1_000, 0)
+
+
+def test_completed_order_cannot_be_cancelled(worker):
+    user = seed.user(balance=1_000)
+    tea = seed.product()
+    order_id = place(user, [(tea, 1)])
+    wait_status(order_id, "awaiting_payment")
+    requests.request_payment(order_id, user)
+    wait_final(order_id)
+    assert requests.request_cancel(order_id, user) == "not_cancellable"
+    assert seed.order(order_id).status == "completed"
+
+
+def test_domain_error_reaches_the_error_callback_with_type_and_reason(worker, celery_app):
+    """InsufficientFunds raised in emarket.wallet passes SagaStep (no retry), Celery's task
+    wrapper and the JSON result backend, and arrives whole: its class, its reason."""
+    from emarket.errors import InsufficientFunds
+
+    user = seed.user(balance=0)
+    tea = seed.product(price=100)
+    order_id = place(user, [(tea, 1)])
+    wait_status(order_id, "awaiting_payment")
+    ctx = {"order_id": order_id, "user_id": user, "total": 100, "items": [[tea, 1]]}
+    result = saga.money.charge.s(ctx).on_error(saga.compensate.s(ctx, "charge_failed", 2)).apply_async(
+        ignore_result=False)
+    with pytest.raises(InsufficientFunds) as raised:
+        result.get(timeout=20)
+    assert raised.value.reason == "insufficient_funds"
+    assert result.state == "FAILURE" and result.info.reason == "insufficient_funds"
+    order = wait_final(order_id)
+    assert (order.status, order.reason) == ("cancelled", "insufficient_funds")
+    assert dict(seed.events(order_id))["charge_failed"] == "insufficient_funds"

@@ -1,0 +1,29 @@
+"""100 concurrent orders for a product with 10 in stock: exactly 10 complete."""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from tasks import requests
+from tests.integration.saga_helpers import place, wait_final, wait_status
+from tests.support import seed
+
+
+def test_hundred_orders_for_ten_units(worker):
+    tea = seed.product(count=10, price=100)
+    users = [seed.user(balance=1_000) for _ in range(100)]
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        orders = list(pool.map(lambda u: place(u, [(tea, 1)]), users))
+        for order_id in orders:
+            assert wait_status(order_id, "awaiting_payment", timeout=120).status == "awaiting_payment"
+        outcomes = list(pool.map(lambda pair: requests.request_payment(pair[0], pair[1], timeout=60),
+                                 zip(orders, users)))
+    assert outcomes == ["started"] * 100
+    finals = [wait_final(order_id, timeout=180) for order_id in orders]
+    completed = [o for o in finals if o.status == "completed"]
+    cancelled = [o for o in finals if o.status == "cancelled"]
+    assert len(completed) == 10
+    assert len(cancelled) == 90 and {o.reason for o in cancelled} == {"out_of_stock"}
+    assert seed.stock_of(tea) == (0, 0)
+    paid = {o.user_id for o in completed}
+    for user in users:
+        assert seed.wallet_of(user) == ((900, 0) if user in paid else (1_000, 0))
