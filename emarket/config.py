@@ -57,6 +57,9 @@ class Settings:
     bank_hold_ttl: int
     bank_timeout: float
     shop_public_url: str
+    topup_poll_interval: float
+    topup_poll_max: float
+    topup_sweep_after: int
     saga_stuck_after: int
     reply_timeout: float
     step_max_retries: int
@@ -96,6 +99,9 @@ SETTINGS: dict[str, tuple[str, object, str]] = {
     "bank_hold_ttl": ("EMARKET_BANK_HOLD_TTL", lambda: 900, "seconds before an unconfirmed bank hold expires"),
     "bank_timeout": ("EMARKET_BANK_TIMEOUT", lambda: 5.0, "seconds the shop waits for one call to the bank"),
     "shop_public_url": ("EMARKET_SHOP_PUBLIC_URL", lambda: "http://127.0.0.1:8000", "base URL of the shop as a browser reaches it (the bank's link back)"),
+    "topup_poll_interval": ("EMARKET_TOPUP_POLL_INTERVAL", lambda: 2.0, "first wait, seconds, before the shop polls a top-up's bank hold (doubles, with jitter)"),
+    "topup_poll_max": ("EMARKET_TOPUP_POLL_MAX", lambda: 30.0, "longest wait, seconds, between two polls of a bank hold"),
+    "topup_sweep_after": ("EMARKET_TOPUP_SWEEP_AFTER", lambda: 60, "seconds a top-up may sit unchanged before the sweep job resumes it"),
     "saga_stuck_after": ("EMARKET_SAGA_STUCK_AFTER", lambda: 120, "seconds after which a non-final saga counts as stuck and is resumed"),
     "reply_timeout": ("EMARKET_REPLY_TIMEOUT", lambda: 10.0, "seconds the web waits for a reply over the broker before 503"),
     "step_max_retries": ("EMARKET_STEP_MAX_RETRIES", lambda: 8, "retries of a saga step on a transient error before it compensates"),
