@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from emarket.cli import bank_commands, db_commands, users_commands
+from emarket.cli import bank_commands, db_commands, saga_commands, users_commands
 
 
 @click.group(help="emarket: run the shop, migrate its databases, operate its sagas.")
@@ -16,3 +16,4 @@ main.add_command(bank_commands.bank)
 main.add_command(users_commands.keys)
 main.add_command(users_commands.users)
 main.add_command(users_commands.wallet)
+main.add_command(saga_commands.saga)

@@ -1,0 +1,114 @@
+"""The order's steps and their compare-and-set status changes."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+
+from db.base import utcnow
+from db.emarket import Order
+from emarket import order, saga_events
+from emarket.errors import IdempotencyConflict, InvalidTransition
+
+
+def _placed(uow, user=1, items=({"product_id": 7, "quantity": 2},), key=None):
+    with uow("emarket") as u:
+        return order.place(u, user, list(items), key)
+
+
+def _to_awaiting(uow, order_id, timeout=300):
+    with uow("emarket") as u:
+        order.register(u, order_id)
+    with uow("emarket") as u:
+        return order.await_payment(u, order_id, {"7": 150}, timeout)
+
+
+def test_place_stores_accepted_with_its_first_event(uow):
+    placed = _placed(uow)
+    assert placed.created and placed.ctx["items"] == [[7, 2]]
+    with uow("emarket") as u:
+        assert u.session.get(Order, placed.order_id).status == "accepted"
+        assert saga_events.names(u, placed.order_id) == ["accepted"]
+
+
+def test_idempotency_key_replays_and_refuses_another_body(uow):
+    first = _placed(uow, key="k")
+    again = _placed(uow, key="k")
+    assert (again.order_id, again.created) == (first.order_id, False)
+    with pytest.raises(IdempotencyConflict):
+        _placed(uow, key="k", items=({"product_id": 7, "quantity": 3},))
+
+
+def test_await_payment_prices_and_sets_the_deadline_once(uow):
+    placed = _placed(uow)
+    deadline = _to_awaiting(uow, placed.order_id)
+    with uow("emarket") as u:
+        o = u.session.get(Order, placed.order_id)
+        assert (o.status, o.total, o.payment_deadline) == ("awaiting_payment", 300, deadline)
+        # a redelivery finds its own result
+        assert order.await_payment(u, placed.order_id, {"7": 150}, 300) == deadline
+
+
+def test_start_payment_compare_and_set(uow):
+    placed = _placed(uow)
+    _to_awaiting(uow, placed.order_id)
+    with uow("emarket") as u:
+        assert order.start_payment(u, placed.order_id, 2, "r0") == ("not_found", None)
+        outcome, ctx = order.start_payment(u, placed.order_id, 1, "r1")
+        assert outcome == "started" and ctx["total"] == 300
+    with uow("emarket") as u:
+        assert order.start_payment(u, placed.order_id, 1, "r1")[0] == "started"  # redelivery
+        assert order.start_payment(u, placed.order_id, 1, "r2")[0] == "already_started"
+        assert order.cancel_by_user(u, placed.order_id, 1) == "not_cancellable"
+
+
+def test_payment_after_the_deadline_is_refused_and_the_clock_wins(uow):
+    placed = _placed(uow)
+    _to_awaiting(uow, placed.order_id)
+    with uow("emarket") as u:
+        u.session.execute(update(Order).values(payment_deadline=utcnow() - timedelta(seconds=1)))
+    with uow("emarket") as u:
+        assert order.start_payment(u, placed.order_id, 1, "r1")[0] == "not_payable"
+        assert order.expire_payment(u, placed.order_id) is True
+        assert order.expire_payment(u, placed.order_id) is False
+    with uow("emarket") as u:
+        o = u.session.get(Order, placed.order_id)
+        assert (o.status, o.reason) == ("cancelled", "payment_timeout")
+
+
+def test_clock_does_nothing_before_the_deadline_or_after_payment(uow):
+    placed = _placed(uow)
+    _to_awaiting(uow, placed.order_id)
+    with uow("emarket") as u:
+        assert order.expire_payment(u, placed.order_id) is False
+        order.start_payment(u, placed.order_id, 1, "r1")
+        u.session.execute(update(Order).values(payment_deadline=utcnow() - timedelta(seconds=1)))
+        assert order.expire_payment(u, placed.order_id) is False
+
+
+def test_user_cancel_only_while_awaiting_payment(uow):
+    placed = _placed(uow)
+    with uow("emarket") as u:
+        assert order.cancel_by_user(u, placed.order_id, 1) == "not_cancellable"
+    _to_awaiting(uow, placed.order_id)
+    with uow("emarket") as u:
+        assert order.cancel_by_user(u, placed.order_id, 1) == "cancelled"
+        assert order.cancel_by_user(u, placed.order_id, 1) == "already_cancelled"
+        assert order.start_payment(u, placed.order_id, 1, "r")[0] == "not_payable"
+
+
+def test_cancelled_order_cannot_be_registered_or_completed(uow):
+    placed = _placed(uow)
+    with uow("emarket") as u:
+        assert order.cancel(u, placed.order_id, "out_of_stock") is True
+        assert order.cancel(u, placed.order_id, "failed") is False
+    with pytest.raises(InvalidTransition):
+        with uow("emarket") as u:
+            order.register(u, placed.order_id)
+    with pytest.raises(InvalidTransition):
+        with uow("emarket") as u:
+            order.complete(u, placed.order_id)
+    with pytest.raises(ValueError):
+        with uow("emarket") as u:
+            order.cancel(u, placed.order_id, "because")
