@@ -50,4 +50,5 @@ else:
 beat_schedule = {
     "cancel-overdue-orders": {"task": "saga.cancel_overdue", "schedule": 30.0},
     "resume-stuck-sagas": {"task": "saga.resume_stuck", "schedule": 30.0},
+    "resume-stuck-topups": {"task": "money_add.sweep", "schedule": 30.0},
 }

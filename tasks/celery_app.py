@@ -3,4 +3,4 @@ from celery import Celery
 
 app = Celery("emarket")
 app.config_from_object("celeryconfig")
-app.conf.include = ["tasks.saga", "tasks.order", "tasks.product", "tasks.money", "tasks.account"]
+app.conf.include = ["tasks.saga", "tasks.order", "tasks.product", "tasks.money", "tasks.account", "tasks.money_add"]
