@@ -1,4 +1,142 @@
-"""stub"""
-from flask import Blueprint
+"""The shop's pages: catalogue, product and checkout, the order page, the personal cabinet,
+the wallet and the admin's product list. They read through emarket's catalogue and query
+functions and place orders through the saga, exactly like the JSON API they sit beside; the
+live parts (statuses, the countdown, Pay and Cancel) are small scripts calling that API."""
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from pydantic import Field, ValidationError
+from werkzeug.exceptions import HTTPException
+
+from emarket import catalog, queries
+from emarket.config import settings
+from emarket.errors import Conflict, IdempotencyConflict, NotFound
+from emarket.storage import unit_of_work
+from tasks import requests as saga_requests
+from web.shop.page_auth import form_csrf_token, login_page_required, page_caller, page_error, verified_form_post
+from web.shop.schemas import QueryInt, QueryModel
 
 bp = Blueprint("pages", __name__)
+bp.register_error_handler(HTTPException, page_error)
+
+
+class CheckoutForm(QueryModel):
+    quantity: Annotated[int, QueryInt, Field(ge=1, le=1000)]
+    idempotency_key: Annotated[str, Field(min_length=1, max_length=255)]
+
+
+@bp.app_template_filter("money")
+def money(minor: int | None) -> str:
+    if minor is None:
+        return "—"
+    sign = "-" if minor < 0 else ""
+    return f"{sign}{abs(minor) // 100:,}.{abs(minor) % 100:02d} {settings().currency}"
+
+
+@bp.app_context_processor
+def _page_context() -> dict:
+    return {"caller": page_caller(), "csrf_token": form_csrf_token, "currency": settings().currency}
+
+
+def _products_page(limit: int, cursor: str | None):
+    try:
+        with unit_of_work("emarket") as uow:
+            return catalog.list_products(uow, limit=limit, cursor=cursor)
+    except queries.BadCursor:
+        abort(400, "That page link is not valid any more.")
+
+
+@bp.get("/")
+def catalogue():
+    products, following = _products_page(24, request.args.get("cursor") or None)
+    return render_template("catalogue.html", products=products, next_cursor=following)
+
+
+def _product_or_404(product_id: int) -> catalog.Product:
+    try:
+        with unit_of_work("emarket") as uow:
+            return catalog.get_product(uow, product_id)
+    except NotFound:
+        abort(404, "There is no such product.")
+
+
+@bp.get("/products/<int:product_id>")
+def product(product_id: int):
+    return render_template("product.html", product=_product_or_404(product_id),
+                           idempotency_key=str(uuid.uuid4()))
+
+
+@bp.post("/products/<int:product_id>/order")
+def checkout(product_id: int):
+    """The product page's Buy form: place the order, then show it (Post/Redirect/Get)."""
+    caller = verified_form_post()
+    item = _product_or_404(product_id)
+
+    def again(error: str, status: int):
+        return render_template("product.html", product=item, idempotency_key=str(uuid.uuid4()),
+                               error=error), status
+
+    try:
+        form = CheckoutForm.model_validate(request.form.to_dict(flat=True))
+    except ValidationError:
+        return again("Choose a quantity from 1 to 1000.", 400)
+    try:
+        order_id, _created = saga_requests.place_order(
+            caller.id, [{"product_id": product_id, "quantity": form.quantity}], form.idempotency_key,
+            correlation_id=uuid.uuid4().hex)
+    except IdempotencyConflict:
+        return again("This form was already used for another order; please try again.", 422)
+    except Conflict:
+        return again("Your order is still being placed; please wait a moment.", 409)
+    return redirect(url_for("pages.order", order_id=order_id), code=303)
+
+
+@bp.get("/orders/<order_id>")
+@login_page_required()
+def order(order_id: str):
+    try:
+        with unit_of_work("emarket") as uow:
+            view = queries.order_view(uow, order_id, page_caller().id)
+    except NotFound:
+        abort(404, "There is no such order.")
+    return render_template("order.html", order=view)
+
+
+@bp.get("/orders")
+@login_page_required()
+def cabinet():
+    try:
+        with unit_of_work("emarket") as uow:
+            orders, following = queries.list_orders(uow, page_caller().id, limit=50,
+                                                    cursor=request.args.get("cursor") or None)
+    except queries.BadCursor:
+        abort(400, "That page link is not valid any more.")
+    return render_template("orders.html", orders=orders, next_cursor=following,
+                           first_page=not request.args.get("cursor"))
+
+
+@bp.get("/wallet")
+@login_page_required()
+def wallet():
+    try:
+        with unit_of_work("account") as uow:
+            view = queries.wallet_view(uow, page_caller().id)
+            entries, following = queries.wallet_transactions(uow, page_caller().id, limit=20,
+                                                             cursor=request.args.get("cursor") or None)
+    except queries.BadCursor:
+        abort(400, "That page link is not valid any more.")
+    topups = any(rule.rule == "/api/wallet/topups" for rule in current_app.url_map.iter_rules())
+    return render_template("wallet.html", wallet=view, transactions=entries, next_cursor=following,
+                           topups_enabled=topups)
+
+
+@bp.get("/admin/products")
+@login_page_required(admin=True)
+def admin_products():
+    products, following = _products_page(100, request.args.get("cursor") or None)
+    return render_template("admin_products.html", products=products, next_cursor=following)
+
+

@@ -1,4 +1,89 @@
-"""stub"""
-from flask import Blueprint
+"""Register, log in, log out: forms whose work the auth service does (through auth_client);
+the tokens it issues are kept in HttpOnly cookies, with flask-jwt-extended's CSRF cookie."""
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_jwt_extended import set_access_cookies, set_refresh_cookies, unset_jwt_cookies
+
+from werkzeug.exceptions import HTTPException
+
+from web.shop import auth_client
+from web.shop.page_auth import check_anonymous_csrf, page_error, safe_next, verified_form_post
 
 bp = Blueprint("pages_account", __name__)
+bp.register_error_handler(HTTPException, page_error)
+
+UNAVAILABLE = "The sign-in service is not answering just now; please try again in a moment."
+
+
+def _logged_in(tokens: dict, target: str):
+    response = redirect(safe_next(target), code=303)
+    set_access_cookies(response, tokens["access_token"])
+    set_refresh_cookies(response, tokens["refresh_token"])
+    return response
+
+
+def _form(name: str) -> str:
+    return request.form.get(name, "")
+
+
+@bp.get("/login")
+def login():
+    return render_template("login.html", next=safe_next(request.args.get("next")), email="")
+
+
+@bp.post("/login")
+def login_post():
+    check_anonymous_csrf()
+    target, email = safe_next(_form("next")), _form("email")
+    try:
+        reply = auth_client.login(email, _form("password"), request.remote_addr)
+    except auth_client.AuthUnavailable:
+        return render_template("login.html", next=target, email=email, error=UNAVAILABLE), 503
+    if reply.status == 200:
+        return _logged_in(reply.body, target)
+    if reply.status == 429:
+        error = f"Too many attempts. Try again in {reply.retry_after or 'a few'} seconds."
+    elif reply.status in (400, 401):
+        error = "Wrong email or password."
+    else:
+        return render_template("login.html", next=target, email=email, error=UNAVAILABLE), 503
+    return render_template("login.html", next=target, email=email, error=error), reply.status
+
+
+@bp.get("/register")
+def register():
+    return render_template("register.html", email="", name="")
+
+
+@bp.post("/register")
+def register_post():
+    check_anonymous_csrf()
+    email, name, password = _form("email"), _form("name"), _form("password")
+
+    def again(error: str, status: int):
+        return render_template("register.html", email=email, name=name, error=error), status
+
+    try:
+        created = auth_client.register(email, password, name or None, request.remote_addr)
+        if created.status == 409:
+            return again("That email is already registered. Log in instead?", 409)
+        if created.status == 400:
+            return again(created.message or "Please check the fields.", 400)
+        if created.status != 201:
+            return again(UNAVAILABLE, 503)
+        tokens = auth_client.login(email, password, request.remote_addr)
+    except auth_client.AuthUnavailable:
+        return again(UNAVAILABLE, 503)
+    if tokens.status != 200:
+        return redirect(url_for("pages_account.login"), code=303)
+    return _logged_in(tokens.body, url_for("pages.catalogue"))
+
+
+@bp.post("/logout")
+def logout():
+    verified_form_post()  # a cross-site page may not log the visitor out either
+    auth_client.logout(request.cookies.get("access_token_cookie", ""))
+    response = redirect(url_for("pages.catalogue"), code=303)
+    unset_jwt_cookies(response)
+    return response

@@ -1,0 +1,111 @@
+"""Who is looking at a page, from the HttpOnly token cookies, and the pages' CSRF tokens.
+
+Pages never answer a bad or expired cookie with a JSON 401: the visitor is simply anonymous
+(and sent to the log-in page where one is needed). An expired access cookie is renewed once
+with the refresh cookie, through the auth service. Forms posted by a logged-in visitor are
+checked by flask-jwt-extended's double-submit (the form's ``csrf_token`` against the token's
+``csrf`` claim); the anonymous forms (log in, register) by a token in the signed session.
+"""
+from __future__ import annotations
+
+import hmac
+import secrets
+from functools import wraps
+from urllib.parse import urlsplit
+
+import jwt as pyjwt
+from flask import abort, g, redirect, render_template, request, session, url_for
+from flask_jwt_extended import get_jwt, set_access_cookies, set_refresh_cookies, unset_jwt_cookies, verify_jwt_in_request
+from flask_jwt_extended.exceptions import JWTExtendedException
+
+from web.common.errors import ApiError
+from web.common.jwt_setup import Caller
+from web.shop import auth_client
+
+
+def page_caller() -> Caller | None:
+    """The logged-in visitor, or None (no cookie, or one that does not verify)."""
+    if "page_caller" not in g:
+        g.page_caller = None
+        try:
+            if verify_jwt_in_request(optional=True, locations=["cookies"]) is not None:
+                claims = get_jwt()
+                if claims.get("type") == "access":
+                    g.page_caller = Caller(claims)
+        except (JWTExtendedException, pyjwt.PyJWTError, ApiError, KeyError, ValueError, TypeError):
+            g.page_caller = None
+    return g.page_caller
+
+
+def form_csrf_token() -> str:
+    """The token every form carries: the access token's csrf claim, or the session's."""
+    if page_caller() is not None:
+        return get_jwt().get("csrf", "")
+    if "form_csrf" not in session:
+        session["form_csrf"] = secrets.token_urlsafe(32)
+    return session["form_csrf"]
+
+
+def check_anonymous_csrf() -> None:
+    expected, given = session.get("form_csrf", ""), request.form.get("csrf_token", "")
+    if not expected or not hmac.compare_digest(expected, given):
+        abort(403, "the form's CSRF token is missing or stale; reload the page")
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site: never an open redirect to another host."""
+    if not target or not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
+        return url_for("pages.catalogue")
+    return target
+
+
+def _renewed():
+    """Exchange the refresh cookie for new tokens; a redirect setting them, or None."""
+    refresh_token = request.cookies.get("refresh_token_cookie")
+    if not refresh_token:
+        return None
+    tokens = auth_client.refresh(refresh_token)
+    if tokens is None:
+        return None
+    response = redirect(request.full_path if request.query_string else request.path)
+    set_access_cookies(response, tokens["access_token"])
+    set_refresh_cookies(response, tokens["refresh_token"])
+    return response
+
+
+def login_page_required(admin: bool = False):
+    """A page for logged-in visitors: others go to the log-in page and come back."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            caller = page_caller()
+            if caller is None:
+                renewed = _renewed() if request.method == "GET" else None
+                if renewed is not None:
+                    return renewed
+                response = redirect(url_for("pages_account.login", next=request.path))
+                unset_jwt_cookies(response)
+                return response
+            if admin and not caller.is_admin:
+                abort(403, "administrators only")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def verified_form_post() -> Caller:
+    """A form posted by a logged-in visitor: cookie token and its CSRF token both required
+    (a missing or wrong one is flask-jwt-extended's 401)."""
+    verify_jwt_in_request(locations=["cookies"])
+    claims = get_jwt()
+    if claims.get("type") != "access":
+        raise ApiError(401, "unauthorized", "an access token is required")
+    return Caller(claims)
+
+
+def page_error(error):
+    """Pages answer their own errors (403, 404 …) as HTML, not the API's JSON."""
+    return render_template("error.html", status=error.code, message=error.description), error.code

@@ -1,0 +1,91 @@
+"""Wallet top-ups (API.md "Shop — Wallet"): create one, list them, read one.
+
+The top-up is stored ``initiated`` before the reply; its ``money_add.start`` message is sent
+after that commit. Should the broker refuse it, the top-up is not lost: the sweep job restarts
+``initiated`` top-ups it finds idle.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from flask import Blueprint, g, jsonify, request, url_for
+from pydantic import Field, StringConstraints
+
+from emarket import queries, topup
+from emarket.config import settings
+from emarket.errors import IdempotencyConflict, NotFound
+from emarket.storage import unit_of_work
+from tasks.celery_app import app as celery_app
+from web.common.errors import ApiError
+from web.common.jwt_setup import auth_required
+from web.common.validation import StrictModel, parse_json_body, parse_query
+from web.shop.schemas import PageQuery
+
+log = logging.getLogger(__name__)
+bp = Blueprint("api_topups", __name__)
+
+
+class TopupCreate(StrictModel):
+    amount: Annotated[int, Field(ge=1, le=10_000_000)]
+    bank_account: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,34}$")]
+
+
+def _idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not 1 <= len(key) <= 255:
+        raise ApiError(400, "invalid_request", "Idempotency-Key must be 1..255 characters")
+    return key
+
+
+def _send_start(topup_id: str) -> None:
+    try:
+        celery_app.send_task("money_add.start", args=[topup_id])
+    except Exception:  # noqa: BLE001 — stored already; the sweep job will start it
+        log.warning("top-up %s stored but its start message was not sent", topup_id, exc_info=True)
+
+
+@bp.post("/api/wallet/topups")
+@auth_required()
+def create_topup():
+    key = _idempotency_key()
+    body = parse_json_body(TopupCreate)
+    try:
+        with unit_of_work("account") as uow:
+            row, created = topup.create_topup(uow, g.caller.id, body.amount, body.bank_account, key)
+            view = topup.topup_view(row) if created else topup.first_reply_view(row)
+            if created:
+                uow.after_commit(lambda: _send_start(row.id))
+    except IdempotencyConflict as error:
+        raise ApiError(422, error.reason, error.detail) from None
+    except NotFound as error:
+        raise ApiError(404, "not_found", error.detail) from None
+    response = jsonify(view)
+    response.status_code = 202
+    response.headers["Location"] = url_for("api_topups.get_topup", topup_id=view["id"])
+    return response
+
+
+@bp.get("/api/wallet/topups")
+@auth_required()
+def list_topups():
+    query = parse_query(PageQuery)
+    try:
+        after = queries.decode_order_cursor(query.cursor) if query.cursor else None
+    except queries.BadCursor:
+        raise ApiError(400, "invalid_cursor", "the cursor is not one this service issued") from None
+    with unit_of_work("account") as uow:
+        rows, last = topup.list_topups(uow, g.caller.id, query.limit, after)
+        views = [topup.topup_view(row) for row in rows]
+    following = queries.encode_order_cursor(*last) if last else None
+    return jsonify({"topups": views, "currency": settings().currency, "next": following})
+
+
+@bp.get("/api/wallet/topups/<topup_id>")
+@auth_required()
+def get_topup(topup_id: str):
+    try:
+        with unit_of_work("account") as uow:
+            return jsonify(topup.topup_view(topup.get_topup(uow, topup_id, user_id=g.caller.id)))
+    except NotFound:
+        raise ApiError(404, "not_found", "no such top-up") from None
