@@ -2,12 +2,16 @@
 real workers over RabbitMQ, state in PostgreSQL, replies in Redis."""
 from __future__ import annotations
 
+import base64
 import json
+import re
 import uuid
 
 import pytest
 
+from emarket import accounts
 from emarket.saga_events import FORWARD
+from emarket.storage import unit_of_work
 from tests.support import seed
 from tests.support.tokens import bearer, mint
 from tests.support.wait import wait_until
@@ -205,3 +209,76 @@ def test_tokens_and_methods(client):
     assert_error(client.get(f"/api/orders/{order_id}/payment", headers=as_user(user)), 405)
     assert_error(client.post(f"/api/orders/{order_id}/payment", json={"x": 1}, headers=as_user(user)), 400)
     assert seed.count_orders(user) == 1
+
+
+# --- the same story through the pages: register, log in, order, pay, watch it complete -------
+
+@pytest.fixture
+def auth_service(worker, monkeypatch):
+    """The real auth service over real HTTP (a thread of this process), as the pages call it."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from web.auth import create_app as create_auth_app
+
+    server = make_server("127.0.0.1", 0, create_auth_app(), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("EMARKET_AUTH_URL", f"http://127.0.0.1:{server.server_port}")
+    from emarket.config import settings
+
+    settings.cache_clear()
+    yield server
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+def form_token(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def test_a_visitor_registers_orders_pays_and_sees_it_completed(client, auth_service):
+    email = f"pages-{uuid.uuid4().hex[:10]}@example.com"
+    token = form_token(client.get("/register").get_data(as_text=True))
+    registered = client.post("/register", data={"email": email, "password": "long enough pw",
+                                                "name": "Ann", "csrf_token": token})
+    assert registered.status_code == 303, registered.get_data(as_text=True)
+    csrf = client.get_cookie("csrf_access_token").value
+    access = client.get_cookie("access_token_cookie").value
+    assert client.get_cookie("refresh_token_cookie") is not None
+    user_id = int(json.loads(base64.urlsafe_b64decode(access.split(".")[1] + "=="))["sub"])
+    with unit_of_work("account") as uow:  # as the operator's `emarket wallet credit` does
+        accounts.credit_adjustment(uow, email, 5_000)
+    tea = seed.product(count=5, price=700)
+
+    page = client.get(f"/products/{tea}").get_data(as_text=True)
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page).group(1)
+    for _ in range(2):  # a double click places one order
+        placed = client.post(f"/products/{tea}/order", data={"quantity": "2", "idempotency_key": key,
+                                                             "csrf_token": form_token(page)})
+        assert placed.status_code == 303
+    order_id = placed.headers["Location"].rsplit("/", 1)[1]
+    assert seed.count_orders(user_id) == 1
+    assert f'data-order-id="{order_id}"' in client.get(f"/orders/{order_id}").get_data(as_text=True)
+
+    def api_status(statuses):
+        body = client.get(f"/api/orders/{order_id}", headers={"X-CSRF-TOKEN": csrf}).get_json()
+        return body if body["status"] in statuses else None
+
+    wait_until(lambda: api_status({"awaiting_payment"}), timeout=30, what="awaiting_payment")
+    refused = client.post(f"/api/orders/{order_id}/payment", json={})  # cookie without its CSRF header
+    assert refused.status_code == 401
+    paid = client.post(f"/api/orders/{order_id}/payment", json={}, headers={"X-CSRF-TOKEN": csrf})
+    assert paid.status_code == 202
+    wait_until(lambda: api_status({"completed"}), timeout=30, what="completed")
+    cabinet = client.get("/orders").get_data(as_text=True)
+    assert f'data-order-id="{order_id}"' in cabinet and "completed" in cabinet
+    assert "36.00 USD" in client.get("/wallet").get_data(as_text=True)
+
+    bad = client.post(f"/products/{tea}/order", data={"quantity": "0", "idempotency_key": "other",
+                                                      "csrf_token": form_token(page)})
+    assert bad.status_code == 400 and seed.count_orders(user_id) == 1
+    assert client.post("/logout", data={"csrf_token": csrf}).status_code == 303
+    assert client.get("/orders").status_code == 302
+
