@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from emarket.cli import bank_commands, db_commands, saga_commands, users_commands
+from emarket.cli import bank_commands, db_commands, saga_commands, up_command, users_commands
 
 
 @click.group(help="emarket: run the shop, migrate its databases, operate its sagas.")
@@ -17,3 +17,4 @@ main.add_command(users_commands.keys)
 main.add_command(users_commands.users)
 main.add_command(users_commands.wallet)
 main.add_command(saga_commands.saga)
+main.add_command(up_command.up)

@@ -6,6 +6,7 @@ import os
 
 import pytest
 
+from tests.settings import INTEGRATION_DB_PREFIX
 from tests.support.broker import ensure_vhost, purge_queues
 from tests.support.databases import migrated_pg
 from tests.support.workers import ALL_QUEUES, Worker
@@ -21,7 +22,7 @@ def pytest_collection_modifyitems(items):
 def integration_env():
     """Point this process (and the workers it starts) at the integration databases."""
     ensure_vhost()
-    urls = migrated_pg("emarket_itest")
+    urls = migrated_pg(INTEGRATION_DB_PREFIX)
     previous = {k: os.environ.get(k) for k in ("EMARKET_DB_ACCOUNT", "EMARKET_DB_EMARKET", "EMARKET_DB_BANK")}
     os.environ["EMARKET_DB_ACCOUNT"] = urls["account"]
     os.environ["EMARKET_DB_EMARKET"] = urls["emarket"]

