@@ -3,6 +3,7 @@ models that validate requests (web.shop.schemas), so limits cannot drift; the pa
 lists every endpoint with its parameters, bodies, replies and errors."""
 from __future__ import annotations
 
+import importlib.util
 from functools import lru_cache
 
 from flask import Blueprint, jsonify
@@ -118,12 +119,50 @@ def _paths() -> dict:
             "get": {"summary": "The wallet's ledger, newest first", "security": SECURED, "parameters": PAGE,
                     "responses": {"200": _json("TransactionList", "a page of entries"), **e(400, 401)}},
         },
+        "/api/openapi.json": {
+            "get": {"summary": "This document", "security": [{}],
+                    "responses": {"200": {"description": "OpenAPI 3.1",
+                                          "content": {"application/json": {"schema": {"type": "object"}}}}}},
+        },
     }
+
+
+def _topup_paths() -> dict:
+    """Top-ups (web.shop.topups_api, the bank engineer's module), when it is installed."""
+    e = _errors
+    topup_id = {"name": "topup_id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
+    key = {"name": "Idempotency-Key", "in": "header", "required": False,
+           "schema": {"type": "string", "minLength": 1, "maxLength": 255}}
+    return {
+        "/api/wallet/topups": {
+            "post": {"summary": "Top up the wallet from a bank account", "security": SECURED, "parameters": [key],
+                     "requestBody": _body("TopupCreate"),
+                     "responses": {"202": {**_json("Topup", "the top-up, started"),
+                                           "headers": {"Location": {"schema": {"type": "string"}}}},
+                                   **e(400, 401, 404, 413, 422)}},
+            "get": {"summary": "The caller's top-ups, newest first", "security": SECURED, "parameters": PAGE,
+                    "responses": {"200": _json("TopupList", "a page of top-ups"), **e(400, 401)}},
+        },
+        "/api/wallet/topups/{topup_id}": {
+            "parameters": [topup_id],
+            "get": {"summary": "One top-up", "security": SECURED,
+                    "responses": {"200": _json("Topup", "the top-up"), **e(401, 404)}},
+        },
+    }
+
+
+def _topup_request_models() -> tuple:
+    if importlib.util.find_spec("web.shop.topups_api") is None:
+        return ()
+    from web.shop.topups_api import TopupCreate
+
+    return (TopupCreate,)
 
 
 @lru_cache(maxsize=1)
 def document() -> dict:
-    _, defs = models_json_schema([(m, "validation") for m in schemas.REQUEST_MODELS]
+    topup_models = _topup_request_models()
+    _, defs = models_json_schema([(m, "validation") for m in schemas.REQUEST_MODELS + topup_models]
                                  + [(m, "serialization") for m in schemas.REPLY_MODELS],
                                  ref_template=REF)
     return {
@@ -132,7 +171,7 @@ def document() -> dict:
                  "description": "Money in integer minor units; every reply with money has `currency`. "
                                 "Errors are `{\"error\": {\"code\", \"message\"}}`."},
         "servers": [{"url": "/"}],
-        "paths": _paths(),
+        "paths": {**_paths(), **(_topup_paths() if topup_models else {})},
         "components": {"schemas": defs["$defs"],
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
     }

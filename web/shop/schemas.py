@@ -33,7 +33,16 @@ class ProductCreate(StrictModel):
     count: Annotated[int, Field(ge=0, le=1_000_000)]
 
 
+def _no_null_defaults(schema: dict) -> None:
+    # "Left out" is spelled None in Python only; on the wire a field is absent, never null.
+    for prop in schema.get("properties", {}).values():
+        if "default" in prop and prop["default"] is None:
+            del prop["default"]
+
+
 class ProductUpdate(StrictModel):
+    model_config = ConfigDict(strict=True, extra="forbid", json_schema_extra=_no_null_defaults)
+
     name: Annotated[str, Field(min_length=1, max_length=200)] = None
     description: Annotated[str, Field(max_length=5000)] = None
     price: Annotated[int, Field(ge=1, le=100_000_000)] = None
@@ -181,6 +190,23 @@ class TransactionList(BaseModel):
     next: Optional[str]
 
 
+class Topup(BaseModel):
+    id: str
+    amount: int
+    currency: str
+    bank_account: str
+    status: Literal["initiated", "pending_confirmation", "captured", "credited", "failed", "expired"]
+    confirm_url: Optional[str]
+    created_at: str
+    updated_at: str
+
+
+class TopupList(BaseModel):
+    topups: list[Topup]
+    currency: str
+    next: Optional[str]
+
+
 REQUEST_MODELS = (ProductCreate, ProductUpdate, OrderCreate)
 REPLY_MODELS = (Error, ProductOne, ProductList, OrderOut, OrderList, PaymentStarted, OrderCancelled,
-                WalletOut, TransactionList)
+                WalletOut, TransactionList, Topup, TopupList)
