@@ -276,8 +276,18 @@ def test_a_visitor_registers_orders_pays_and_sees_it_completed(client, auth_serv
     assert f'data-order-id="{order_id}"' in cabinet and "completed" in cabinet
     assert "36.00 USD" in client.get("/wallet").get_data(as_text=True)
 
+    client.delete_cookie("access_token_cookie")  # gone or expired: the refresh cookie renews it
+    renewed = client.get("/wallet")
+    assert (renewed.status_code, renewed.headers["Location"]) == (302, "/wallet")
+    assert client.get_cookie("access_token_cookie").value != access
+    assert client.get("/wallet").status_code == 200
+    csrf = client.get_cookie("csrf_access_token").value
+
+    stale = client.post(f"/products/{tea}/order", data={"quantity": "1", "idempotency_key": "other",
+                                                        "csrf_token": form_token(page)})
+    assert stale.status_code == 401  # the form's token belonged to the replaced access token
     bad = client.post(f"/products/{tea}/order", data={"quantity": "0", "idempotency_key": "other",
-                                                      "csrf_token": form_token(page)})
+                                                      "csrf_token": csrf})
     assert bad.status_code == 400 and seed.count_orders(user_id) == 1
     assert client.post("/logout", data={"csrf_token": csrf}).status_code == 303
     assert client.get("/orders").status_code == 302
