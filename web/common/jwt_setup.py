@@ -21,9 +21,9 @@ from web.common import revocation
 from web.common.errors import ApiError, error_response
 
 
-def load_public_key() -> str:
+def load_public_key(from_file: bool = False) -> str:
     s = settings()
-    if s.jwks_url:
+    if s.jwks_url and not from_file:
         key = pyjwt.PyJWKClient(s.jwks_url, timeout=5).get_jwk_set().keys[0].key
         return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
     return Path(s.jwt_public_key).read_text()
@@ -42,7 +42,9 @@ def init_jwt(app: Flask, signing: bool = False) -> JWTManager:
     app.config.update(
         JWT_ALGORITHM="RS256",
         JWT_DECODE_ALGORITHMS=["RS256"],
-        JWT_PUBLIC_KEY=load_public_key(),
+        # The signer is where the JWKS comes from: it reads its own file, never fetches itself
+        # (it is not serving yet while it starts).
+        JWT_PUBLIC_KEY=load_public_key(from_file=signing),
         JWT_PRIVATE_KEY=load_private_key() if signing else None,
         JWT_TOKEN_LOCATION=["headers", "cookies"],
         JWT_COOKIE_CSRF_PROTECT=True,
