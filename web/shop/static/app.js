@@ -23,8 +23,8 @@ function money(minor) {
   return `${sign}${units}.${String(abs % 100).padStart(2, "0")} ${document.body.dataset.currency}`;
 }
 
-async function api(method, url, body, csrf) {
-  const headers = { Accept: "application/json", "X-CSRF-TOKEN": csrfToken(csrf) };
+async function api(method, url, body, csrf, extraHeaders) {
+  const headers = { Accept: "application/json", "X-CSRF-TOKEN": csrfToken(csrf), ...(extraHeaders || {}) };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const response = await fetch(url, {
     method, headers, credentials: "same-origin",
@@ -37,6 +37,11 @@ async function api(method, url, body, csrf) {
   }
   const data = await response.json().catch(() => ({}));
   return { status: response.status, data, retryAfter: Number(response.headers.get("Retry-After") || 1) };
+}
+
+function newKey() {
+  // crypto.randomUUID exists only in secure contexts; random bytes do everywhere.
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 function element(tag, text, className) {
@@ -222,15 +227,19 @@ function walletPage() {
     setTimeout(load, again ? 2000 : 10000);
   }
 
-  document.getElementById("topup-form").addEventListener("submit", async (event) => {
+  const topupForm = document.getElementById("topup-form");
+  topupForm.dataset.key = newKey();
+  topupForm.addEventListener("submit", async (event) => {
     event.preventDefault();
     const form = event.target;
     const amount = Math.round(Number(form.elements["amount"].value) * 100);
     const { status, data } = await api("POST", section.dataset.api,
-      { amount, bank_account: form.elements["bank_account"].value.trim() }, form.elements["csrf_token"].value);
+      { amount, bank_account: form.elements["bank_account"].value.trim() }, form.elements["csrf_token"].value,
+      { "Idempotency-Key": form.dataset.key });  // a double submit starts one top-up
     if (status === 202 || status === 201 || status === 200) {
       show(message, "Top-up started: confirm it at your bank when the link appears below.");
       form.reset();
+      form.dataset.key = newKey();
     } else {
       show(message, (data.error && data.error.message) || "The top-up was refused.", true);
     }
