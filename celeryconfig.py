@@ -48,7 +48,7 @@ else:
     result_backend_transport_options = {"retry_policy": {"timeout": 5.0}}
 
 beat_schedule = {
-    "cancel-overdue-orders": {"task": "saga.cancel_overdue", "schedule": 30.0},
-    "resume-stuck-sagas": {"task": "saga.resume_stuck", "schedule": 30.0},
-    "resume-stuck-topups": {"task": "money_add.sweep", "schedule": 30.0},
+    "cancel-overdue-orders": {"task": "saga.cancel_overdue", "schedule": _settings.beat_interval},
+    "resume-stuck-sagas": {"task": "saga.resume_stuck", "schedule": _settings.beat_interval},
+    "resume-stuck-topups": {"task": "money_add.sweep", "schedule": _settings.beat_interval},
 }
