@@ -196,3 +196,72 @@ def test_concurrent_credits_lose_none(uow):
     with uow() as u:
         assert u.session.get(Wallet, user_id).balance == 500
     assert count(uow, WalletEntry) == 5
+
+
+# --- the account.create_profile task: a thin adapter, idempotent, retrying only what is transient
+
+@pytest.fixture
+def task_db(account_url, uow, monkeypatch):
+    monkeypatch.setenv("EMARKET_DB_ACCOUNT", account_url)
+    from emarket.config import settings
+
+    settings.cache_clear()
+    return uow
+
+
+@pytest.fixture
+def retries():
+    from celery.signals import task_retry
+
+    seen = []
+
+    def on_retry(sender=None, reason=None, **_):
+        seen.append(reason)
+
+    task_retry.connect(on_retry, weak=False)
+    yield seen
+    task_retry.disconnect(on_retry)
+
+
+def test_the_task_delivered_twice_replies_the_same_and_makes_one_of_each(task_db, retries):
+    from tasks.account import create_profile
+
+    user_id = register(task_db)
+    replies = [create_profile.apply(args=[user_id, "ann@example.com", "Ann"]).get() for _ in range(2)]
+    assert replies == [{"id": user_id, "email": "ann@example.com", "name": "Ann"}] * 2
+    assert (count(task_db, User), count(task_db, Wallet)) == (1, 1)
+    assert retries == []
+
+
+def test_a_business_refusal_fails_at_once_without_retries(task_db, retries):
+    from tasks.account import create_profile
+
+    first, second = register(task_db), register(task_db, email="bob@example.com")
+    create_profile.apply(args=[first, "ann@example.com", None]).get()
+    result = create_profile.apply(args=[second, "ann@example.com", None])
+    assert result.state == "FAILURE" and isinstance(result.result, Conflict)
+    assert retries == []
+
+
+def test_a_transient_database_failure_is_retried_until_the_retries_run_out(retries, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from emarket.config import settings
+    from tasks.account import MAX_RETRIES, create_profile
+
+    # Nothing listens on port 1: every attempt is refused, as when the database restarts.
+    monkeypatch.setenv("EMARKET_DB_ACCOUNT", "postgresql+psycopg2://postgres@127.0.0.1:1/gone")
+    settings.cache_clear()
+    result = create_profile.apply(args=[1, "ann@example.com", None])
+    assert result.state == "FAILURE" and isinstance(result.result, OperationalError)
+    assert len(retries) == MAX_RETRIES
+
+
+def test_backoff_grows_exponentially_with_full_jitter_and_a_cap():
+    from tasks.account import BACKOFF_MAX, backoff
+
+    for retries in range(12):
+        ceiling = min(BACKOFF_MAX, 0.5 * 2 ** retries)
+        samples = [backoff(retries) for _ in range(200)]
+        assert all(0 <= s <= ceiling for s in samples)
+        assert max(samples) > ceiling / 2  # spread over the range, not a fixed delay
