@@ -1,0 +1,82 @@
+"""`emarket up` on the embedded default (SQLite + the pip-shipped Redis) serves the shop: a
+scripted check logs in as the demo user, places and pays an order and sees it completed."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from emarket import demo
+from tests.support.http import free_port, wait_http
+from tests.support.wait import wait_until
+
+
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("embedded")
+    ports = {name: free_port() for name in ("shop", "auth", "bank", "flower")}
+    # Only the embedded defaults: none of the suite's EMARKET_* settings leak in.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EMARKET_")}
+    env.update({
+        "EMARKET_VAR_DIR": str(tmp_path / "var"),
+        "EMARKET_SHOP_PORT": str(ports["shop"]), "EMARKET_AUTH_PORT": str(ports["auth"]),
+        "EMARKET_BANK_PORT": str(ports["bank"]), "EMARKET_FLOWER_PORT": str(ports["flower"]),
+        "EMARKET_AUTH_URL": f"http://127.0.0.1:{ports['auth']}",
+        "EMARKET_BANK_URL": f"http://127.0.0.1:{ports['bank']}",
+        "EMARKET_BANK_PUBLIC_URL": f"http://127.0.0.1:{ports['bank']}",
+    })
+    log = open(tmp_path / "up.log", "wb")
+    process = subprocess.Popen([sys.executable, "-m", "emarket.cli", "up"], env=env, cwd=tmp_path,
+                               stdout=log, stderr=subprocess.STDOUT)
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    try:
+        wait_http(urls["shop"] + "/api/products", timeout=120)
+        wait_http(urls["auth"] + "/.well-known/jwks.json", timeout=60)
+        yield urls, process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        print((tmp_path / "up.log").read_text(errors="replace")[-3000:])
+
+
+def test_demo_user_orders_and_pays_on_the_embedded_run(embedded):
+    urls, process = embedded
+    login = requests.post(urls["auth"] + "/auth/login", json={"email": demo.SHOPPER[0], "password": demo.SHOPPER[1]}, timeout=10)
+    assert login.status_code == 200, login.text
+    headers = {"Authorization": "Bearer " + login.json()["access_token"]}
+    product = requests.get(urls["shop"] + "/api/products", timeout=10).json()["products"][0]
+
+    placed = requests.post(urls["shop"] + "/api/orders?wait=20", headers=headers, timeout=30,
+                           json={"items": [{"product_id": product["id"], "quantity": 1}]})
+    assert placed.status_code == 200, placed.text
+    order = placed.json()
+    assert order["status"] == "awaiting_payment" and order["total"] == product["price"]
+
+    paid = requests.post(urls["shop"] + f"/api/orders/{order['id']}/payment", headers=headers, timeout=30)
+    assert paid.status_code == 202, paid.text
+
+    def completed():
+        body = requests.get(urls["shop"] + f"/api/orders/{order['id']}", headers=headers, timeout=10).json()
+        return body["status"] == "completed" and body
+
+    final = wait_until(completed, timeout=60, interval=0.2, what="the order to complete")
+    assert [e["name"] for e in final["events"]][-1] == "completed"
+    wallet = requests.get(urls["shop"] + "/api/wallet", headers=headers, timeout=10).json()
+    assert wallet["balance"] == demo.SHOPPER_WALLET - product["price"]
+
+
+def test_ctrl_c_stops_every_process(embedded):
+    """Runs last in this module: it ends the run the fixture started."""
+    urls, process = embedded
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=30) == 0
+    with pytest.raises(requests.ConnectionError):
+        requests.get(urls["shop"] + "/api/products", timeout=2)
