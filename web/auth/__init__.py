@@ -30,7 +30,7 @@ from pathlib import Path
 from flask import Flask
 
 from emarket.config import settings
-from web.auth import profiles, tokens
+from web.auth import openapi, profiles, tokens
 from web.auth.api import bp
 from web.common.app_base import base_app
 from web.common.jwt_setup import init_jwt
@@ -42,4 +42,5 @@ def create_app() -> Flask:
     app.config["EMARKET_JWK"] = tokens.public_jwk(Path(settings().jwt_public_key).read_text())
     app.extensions["emarket_account_queue"] = profiles.account_queue_client()
     app.register_blueprint(bp)
+    app.register_blueprint(openapi.bp)
     return app

@@ -6,7 +6,7 @@ from flask import Flask
 
 from emarket.bank.accounts import ensure_merchant_account
 from emarket.storage import unit_of_work
-from web.bank import api, pages
+from web.bank import api, openapi, pages
 from web.common.app_base import base_app
 
 
@@ -14,6 +14,7 @@ def create_app() -> Flask:
     app = base_app(__name__)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(openapi.bp)
     # The shop's merchant account exists from the bank's first start (idempotent).
     with unit_of_work("bank") as uow:
         ensure_merchant_account(uow)
