@@ -146,14 +146,15 @@ def start_payment(uow: UnitOfWork, order_id: str, user_id: int, request_id: str)
     return "not_payable", None
 
 
-def complete(uow: UnitOfWork, order_id: str) -> None:
-    """payment_started → completed ("final order registration")."""
+def complete(uow: UnitOfWork, order_id: str) -> bool:
+    """payment_started → completed ("final order registration"). True if this call completed it."""
     if _cas(uow, order_id, st.COMPLETED, (st.PAYMENT_STARTED,)):
         saga_events.record(uow, order_id, "completed")
-        return
+        return True
     order = _load(uow, order_id)
     if order.status != st.COMPLETED:
         raise InvalidTransition("failed", f"order is {order.status}")
+    return False
 
 
 def cancel(uow: UnitOfWork, order_id: str, reason: str) -> bool:

@@ -22,7 +22,8 @@ COMPENSATIONS = ("stock_released", "money_refunded", "cancelled")
 ALL = FORWARD + FAILURES + COMPENSATIONS
 
 
-def record(uow: UnitOfWork, order_id: str, name: str, detail: str = "") -> None:
+def record(uow: UnitOfWork, order_id: str, name: str, detail: str = "") -> bool:
+    """True if this call recorded the event (False: it was there already)."""
     if name not in ALL:
         raise ValueError(f"unknown saga event {name!r}")
     session = uow.session
@@ -31,7 +32,7 @@ def record(uow: UnitOfWork, order_id: str, name: str, detail: str = "") -> None:
     at = max(now, latest) if latest is not None else now
     dialect = postgresql if uow.dialect == "postgresql" else sqlite
     statement = dialect.insert(SagaEvent).values(order_id=order_id, name=name, detail=detail[:500], at=at)
-    session.execute(statement.on_conflict_do_nothing(index_elements=["order_id", "name"]))
+    return session.execute(statement.on_conflict_do_nothing(index_elements=["order_id", "name"])).rowcount == 1
 
 
 def names(uow: UnitOfWork, order_id: str) -> list[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from emarket import saga_events, wallet
 from emarket.storage import unit_of_work
-from tasks import faults
+from tasks import faults, metrics
 from tasks.celery_app import app
 from tasks.step import SagaStep
 
@@ -29,5 +29,7 @@ def refund(ctx: dict) -> dict:
         amount = wallet.refund(uow, ctx["order_id"])
     if amount:
         with unit_of_work("emarket") as uow:
-            saga_events.record(uow, ctx["order_id"], "money_refunded", str(amount))
+            first = saga_events.record(uow, ctx["order_id"], "money_refunded", str(amount))
+        if first:  # a redelivered refund finds its event and counts nothing
+            metrics.compensation_ran("money.refund")
     return ctx

@@ -8,7 +8,7 @@ from __future__ import annotations
 from emarket import order
 from emarket.config import settings
 from emarket.storage import unit_of_work
-from tasks import faults
+from tasks import faults, metrics
 from tasks.celery_app import app
 from tasks.step import SagaStep
 
@@ -51,22 +51,30 @@ def complete(ctx: dict) -> dict:
     from emarket import stock
 
     with unit_of_work("emarket") as uow:
-        order.complete(uow, ctx["order_id"])
+        completed = order.complete(uow, ctx["order_id"])
         # The reservation becomes a sale in the same transaction: orders and stock share the
         # emarket database, so "completed" and "sold" can never disagree.
         stock.sell(uow, ctx["order_id"])
         faults.in_transaction("order.complete")
+    if completed:
+        metrics.saga_completed()
     return ctx
 
 
 @app.task(base=SagaStep, name="order.cancel")
 def cancel(ctx: dict, reason: str) -> dict:
     with unit_of_work("emarket") as uow:
-        order.cancel(uow, ctx["order_id"], reason)
+        cancelled = order.cancel(uow, ctx["order_id"], reason)
+    if cancelled:
+        metrics.saga_cancelled(reason)
+        metrics.compensation_ran("order.cancel")
     return ctx
 
 
 @app.task(base=SagaStep, name="order.cancel_by_user", ignore_result=False)
 def cancel_by_user(order_id: str, user_id: int) -> str:
     with unit_of_work("emarket") as uow:
-        return order.cancel_by_user(uow, order_id, user_id)
+        outcome = order.cancel_by_user(uow, order_id, user_id)
+    if outcome == "cancelled":
+        metrics.saga_cancelled("cancelled_by_user")
+    return outcome

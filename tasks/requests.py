@@ -20,7 +20,7 @@ from emarket.config import settings
 from emarket.order_status import AWAITING_PAYMENT, CANCELLED
 from emarket.storage import unit_of_work
 from tasks import order as order_tasks
-from tasks import saga
+from tasks import metrics, saga
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,7 @@ def place_order(user_id: int, items: list[dict], idempotency_key: str | None,
         with unit_of_work("emarket") as uow:  # a concurrent twin won the key: answer as it did
             placed = orders.place(uow, user_id, items, idempotency_key, correlation_id)
     if placed.created:
+        metrics.saga_started()
         try:
             saga.phase1(placed.ctx).apply_async()
         except Exception:  # the order is stored; the sweeper will send phase 1 again

@@ -22,7 +22,7 @@ from emarket import saga_events
 from emarket.config import settings
 from emarket.errors import DomainError
 from emarket.storage import unit_of_work
-from tasks import money, product
+from tasks import metrics, money, product
 from tasks import order as order_tasks
 from tasks.celery_app import app
 from tasks.step import SagaStep
@@ -98,7 +98,10 @@ def schedule_payment_timeout(order_id: str, deadline: datetime) -> None:
 def payment_timeout(order_id: str) -> bool:
     """The countdown: cancels the order if it is still awaiting payment at its deadline."""
     with unit_of_work("emarket") as uow:
-        return orders.expire_payment(uow, order_id)
+        expired = orders.expire_payment(uow, order_id)
+    if expired:
+        metrics.saga_cancelled("payment_timeout")
+    return expired
 
 
 @app.task(base=SagaStep, name="saga.cancel_overdue")
@@ -109,7 +112,10 @@ def cancel_overdue() -> int:
     cancelled = 0
     for order_id in ids:
         with unit_of_work("emarket") as uow:
-            cancelled += orders.expire_payment(uow, order_id)
+            expired = orders.expire_payment(uow, order_id)
+        if expired:
+            metrics.saga_cancelled("payment_timeout")
+        cancelled += expired
     return cancelled
 
 

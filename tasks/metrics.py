@@ -1,0 +1,135 @@
+"""The saga's figures, counted by whichever process moved the saga and read by the shop's
+``/metrics``.
+
+Workers run in other processes and, in compose, other containers, so they cannot share a
+prometheus multiprocess folder with the shop. The counts live in Redis instead (``redis_url``):
+two hashes, bumped with HINCRBY by the process that made the transition, right after its
+transaction committed and only when the compare-and-set really moved something (a redelivered
+no-op counts nothing). The shop exposes them through ``SagaCollector``; any number of workers,
+anywhere, add to the same figures, and worker restarts lose nothing.
+
+Counting is best effort: Redis down never fails a step (the step matters, the figure does
+not), and a crash between commit and HINCRBY loses that one count.
+"""
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+
+import redis
+
+from emarket.config import settings
+
+log = logging.getLogger(__name__)
+
+COUNTERS = "emarket:metrics:counters"
+STEP_SECONDS = "emarket:metrics:step_seconds"
+# Latency buckets of a saga step, seconds: a step is one local transaction, or a bank call.
+BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+_SEP = "|"
+
+
+@lru_cache(maxsize=4)
+def _client(url: str) -> redis.Redis:
+    # Short timeouts: a slow Redis must not hold a saga step (or a scrape) for long.
+    return redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+
+
+def _redis() -> redis.Redis:
+    return _client(settings().redis_url)
+
+
+def _bump(*fields: str) -> None:
+    try:
+        pipe = _redis().pipeline(transaction=False)
+        for field in fields:
+            pipe.hincrby(COUNTERS, field, 1)
+        pipe.execute()
+    except redis.RedisError:
+        log.warning("saga metrics not counted (Redis unavailable)", extra={"metric_fields": list(fields)})
+
+
+# --- what the tasks call, after their transaction committed ---------------------------------
+
+def saga_started() -> None:
+    _bump("sagas_started")
+
+
+def saga_completed() -> None:
+    _bump("sagas_completed")
+
+
+def saga_cancelled(reason: str) -> None:
+    _bump(f"sagas_cancelled{_SEP}{reason}")
+
+
+def compensation_ran(step: str) -> None:
+    _bump(f"compensations{_SEP}{step}")
+
+
+def topup_moved(status: str) -> None:
+    """A top-up entered ``status`` (counted once per top-up and status)."""
+    _bump(f"topups{_SEP}{status}")
+
+
+def step_observed(step: str, seconds: float) -> None:
+    """One run of a saga step took ``seconds``: stored as cumulative histogram buckets."""
+    try:
+        pipe = _redis().pipeline(transaction=False)
+        for bound in BUCKETS:
+            if seconds <= bound:
+                pipe.hincrby(STEP_SECONDS, f"{step}{_SEP}{bound}", 1)
+        pipe.hincrby(STEP_SECONDS, f"{step}{_SEP}+Inf", 1)
+        pipe.hincrbyfloat(STEP_SECONDS, f"{step}{_SEP}sum", seconds)
+        pipe.execute()
+    except redis.RedisError:
+        log.warning("saga step latency not recorded (Redis unavailable)", extra={"step": step})
+
+
+# --- what the shop's /metrics reads ---------------------------------------------------------
+
+def read() -> tuple[dict[str, int], dict[str, float]]:
+    client = _redis()
+    counters = {k.decode(): int(v) for k, v in client.hgetall(COUNTERS).items()}
+    steps = {k.decode(): float(v) for k, v in client.hgetall(STEP_SECONDS).items()}
+    return counters, steps
+
+
+class SagaCollector:
+    """A prometheus-client collector over the Redis figures (registered per scrape)."""
+
+    def collect(self):
+        from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily
+
+        try:
+            counters, steps = read()
+        except redis.RedisError as error:
+            log.warning("saga metrics unavailable: %s", error)
+            return
+        started = CounterMetricFamily("emarket_sagas_started", "Order sagas started (orders accepted)")
+        started.add_metric([], counters.get("sagas_started", 0))
+        completed = CounterMetricFamily("emarket_sagas_completed", "Order sagas that ended completed")
+        completed.add_metric([], counters.get("sagas_completed", 0))
+        cancelled = CounterMetricFamily("emarket_sagas_cancelled", "Order sagas that ended cancelled, by reason",
+                                        labels=["reason"])
+        compensations = CounterMetricFamily("emarket_compensations", "Compensating steps that undid something",
+                                            labels=["step"])
+        topups = CounterMetricFamily("emarket_topups", "Top-ups that entered each status", labels=["status"])
+        by_prefix = {"sagas_cancelled": cancelled, "compensations": compensations, "topups": topups}
+        for field, value in sorted(counters.items()):
+            prefix, _, label = field.partition(_SEP)
+            if prefix in by_prefix and label:
+                by_prefix[prefix].add_metric([label], value)
+        yield from (started, completed, cancelled, compensations, topups)
+        yield _step_histogram(steps, HistogramMetricFamily)
+
+
+def _step_histogram(steps: dict[str, float], family_type):
+    family = family_type("emarket_saga_step_seconds", "Run time of one saga step (one task run), by step",
+                         labels=["step"])
+    names = sorted({field.split(_SEP)[0] for field in steps})
+    for name in names:
+        buckets = [(str(bound), steps.get(f"{name}{_SEP}{bound}", 0.0)) for bound in BUCKETS]
+        buckets.append(("+Inf", steps.get(f"{name}{_SEP}+Inf", 0.0)))
+        family.add_metric([name], buckets, steps.get(f"{name}{_SEP}sum", 0.0))
+    return family

@@ -1,0 +1,117 @@
+"""Celery hooks for operations: JSON logging, the correlation id across messages, one log line
+and one latency sample per saga step.
+
+- ``setup_logging``: Celery leaves logging to us (every worker, beat and Flower log JSON lines
+  on stderr through ``emarket.logs``).
+- ``before_task_publish``: every message sent while a correlation id is current (an HTTP
+  request, or a task that is itself part of a saga) carries it in the ``emarket_cid`` header,
+  so tasks whose arguments hold no saga context (``money_add.*``, the payment clock) keep it.
+- ``task_prerun`` / ``task_postrun``: the task's correlation id becomes current (the saga
+  context's ``cid`` first, then the header, else a fresh one), and each run logs
+  ``step started`` and ``step done`` (outcome, duration) with the order or top-up id.
+  ``step started`` lines of one saga are causally ordered (each step is published by the one
+  before), so ``grep <order id>`` reads them in saga order.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+import time
+import uuid
+
+from celery import signals
+
+from emarket import logs
+from tasks import metrics
+
+log = logging.getLogger("emarket.saga")
+
+HEADER = "emarket_cid"
+# Periodic sweeps and the liveness ping are not saga steps: no latency samples for them.
+NOT_STEPS = frozenset({"saga.ping", "saga.cancel_overdue", "saga.resume_stuck", "money_add.sweep"})
+
+_running: dict[str, tuple[float, object, dict]] = {}
+
+
+def _process_name() -> str:
+    for name in ("worker", "beat", "flower"):
+        if name in sys.argv:
+            return name
+    return "celery"
+
+
+@signals.setup_logging.connect
+def _setup_logging(loglevel=None, **_):
+    logs.configure(_process_name(), loglevel)
+
+
+@signals.before_task_publish.connect
+def _carry_correlation_id(headers=None, **_):
+    cid = logs.correlation_id()
+    if cid and headers is not None and not headers.get(HEADER):
+        headers[HEADER] = cid
+
+
+def _is_uuid(value) -> bool:
+    try:
+        uuid.UUID(str(value))
+        return isinstance(value, str)
+    except ValueError:
+        return False
+
+
+def subject_of(task_name: str, args, kwargs) -> dict:
+    """What the task works on: ``{"order_id": …}`` or ``{"topup_id": …}`` (or nothing)."""
+    values = list(args or ()) + list((kwargs or {}).values())
+    if task_name.startswith("money_add."):
+        first = values[0] if values else None
+        return {"topup_id": first} if _is_uuid(first) else {}
+    for value in values:
+        if isinstance(value, dict) and value.get("order_id"):
+            return {"order_id": value["order_id"]}
+    if (kwargs or {}).get("order_id"):
+        return {"order_id": kwargs["order_id"]}
+    # saga.payment_timeout(order_id), order.cancel_by_user(order_id, user_id)
+    return {"order_id": values[0]} if values and _is_uuid(values[0]) else {}
+
+
+def _cid_of(task, args, kwargs) -> str:
+    for value in list(args or ()) + list((kwargs or {}).values()):
+        if isinstance(value, dict) and value.get("cid"):
+            return str(value["cid"])
+    header = getattr(task.request, HEADER, None) or (task.request.headers or {}).get(HEADER)
+    return logs.clean_correlation_id(header) or logs.new_correlation_id()
+
+
+@signals.task_prerun.connect
+def _step_started(task_id=None, task=None, args=None, kwargs=None, **_):
+    subject = subject_of(task.name, args, kwargs)
+    token = logs.set_correlation_id(_cid_of(task, args, kwargs))
+    _running[task_id] = (time.perf_counter(), token, subject)
+    log.info("step started", extra={"task": task.name, "task_id": task_id, **subject,
+                                    "attempt": task.request.retries or 0})
+
+
+def _result_field(retval) -> dict:
+    if isinstance(retval, BaseException):
+        return {"error": type(retval).__name__, "reason": getattr(retval, "reason", None)}
+    if isinstance(retval, dict) and "outcome" in retval:
+        return {"result": retval["outcome"]}
+    if isinstance(retval, (str, bool, int)):
+        return {"result": retval}
+    return {}
+
+
+@signals.task_postrun.connect
+def _step_done(task_id=None, task=None, retval=None, state=None, **_):
+    started, token, subject = _running.pop(task_id, (None, None, {}))
+    seconds = time.perf_counter() - started if started is not None else 0.0
+    try:
+        log.info("step done", extra={"task": task.name, "task_id": task_id, **subject,
+                                     "outcome": (state or "unknown").lower(),
+                                     "duration_ms": round(seconds * 1000, 2), **_result_field(retval)})
+        if started is not None and task.name not in NOT_STEPS:
+            metrics.step_observed(task.name, seconds)
+    finally:
+        if token is not None:
+            logs.reset_correlation_id(token)
