@@ -19,7 +19,7 @@ from emarket.bank_client import BankClient
 from emarket.config import settings
 from emarket.errors import InsufficientFunds, NotFound, TransientError
 from emarket.storage import unit_of_work
-from tasks import faults
+from tasks import faults, metrics
 from tasks.celery_app import app
 
 log = logging.getLogger(__name__)
@@ -51,10 +51,14 @@ def start(topup_id: str) -> None:
         hold = BankClient().create_hold(row.bank_account, row.amount, topup.bank_reference(row), topup_id)
     except (NotFound, InsufficientFunds) as refusal:
         with unit_of_work("account") as uow:
-            topup.bank_refused(uow, topup_id, refusal.reason)
+            moved = topup.bank_refused(uow, topup_id, refusal.reason)
+        if moved:
+            metrics.topup_moved(topup.FAILED)
         return
     with unit_of_work("account") as uow:
-        topup.hold_placed(uow, topup_id, hold["id"], hold["confirm_url"])
+        moved = topup.hold_placed(uow, topup_id, hold["id"], hold["confirm_url"])
+    if moved:
+        metrics.topup_moved(topup.PENDING)
     poll.apply_async((topup_id,), countdown=poll_delay(0))
 
 
@@ -66,6 +70,7 @@ def poll(self, topup_id: str) -> None:
         bank_status = BankClient().get_hold(row.hold_id)["status"]
         with unit_of_work("account") as uow:
             status = topup.apply_bank_status(uow, topup_id, bank_status)
+        _count_bank_move(status)
         if status == topup.PENDING:
             raise self.retry(countdown=poll_delay(self.request.retries + 1))
         row.status = status
@@ -77,7 +82,18 @@ def poll(self, topup_id: str) -> None:
 @app.task(name="money_add.credit", **RETRYING)
 def credit(topup_id: str) -> bool:
     with unit_of_work("account") as uow:
-        return topup.credit(uow, topup_id)
+        credited = topup.credit(uow, topup_id)
+    if credited:
+        metrics.topup_moved(topup.CREDITED)
+    return credited
+
+
+def _count_bank_move(status: str) -> None:
+    """Count a pending top-up that the bank's answer moved on (captured or expired). A poll and
+    the sweep racing on one hold may both see the move: rare, and at worst one extra count; a
+    redelivered task reads the status first and counts nothing."""
+    if status != topup.PENDING:
+        metrics.topup_moved(status)
 
 
 @app.task(name="money_add.sweep", acks_late=True, ignore_result=True)
@@ -92,7 +108,10 @@ def sweep() -> dict:
     credited = 0
     for topup_id in captured:
         with unit_of_work("account") as uow:
-            credited += topup.credit(uow, topup_id)
+            moved = topup.credit(uow, topup_id)
+        if moved:
+            metrics.topup_moved(topup.CREDITED)
+        credited += moved
     for topup_id in initiated:
         start.delay(topup_id)
     for topup_id in pending:
@@ -113,4 +132,8 @@ def _recheck(topup_id: str) -> bool:
         bank_status = bank.release_hold(row.hold_id)
     with unit_of_work("account") as uow:
         status = topup.apply_bank_status(uow, topup_id, bank_status)
-        return topup.credit(uow, topup_id) if status == topup.CAPTURED else False
+        credited = topup.credit(uow, topup_id) if status == topup.CAPTURED else False
+    _count_bank_move(status)
+    if credited:
+        metrics.topup_moved(topup.CREDITED)
+    return credited

@@ -16,6 +16,7 @@ from emarket import queries, topup
 from emarket.config import settings
 from emarket.errors import IdempotencyConflict, NotFound
 from emarket.storage import unit_of_work
+from tasks import metrics as saga_metrics
 from tasks.celery_app import app as celery_app
 from web.common.errors import ApiError
 from web.common.jwt_setup import auth_required
@@ -56,6 +57,7 @@ def create_topup():
             view = topup.topup_view(row) if created else topup.first_reply_view(row)
             if created:
                 uow.after_commit(lambda: _send_start(row.id))
+                uow.after_commit(lambda: saga_metrics.topup_moved(topup.INITIATED))
     except IdempotencyConflict as error:
         raise ApiError(422, error.reason, error.detail) from None
     except NotFound as error:
