@@ -64,7 +64,10 @@ def _identity(credential: Credential) -> Identity:
 
 
 def _credential_by_email(uow: UnitOfWork, email: str) -> Credential | None:
-    return uow.session.scalars(select(Credential).where(Credential.email == normalise_email(email))).one_or_none()
+    email = normalise_email(email)
+    if len(email) > EMAIL_MAX or "\x00" in email:
+        return None  # no stored email is like that (and PostgreSQL refuses NUL in a query)
+    return uow.session.scalars(select(Credential).where(Credential.email == email)).one_or_none()
 
 
 def register_credentials(uow: UnitOfWork, email: str, password: str, roles=()) -> int:
@@ -150,9 +153,12 @@ def credit_adjustment(uow: UnitOfWork, email: str, amount: int) -> int:
     in the caller's one transaction. Returns the new balance."""
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
         raise DomainError("invalid_amount", "an adjustment is a positive integer of minor units")
-    user = uow.session.scalars(select(User).where(User.email == normalise_email(email))).one_or_none()
+    email = normalise_email(email)
+    user = None
+    if len(email) <= EMAIL_MAX and "\x00" not in email:
+        user = uow.session.scalars(select(User).where(User.email == email)).one_or_none()
     if user is None:
-        raise NotFound("unknown_user", f"no user with email {normalise_email(email)}")
+        raise NotFound("unknown_user", f"no user with email {email!r}")
     # One UPDATE adds in the database, so concurrent credits never lose one another.
     balance = uow.session.execute(
         update(Wallet).where(Wallet.user_id == user.id)

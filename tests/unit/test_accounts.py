@@ -64,6 +64,7 @@ def test_login_answers_the_identity_only_for_the_right_password(uow):
         assert accounts.verify_login(u, "ann@example.com", "wrong horse") is None
         assert accounts.verify_login(u, "nobody@example.com", "correct horse") is None
         assert accounts.verify_login(u, "not an email" * 1000, "x") is None
+        assert accounts.verify_login(u, "ann@example.com\x00", "correct horse") is None
 
 
 def test_identity_of_an_unknown_user_is_not_found(uow):

@@ -27,7 +27,8 @@ _RETRY_AFTER = "5"
 class RegisterBody(StrictModel):
     email: Annotated[EmailStr, Field(max_length=accounts.EMAIL_MAX)]
     password: Annotated[str, Field(min_length=accounts.PASSWORD_MIN, max_length=accounts.PASSWORD_MAX)]
-    name: Optional[Annotated[str, Field(max_length=accounts.NAME_MAX)]] = None
+    # A display name: any text but control characters (PostgreSQL refuses NUL outright).
+    name: Optional[Annotated[str, Field(max_length=accounts.NAME_MAX, pattern=r"^[^\x00-\x1f\x7f]*$")]] = None
 
 
 class LoginBody(StrictModel):

@@ -40,6 +40,8 @@ WRONG_LOGINS = [
     {"email": "x" * 5000 + "@example.com", "password": PASSWORD},
     {"email": "", "password": ""},
     {"email": "ann@example.com", "password": "p" * 10_000},
+    {"email": "ann\u0000@example.com", "password": PASSWORD},
+    {"email": "ann@example.com", "password": PASSWORD + "\u0000"},
 ]
 
 

@@ -89,6 +89,9 @@ LONG = "a" * 245 + "@example.com"  # 257 characters
     '{"email": "ann@", "password": "correct horse battery"}',
     '{"email": "ann@localhost", "password": "correct horse battery"}',
     '{"email": null, "password": "correct horse battery"}',
+    '{"email": "ann\\u0000@example.com", "password": "correct horse battery"}',
+    '{"email": "ann@example.com", "password": "correct horse battery", "name": "A\\u0000nn"}',
+    '{"email": "ann@example.com", "password": "correct horse battery", "name": "Ann\\n"}',
 ])
 def test_invalid_registrations_are_400_and_change_nothing(client, make_user, db_state, raw):
     make_user(email="someone@example.com")
