@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from functools import lru_cache
 
 import pytest
 from sqlalchemy import text
@@ -89,13 +90,19 @@ def unsigned(user_id: int, roles=()) -> str:
     return f"{head}.{body}."
 
 
-def bad_tokens(user_id: int = USER, roles=()) -> dict[str, dict]:
-    """Every way a token must be refused, as request headers."""
+@lru_cache(maxsize=1)
+def _stranger_key() -> str:
+    """A well-formed RS256 key that is not the auth service's."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
-    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+
+
+def bad_tokens(user_id: int = USER, roles=()) -> dict[str, dict]:
+    """Every way a token must be refused, as request headers."""
+    stranger = _stranger_key()
     return {
         "expired": bearer(mint(user_id, roles, ttl=-60)),
         "tampered": bearer(tampered(mint(user_id, roles))),
