@@ -17,6 +17,7 @@ from emarket.errors import Conflict, IdempotencyConflict, NotFound
 from emarket.storage import unit_of_work
 from tasks import requests as saga_requests
 from web.shop.page_auth import form_csrf_token, login_page_required, page_caller, page_error, verified_form_post
+from web.common.errors import error_response
 from web.shop.schemas import QueryInt, QueryModel
 
 bp = Blueprint("pages", __name__)
@@ -26,6 +27,15 @@ bp.register_error_handler(HTTPException, page_error)
 class CheckoutForm(QueryModel):
     quantity: Annotated[int, QueryInt, Field(ge=1, le=1000)]
     idempotency_key: Annotated[str, Field(min_length=1, max_length=255)]
+
+
+@bp.app_errorhandler(404)
+def _not_found(error):
+    # Pages, and a browser's mistyped address, get a page; API clients keep API.md's JSON error.
+    is_page = request.blueprint in ("pages", "pages_account")
+    if is_page or (not request.path.startswith("/api/") and request.accept_mimetypes.best == "text/html"):
+        return page_error(error)
+    return error_response(404, "not_found", "no such resource")
 
 
 @bp.app_template_filter("money")

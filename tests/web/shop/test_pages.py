@@ -79,6 +79,15 @@ def test_unknown_product_page_is_an_html_404(client):
     assert "no such product" in response.get_data(as_text=True)
 
 
+def test_unknown_pages_are_html_for_browsers_and_json_for_the_api(client):
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    page = client.get("/no-such-page", headers=browser)
+    assert page.status_code == 404 and page.mimetype == "text/html"
+    api = client.get("/api/no-such-thing", headers=browser)
+    assert api.status_code == 404 and api.get_json()["error"]["code"] == "not_found"
+    assert client.get("/no-such-page").get_json()["error"]["code"] == "not_found"
+
+
 def test_security_headers_on_pages_and_api(client, product):
     for path in ("/", f"/products/{product.id}", "/login", "/api/products", "/static/style.css"):
         headers = client.get(path).headers
