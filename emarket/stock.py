@@ -67,13 +67,21 @@ def _settle(uow: UnitOfWork, order_id: str, status: str) -> int:
             moved += reservation.quantity
         if reservation.status != "held":
             continue
+        # Compare-and-set on the reservation: a twin of this step running at the same time (a
+        # duplicate message) read it as held too; only one of them may move the stock.
+        won = uow.session.execute(
+            update(Reservation).where(Reservation.id == reservation.id, Reservation.status == "held")
+            .values(status=status, updated_at=utcnow()).execution_options(synchronize_session=False)).rowcount
+        if not won:
+            now = uow.session.scalar(select(Reservation.status).where(Reservation.id == reservation.id))
+            moved += reservation.quantity if now == status else 0
+            continue
         changes = {"reserved": ProductAccounting.reserved - reservation.quantity}
         if status == "sold":
             changes["count"] = ProductAccounting.count - reservation.quantity
         uow.session.execute(update(ProductAccounting)
                             .where(ProductAccounting.product_id == reservation.product_id)
                             .values(**changes).execution_options(synchronize_session=False))
-        reservation.status, reservation.updated_at = status, utcnow()
         moved += reservation.quantity
     uow.session.flush()
     return moved

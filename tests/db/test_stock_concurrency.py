@@ -1,0 +1,75 @@
+"""Two copies of one settle step (a duplicated ``product.release`` or ``order.complete``
+message) running at the same moment on real PostgreSQL: the stock moves once.
+
+Found by the chaos run: both copies read the reservation as held, the second waited on the
+product row's lock and then subtracted the units again, leaving ``reserved`` short of the
+held reservations (another order's release then failed the check constraint for ever)."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import text
+
+from db.emarket import ProductAccounting, ProductDesc
+from db.engine import get_engine
+from db.unit_of_work import UnitOfWork
+from emarket import stock
+from tests.support.databases import truncate_all
+from tests.support.wait import wait_until
+
+
+@pytest.fixture
+def pg(_pg_urls):
+    truncate_all(_pg_urls)
+    yield lambda: UnitOfWork(get_engine(_pg_urls["emarket"]))
+    truncate_all(_pg_urls)
+
+
+def _product(pg, count: int) -> int:
+    with pg() as uow:
+        desc = ProductDesc(name="Tea", description="")
+        uow.session.add(desc)
+        uow.session.flush()
+        uow.session.add(ProductAccounting(product_id=desc.id, count=count, reserved=0, price=100))
+        return desc.id
+
+
+def _stock(pg, product_id: int) -> tuple[int, int]:
+    with pg() as uow:
+        row = uow.session.get(ProductAccounting, product_id)
+        return row.count, row.reserved
+
+
+def _someone_waits_for_a_lock(pg) -> bool:
+    with pg() as uow:
+        return bool(uow.session.execute(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock'")).scalar())
+
+
+@pytest.mark.parametrize("settle, expected", [(stock.release, (10, 3)), (stock.sell, (7, 3))])
+def test_two_concurrent_settles_move_the_stock_once(pg, settle, expected):
+    product = _product(pg, count=10)
+    with pg() as uow:
+        stock.reserve(uow, "twin", [[product, 3]])
+        stock.reserve(uow, "other", [[product, 3]])  # held by another order: must stay reserved
+    results = {}
+    first = pg()
+    first.__enter__()
+    results["first"] = settle(first, "twin")  # holds its locks, not committed yet
+
+    def twin():
+        with pg() as uow:
+            results["second"] = settle(uow, "twin")
+
+    thread = threading.Thread(target=twin)
+    thread.start()
+    wait_until(lambda: _someone_waits_for_a_lock(pg), timeout=10, what="the twin to wait for the first's lock")
+    first.__exit__(None, None, None)  # commit: the twin goes on
+    thread.join(timeout=10)
+    assert results == {"first": 3, "second": 3}  # each reports the units settled, as a repeat does
+    assert _stock(pg, product) == expected
+    with pg() as uow:
+        assert stock.release(uow, "other") == 3  # the other order's units were still reserved
+    assert _stock(pg, product)[1] == 0
