@@ -13,7 +13,7 @@ import binascii
 import uuid
 from datetime import datetime, timezone
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import literal, select, tuple_
 
 from db.account import Wallet, WalletEntry
 from db.emarket import Order, OrderItem, SagaEvent
@@ -119,8 +119,9 @@ def list_orders(uow: UnitOfWork, user_id: int, *, limit: int, cursor: str | None
              .order_by(Order.created_at.desc(), Order.id.desc()).limit(limit + 1))
     if cursor is not None:
         created_at, order_id = decode_order_cursor(cursor)
-        query = query.where(or_(Order.created_at < created_at,
-                                and_(Order.created_at == created_at, Order.id < order_id)))
+        # A row-value comparison: PostgreSQL turns it into a bound on the index itself.
+        query = query.where(tuple_(Order.created_at, Order.id) < tuple_(
+            literal(created_at, Order.created_at.type), literal(order_id, Order.id.type)))
     orders = uow.session.scalars(query).all()
     page = orders[:limit]
     following = encode_order_cursor(page[-1].created_at, page[-1].id) if len(orders) > limit else None
