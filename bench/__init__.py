@@ -1,0 +1,1 @@
+"""Benchmarks that print figures against a baseline run beside them (see bench/README.md)."""

@@ -1,0 +1,70 @@
+"""The engine's ceiling: no-op tasks on the saga's own queues, loaded only by the bench's
+workers (``celery worker -I bench.noop_tasks``), never by the shop's.
+
+A no-op chain has the saga's length and route — phase 1: order → product → order; phase 2:
+order (replies, like ``order.start_payment``) → product → money → order — the same JSON
+context in its messages and the same late acks, and does nothing else. Its last task stores
+its result, so the bench sees when the chain finished (``date_done``).
+"""
+from __future__ import annotations
+
+from celery import chain
+
+from tasks.celery_app import app
+
+
+def _noop(ctx: dict) -> dict:
+    return ctx
+
+
+noop = {queue: app.task(name=f"{queue}.bench_noop", ignore_result=True, acks_late=True)(_noop)
+        for queue in ("order", "product", "money")}
+reply = app.task(name="order.bench_noop_reply", ignore_result=False, acks_late=True)(_noop)
+last = app.task(name="order.bench_noop_last", ignore_result=False, acks_late=True)(_noop)
+
+
+def phase1(ctx: dict):
+    return chain(noop["order"].s(ctx), noop["product"].s(), last.s())
+
+
+def phase2(ctx: dict):
+    return chain(reply.s(ctx), noop["product"].s(), noop["money"].s(), last.s())
+
+
+# --- what each step costs the database, counted in the bench's workers only ------------------
+# Statements, commits (each also a BEGIN on psycopg2) and pool checkouts (each a pre-ping),
+# by task name; every worker process writes its counts to BENCH_COUNTS_DIR when it exits.
+
+import collections  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+
+from celery import current_task, signals  # noqa: E402
+from sqlalchemy import event  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
+from sqlalchemy.pool import Pool  # noqa: E402
+
+_counts: collections.Counter = collections.Counter()
+
+
+def _count(kind: str) -> None:
+    task = current_task
+    _counts[f"{task.name if task else '-'}|{kind}"] += 1
+
+
+event.listen(Engine, "before_cursor_execute", lambda *a, **k: _count("statements"))
+event.listen(Engine, "commit", lambda *a, **k: _count("commits"))
+event.listen(Pool, "checkout", lambda *a, **k: _count("checkouts"))
+
+
+@signals.task_postrun.connect
+def _ran(task=None, **_):
+    _counts[f"{task.name}|runs"] += 1
+
+
+@signals.worker_process_shutdown.connect
+def _dump(**_):
+    folder = os.environ.get("BENCH_COUNTS_DIR")
+    if folder and _counts:
+        with open(os.path.join(folder, f"counts-{os.getpid()}.json"), "w") as out:
+            json.dump(dict(_counts), out)

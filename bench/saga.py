@@ -1,0 +1,204 @@
+"""The saga against the engine's ceiling, in the same run on the same broker and workers.
+
+N orders are placed and paid through the real chains (phase 1: order.register → product.check
+→ order.await_payment; phase 2: order.start_payment → product.reserve → money.charge →
+order.complete), then N no-op chains of the same length over the same queues; W worker
+processes consume all queues. Prints sagas/s, no-op chains/s, their ratio, and the phases'
+p50/p95/p99 beside the no-op chain's. ``--profile`` records the workers with py-spy during
+the saga stage and prints where their time went.
+
+    python bench/saga.py                     # 2,000 orders, one worker process per core
+    python bench/saga.py --orders 200 --profile
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import common  # noqa: E402
+
+NAME = "saga"
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--orders", type=int, default=2000, help="orders (and no-op chains) to run (default 2000)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count(), help="worker processes, all queues (default: cores)")
+    parser.add_argument("--inflight", type=int, default=0, help="orders in flight at once (default 8 per worker)")
+    parser.add_argument("--products", type=int, default=200, help="distinct products (stock never runs out)")
+    parser.add_argument("--users", type=int, default=200, help="distinct shoppers (wallets never run dry)")
+    parser.add_argument("--warmup", type=int, default=40, help="orders and chains run first, not counted")
+    parser.add_argument("--profile", action="store_true", help="py-spy the workers during the saga stage")
+    common.add_service_args(parser, "emarket_bench")
+    args = parser.parse_args(argv)
+    args.inflight = args.inflight or 8 * args.workers
+    return args
+
+
+def seed(users: int, products: int) -> tuple[list[int], list[int]]:
+    from sqlalchemy import insert
+
+    from db.account import User, Wallet
+    from db.base import utcnow
+    from db.emarket import ProductAccounting, ProductDesc
+    from emarket.storage import unit_of_work
+
+    now = utcnow()
+    user_ids = list(range(1, users + 1))
+    with unit_of_work("account") as uow:
+        uow.session.execute(insert(User), [{"id": u, "email": f"b{u}@example.com", "name": "Bench", "created_at": now}
+                                           for u in user_ids])
+        uow.session.execute(insert(Wallet), [{"user_id": u, "balance": 10**15, "frozen": 0, "updated_at": now}
+                                             for u in user_ids])
+    product_ids = list(range(1, products + 1))
+    with unit_of_work("emarket") as uow:
+        uow.session.execute(insert(ProductDesc), [{"id": p, "name": f"P{p}", "description": "", "created_at": now,
+                                                   "updated_at": now} for p in product_ids])
+        uow.session.execute(insert(ProductAccounting), [{"product_id": p, "count": 10**9, "reserved": 0,
+                                                         "price": 100 + p} for p in product_ids])
+    return user_ids, product_ids
+
+
+class Profiler:
+    """py-spy over the worker node and its pool processes, summarised by inclusive time."""
+
+    def __init__(self, pid: int, out: Path):
+        self.out = out
+        self.process = subprocess.Popen(["py-spy", "record", "--subprocesses", "--pid", str(pid), "--format", "raw",
+                                         "--rate", "200", "--output", str(out), "--nonblocking"],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def stop(self) -> list[tuple[str, float]]:
+        self.process.send_signal(2)  # SIGINT: py-spy writes its file and exits
+        self.process.wait(timeout=60)
+        return summarise(self.out)
+
+
+def summarise(path: Path, top: int = 30) -> list[tuple[str, float]]:
+    inclusive: dict[str, int] = {}
+    total = 0
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        total += int(count)
+        for frame in set(stack.split(";")[1:]):  # the first frame is the process
+            inclusive[frame] = inclusive.get(frame, 0) + int(count)
+    ranked = sorted(inclusive.items(), key=lambda kv: -kv[1])[:top]
+    return [(frame, round(100.0 * n / total, 1)) for frame, n in ranked] if total else []
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    urls = common.configure(args)
+    common.truncate(urls)
+    from tasks import app
+
+    from bench import driver
+
+    common.purge(app)
+    users, products = seed(args.users, args.products)
+    emarket_dsn = urls["emarket"].replace("+psycopg2", "")
+    redis_url = os.environ["EMARKET_RESULT_BACKEND"]
+    results = Path(args.results)
+    counts_dir = Path(tempfile.mkdtemp(prefix="bench-counts-"))
+    workers = common.Workers(app, args.workers, results / "logs", env={"BENCH_COUNTS_DIR": str(counts_dir)})
+    with workers:
+        if args.warmup:
+            driver.run_noop_chains(args.warmup, args.inflight, redis_url)
+            driver.run_sagas(args.warmup, args.inflight, users, products, emarket_dsn, seed=0)
+        cpu = CpuMeter(workers.pids())
+        noop = driver.run_noop_chains(args.orders, args.inflight, redis_url)
+        noop_cpu = cpu.lap()
+        profiler = Profiler(workers.process.pid, results / "saga-profile.txt") if args.profile else None
+        sagas = driver.run_sagas(args.orders, args.inflight, users, products, emarket_dsn)
+        saga_cpu = cpu.lap()
+        profile = profiler.stop() if profiler else []
+    costs = {"worker_cpu_ms_per_saga": round(1000 * saga_cpu / args.orders, 2),
+             "worker_cpu_ms_per_noop_chain": round(1000 * noop_cpu / args.orders, 2),
+             **db_costs(counts_dir, args.warmup + args.orders)}
+    return report(args, sagas, noop, profile, costs)
+
+
+class CpuMeter:
+    """CPU seconds (user + system) the worker processes spent since the last lap."""
+
+    def __init__(self, pids: list[int]):
+        import psutil
+
+        self.processes = [psutil.Process(pid) for pid in pids]
+        self.last = self.total()
+
+    def total(self) -> float:
+        return sum(sum(p.cpu_times()[:2]) for p in self.processes)
+
+    def lap(self) -> float:
+        now = self.total()
+        spent, self.last = now - self.last, now
+        return spent
+
+
+def db_costs(folder: Path, sagas: int) -> dict:
+    """Statements, transactions and connection checkouts per saga, from the workers' counts."""
+    totals: dict[str, int] = {}
+    by_task: dict[str, dict[str, int]] = {}
+    for path in folder.glob("counts-*.json"):
+        for key, value in json.loads(path.read_text()).items():
+            task, _, kind = key.partition("|")
+            if ".bench_" not in task:
+                totals[kind] = totals.get(kind, 0) + value
+                by_task.setdefault(task, {}).setdefault(kind, 0)
+                by_task[task][kind] += value
+    shutil.rmtree(folder, ignore_errors=True)
+    per = {kind: round(totals.get(kind, 0) / sagas, 2) for kind in ("statements", "commits", "checkouts")}
+    # psycopg2 sends BEGIN and COMMIT as their own round trips; a checkout pre-pings.
+    return {"db_statements_per_saga": per["statements"], "db_transactions_per_saga": per["commits"],
+            "db_checkouts_per_saga": per["checkouts"],
+            "db_round_trips_per_saga": round(per["statements"] + 2 * per["commits"] + per["checkouts"], 2),
+            "db_statements_per_step": {task: round(c.get("statements", 0) / c["runs"], 2)
+                                       for task, c in sorted(by_task.items()) if c.get("runs")}}
+
+
+def report(args, sagas, noop, profile, costs) -> dict:
+    phases = {"saga phase 1": sagas.phase1, "no-op chain, 3 tasks": noop.phase1,
+              "saga phase 2": sagas.phase2, "no-op chain, 4 tasks": noop.phase2}
+    latencies = {name: common.latency_ms(values) for name, values in phases.items()}
+    payload = {
+        "orders": args.orders, "workers": args.workers, "inflight": args.inflight,
+        "sagas_per_s": round(sagas.per_second(), 1), "noop_chains_per_s": round(noop.per_second(), 1),
+        "throughput_ratio": round(sagas.per_second() / noop.per_second(), 3) if noop.per_second() else None,
+        "p99_phase1_ratio": round(latencies["saga phase 1"]["p99"] / latencies["no-op chain, 3 tasks"]["p99"], 2),
+        "p99_phase2_ratio": round(latencies["saga phase 2"]["p99"] / latencies["no-op chain, 4 tasks"]["p99"], 2),
+        "failed_sagas": sagas.failed, "latency_ms": latencies, **costs, "profile_top": profile,
+    }
+    print(f"\n{args.orders} orders, {args.workers} worker processes, {args.inflight} in flight, load {common.load_average()}")
+    print(common.table([["sagas (both phases)", payload["sagas_per_s"]],
+                        ["no-op chains (3 + 4 tasks)", payload["noop_chains_per_s"]],
+                        ["ratio (target >= 0.60)", payload["throughput_ratio"]]], ["throughput", "per s"]))
+    print()
+    print(common.table([[name, v["p50"], v["p95"], v["p99"]] for name, v in latencies.items()],
+                       ["latency, ms", "p50", "p95", "p99"]))
+    print(f"p99 phase 1 / no-op: {payload['p99_phase1_ratio']} (target <= 3)   "
+          f"p99 phase 2 / no-op: {payload['p99_phase2_ratio']}   failed sagas: {sagas.failed}")
+    print("per saga: {worker_cpu_ms_per_saga} ms worker CPU (no-op chain: {worker_cpu_ms_per_noop_chain}), "
+          "{db_statements_per_saga} statements in {db_transactions_per_saga} transactions, "
+          "{db_checkouts_per_saga} checkouts: ~{db_round_trips_per_saga} round trips to PostgreSQL".format(**costs))
+    print("statements per step:", ", ".join(f"{t} {n}" for t, n in costs["db_statements_per_step"].items()))
+    if profile:
+        print("\nworkers' time by frame (inclusive %, py-spy):")
+        for frame, share in profile:
+            print(f"  {share:5.1f}  {frame}")
+    print(f"\nwritten to {common.write_results(args.results, NAME, payload)}")
+    return payload
+
+
+if __name__ == "__main__":
+    main()
