@@ -114,13 +114,19 @@ def await_payment(uow: UnitOfWork, order_id: str, prices: dict, timeout_seconds:
         if order.payment_deadline is not None:
             return order.payment_deadline  # my own earlier result
         raise InvalidTransition("failed", f"order is {order.status}")
-    total = 0
-    for item in _items(uow, order_id):
-        item.price = int(prices[str(item.product_id)])
-        total += item.price * item.quantity
+    items = _items(uow, order_id)
+    total = sum(int(prices[str(item.product_id)]) * item.quantity for item in items)
     deadline = utcnow() + timedelta(seconds=timeout_seconds)
     if not _cas(uow, order_id, st.AWAITING_PAYMENT, (st.PROCESSING,), total=total, payment_deadline=deadline):
-        raise InvalidTransition("failed", "order moved on while being priced")
+        # A twin of this step (a duplicate message, a redelivery while the first copy still
+        # ran) priced the order first: its result is mine. Failing here would compensate, and
+        # the phase-1 cancel would hit an order the user may already be paying.
+        order = _load(uow, order_id)
+        if order.payment_deadline is not None:
+            return order.payment_deadline
+        raise InvalidTransition("failed", f"order moved on while being priced ({order.status})")
+    for item in items:  # after the compare-and-set: only the copy that won writes the prices
+        item.price = int(prices[str(item.product_id)])
     saga_events.record(uow, order_id, "awaiting_payment", f"deadline {deadline.isoformat()}")
     return deadline
 
