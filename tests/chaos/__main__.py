@@ -1,0 +1,67 @@
+"""``python -m tests.chaos --orders 1000 --topups 200``: one chaos run over the real stack;
+prints its figures and exits 0 only if every invariant held."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tests.chaos.config import ChaosConfig
+
+
+def parse(argv: list[str] | None = None) -> tuple[ChaosConfig, argparse.Namespace]:
+    d = ChaosConfig()
+    p = argparse.ArgumentParser(prog="python -m tests.chaos", description=__doc__,
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--orders", type=int, default=d.orders, help="orders to place")
+    p.add_argument("--topups", type=int, default=d.topups, help="top-ups to start")
+    p.add_argument("--rate", type=float, default=d.rate, help="new orders per second")
+    p.add_argument("--clients", type=int, default=d.clients, help="users acting at once (driver threads)")
+    p.add_argument("--seed", type=int, default=d.seed, help="random seed (0: a new one each run)")
+    p.add_argument("--payment-timeout", type=int, default=d.payment_timeout, help="EMARKET_PAYMENT_TIMEOUT, s")
+    p.add_argument("--stuck-after", type=int, default=d.stuck_after, help="EMARKET_SAGA_STUCK_AFTER, s")
+    p.add_argument("--beat-interval", type=float, default=d.beat_interval, help="EMARKET_BEAT_INTERVAL, s")
+    p.add_argument("--hold-ttl", type=int, default=d.hold_ttl, help="EMARKET_BANK_HOLD_TTL, s")
+    p.add_argument("--kill-every", type=float, nargs=2, default=d.kill_every, metavar=("MIN", "MAX"),
+                   help="seconds between two SIGKILLs of a worker")
+    p.add_argument("--no-broker-restart", action="store_true", help="skip the RabbitMQ restart (it disturbs other runs)")
+    p.add_argument("--no-redis-restart", action="store_true", help="skip the Redis restart (it disturbs other runs)")
+    p.add_argument("--no-bank-faults", action="store_true", help="the bank never fails")
+    p.add_argument("--duplicate-rate", type=float, default=d.duplicate_rate, help="share of task messages sent twice")
+    p.add_argument("--final-within", type=float, default=d.final_within,
+                   help="bound, s: everything final this long after the faults stop")
+    p.add_argument("--db-prefix", default=d.db_prefix, help="PostgreSQL databases <prefix>_account/_emarket/_bank")
+    p.add_argument("--vhost", default=d.vhost, help="RabbitMQ virtual host of the run")
+    p.add_argument("--redis-dbs", type=int, nargs=2, default=d.redis_dbs, metavar=("RESULTS", "CACHE"))
+    p.add_argument("--log-dir", type=Path, default=d.log_dir, help="where the processes' logs go")
+    p.add_argument("--json", type=Path, help="also write the report as JSON here")
+    a = p.parse_args(argv)
+    cfg = ChaosConfig(
+        orders=a.orders, topups=a.topups, rate=a.rate, clients=a.clients, seed=a.seed,
+        payment_timeout=a.payment_timeout, stuck_after=a.stuck_after, beat_interval=a.beat_interval,
+        hold_ttl=a.hold_ttl, kill_every=tuple(a.kill_every), broker_restart=not a.no_broker_restart,
+        redis_restart=not a.no_redis_restart, bank_faults=not a.no_bank_faults, duplicate_rate=a.duplicate_rate,
+        final_within=a.final_within, db_prefix=a.db_prefix, vhost=a.vhost, redis_dbs=tuple(a.redis_dbs),
+        log_dir=a.log_dir)
+    return cfg, a
+
+
+def main(argv: list[str] | None = None) -> int:
+    cfg, args = parse(argv)
+    if not cfg.seed:
+        import time
+
+        cfg.seed = time.time_ns() % 1_000_000
+    from tests.chaos.report import render, to_json  # after parsing: --help needs no services
+    from tests.chaos.runner import run
+
+    report = run(cfg)
+    print(render(report))
+    print(f"logs: {cfg.log_dir}")
+    if args.json:
+        args.json.write_text(to_json(report))
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

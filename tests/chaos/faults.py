@@ -1,0 +1,176 @@
+"""The faults of a chaos run, injected while the driver works:
+
+- every few seconds, SIGKILL of a random worker or pool process (the stack starts it again);
+- at set points of the run's progress, one at a time: the bank answering 500, RabbitMQ
+  stopped and started (``rabbitmqctl stop_app`` / ``start_app``), the bank timing out, Redis
+  shut down without saving and started again;
+- all along, a sample of task messages published twice (``tests.chaos.duplicates``).
+
+The pauses here are the faults' own durations (how long a service stays down), not waits for
+an outcome; every "is it back" is a bounded poll.
+"""
+from __future__ import annotations
+
+import random
+import shutil
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+import redis
+
+from tests.support.wait import wait_until
+
+REDIS_START = ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379",
+               "--save", "", "--appendonly", "no", "--dir", "/var/lib/redis", "--logfile", "/var/log/redis/ci.log"]
+
+
+def _run(*argv: str, timeout: float = 60) -> None:
+    subprocess.run(list(argv), check=True, capture_output=True, timeout=timeout)
+
+
+class Services:
+    """RabbitMQ and Redis as the machine runs them (we are root on the test machine)."""
+
+    def __init__(self, redis_url: str):
+        self.redis_url = redis_url
+        self.broker_down = self.redis_down = False
+
+    def stop_broker(self) -> None:
+        self.broker_down = True
+        _run("rabbitmqctl", "stop_app")
+
+    def start_broker(self) -> None:
+        _run("rabbitmqctl", "start_app", timeout=120)
+        _run("rabbitmqctl", "await_startup", timeout=120)
+        self.broker_down = False
+
+    def _redis_answers(self) -> bool:
+        try:
+            return redis.Redis.from_url(self.redis_url, socket_timeout=1).ping()
+        except redis.RedisError:
+            return False
+
+    def stop_redis(self) -> None:
+        self.redis_down = True
+        try:
+            redis.Redis.from_url(self.redis_url, socket_timeout=2).shutdown(nosave=True)
+        except redis.ConnectionError:
+            pass  # the server closes the connection as it goes: that is the answer
+        wait_until(lambda: not self._redis_answers(), timeout=20, what="redis to stop")
+
+    def start_redis(self) -> None:
+        if not self._redis_answers():
+            Path("/var/log/redis").mkdir(parents=True, exist_ok=True)
+            Path("/var/lib/redis").mkdir(parents=True, exist_ok=True)
+            _run(*REDIS_START)
+        wait_until(self._redis_answers, timeout=30, what="redis to answer")
+        self.redis_down = False
+
+    def heal(self) -> None:
+        """Whatever happened to the run, leave both services up."""
+        if self.broker_down:
+            self.start_broker()
+        if self.redis_down:
+            self.start_redis()
+
+    @staticmethod
+    def available() -> bool:
+        return bool(shutil.which("rabbitmqctl")) and bool(shutil.which("redis-server"))
+
+
+class FaultInjector:
+    def __init__(self, cfg, stack, services: Services, progress: Callable[[], float], rng: random.Random):
+        self.cfg, self.stack, self.services, self.progress, self.rng = cfg, stack, services, progress, rng
+        self.flag = Path(stack.env["EMARKET_CHAOS_DUPLICATE_FLAG"])
+        self.duplicate_log = Path(stack.env["EMARKET_CHAOS_DUPLICATE_LOG"])
+        self.timeline: list[tuple[float, str]] = []
+        self.counts = {"broker_restarts": 0, "redis_restarts": 0, "bank_error_windows": 0, "bank_timeout_windows": 0}
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._t0 = time.monotonic()
+        self.one_offs_done = threading.Event()
+
+    def note(self, what: str) -> None:
+        self.timeline.append((round(time.monotonic() - self._t0, 1), what))
+
+    def start(self) -> None:
+        self.flag.touch()
+        self.note(f"duplicates on ({self.cfg.duplicate_rate:.0%} of task messages)")
+        for target, name in ((self._kill_loop, "killer"), (self._one_offs, "one-offs")):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def _kill_loop(self) -> None:
+        low, high = self.cfg.kill_every
+        while not self._stop.wait(self.rng.uniform(low, high)):
+            self.note(f"SIGKILL {self.stack.kill_one(self.rng)}")
+
+    def _at(self, share: float) -> bool:
+        """Wait until the run is ``share`` done; False if the faults were stopped first."""
+        while self.progress() < share:
+            if self._stop.wait(0.2):
+                return False
+        return True
+
+    def _one_offs(self) -> None:
+        try:
+            plan = []
+            if self.cfg.bank_faults:
+                plan += [(0.15, self._bank_window, "error"), (0.50, self._bank_window, "timeout")]
+            if self.cfg.broker_restart:
+                plan.append((0.30, self._broker_restart, None))
+            if self.cfg.redis_restart:
+                plan.append((0.65, self._redis_restart, None))
+            for share, fault, arg in sorted(plan, key=lambda p: p[0]):
+                if not self._at(share):
+                    return
+                fault(arg) if arg else fault()
+        finally:
+            self.one_offs_done.set()
+
+    def _bank_window(self, mode: str) -> None:
+        self.stack.proxy.set_mode(mode)
+        self.counts[f"bank_{mode}_windows"] += 1
+        self.note(f"bank answers {'500' if mode == 'error' else 'nothing (timeouts)'}")
+        time.sleep(self.cfg.bank_fault_for)  # the fault's duration
+        self.stack.proxy.set_mode("ok")
+        self.note("bank answers again")
+
+    def _broker_restart(self) -> None:
+        self.note("rabbitmqctl stop_app")
+        self.services.stop_broker()
+        time.sleep(self.cfg.broker_down_for)  # the outage's duration
+        self.services.start_broker()
+        self.counts["broker_restarts"] += 1
+        self.note("rabbitmqctl start_app: broker back")
+
+    def _redis_restart(self) -> None:
+        self.note("redis shutdown nosave")
+        self.services.stop_redis()
+        time.sleep(self.cfg.redis_down_for)  # the outage's duration
+        self.services.start_redis()
+        self.counts["redis_restarts"] += 1
+        self.note("redis back (empty)")
+
+    def stop(self) -> None:
+        """Stop every fault and leave the stack whole: services up, bank answering, no
+        duplicates, every worker running."""
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=120)
+        self.flag.unlink(missing_ok=True)
+        self.stack.proxy.set_mode("ok")
+        self.services.heal()
+        wait_until(self.stack.all_alive, timeout=60, interval=0.2, what="every worker to run again")
+        self.note("faults stopped")
+
+    def duplicates(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        if self.duplicate_log.exists():
+            for line in self.duplicate_log.read_text().split():
+                counts[line] = counts.get(line, 0) + 1
+        return counts
