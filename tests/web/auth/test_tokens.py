@@ -186,8 +186,9 @@ def test_a_minted_access_token_without_a_session_is_revoked_by_its_jti(client, u
 
 @pytest.mark.parametrize("kind", ["expired", "tampered", "alg_none", "hs256_with_public_key", "another_key",
                                   "refresh_as_access", "garbage", "missing"])
-def test_logout_refuses_every_bad_token_with_401(client, login, user, shop_like_app, kind):
+def test_logout_refuses_every_bad_token_with_401(client, login, user, shop_like_app, db_state, kind):
     tokens = login()
+    before = db_state()
     claims = {"sub": str(user), "roles": [], "jti": "y", "type": "access", "iss": "emarket-auth", "exp": 4102444800}
     token = {
         "expired": mint(user, ttl=-30),
@@ -202,6 +203,7 @@ def test_logout_refuses_every_bad_token_with_401(client, login, user, shop_like_
     response = logout(client, token)
     assert response.status_code == 401
     assert response.get_json()["error"]["code"] == "unauthorized"
+    assert db_state() == before
     # Nothing was revoked.
     assert shop_like_app.get("/me", headers=bearer(tokens["access_token"])).status_code == 200
 
@@ -287,3 +289,14 @@ def test_the_auth_service_starts_with_a_jwks_url_set(auth_env, monkeypatch):
     monkeypatch.setenv("EMARKET_JWKS_URL", "http://127.0.0.1:9/.well-known/jwks.json")
     settings.cache_clear()
     assert create_app().config["JWT_PUBLIC_KEY"] == PUBLIC.read_text()
+
+
+def test_without_the_token_store_refresh_and_logout_are_503_not_500(client, login, monkeypatch):
+    from emarket.config import settings
+
+    tokens = login()
+    monkeypatch.setenv("EMARKET_REDIS_URL", "redis://127.0.0.1:1/7")  # nothing listens there
+    settings.cache_clear()
+    for response in (refresh(client, tokens["refresh_token"]), logout(client, tokens["access_token"])):
+        assert response.status_code == 503
+        assert response.get_json()["error"]["code"] == "unavailable" and response.headers["Retry-After"]
