@@ -1,6 +1,7 @@
 """The auth service's JSON API, exactly as API.md's "Auth service" section."""
 from __future__ import annotations
 
+import logging
 import time
 from typing import Annotated, Optional
 
@@ -8,6 +9,7 @@ import redis
 from flask import Blueprint, current_app, jsonify, request
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
 from pydantic import EmailStr, Field
+from sqlalchemy.exc import OperationalError
 
 from emarket import accounts
 from emarket.config import settings
@@ -19,6 +21,7 @@ from web.common.errors import ApiError, error_response
 from web.common.validation import EmptyBody, StrictModel, parse_json_body
 
 bp = Blueprint("auth", __name__)
+log = logging.getLogger(__name__)
 
 _ROTATED = "emarket:refresh-rotated:"
 _RETRY_AFTER = "5"
@@ -48,8 +51,12 @@ def _verified(email: str, password: str) -> accounts.Identity | None:
     except ratelimit.Blocked as blocked:
         raise ApiError(429, "too_many_requests", "too many failed logins; try again later",
                        {"Retry-After": str(blocked.retry_after)}) from None
-    with unit_of_work("account") as uow:
-        identity = accounts.verify_login(uow, email, password)
+    try:
+        with unit_of_work("account") as uow:
+            identity = accounts.verify_login(uow, email, password)
+    except Exception:
+        ratelimit.abandon(attempt)  # no answer is not a failed attempt
+        raise
     if identity is not None:
         ratelimit.succeeded(attempt)
     return identity
@@ -137,4 +144,12 @@ def jwks():
 @bp.errorhandler(redis.RedisError)
 def _redis_down(error):
     return error_response(503, "unavailable", "the token store is unavailable; retry shortly",
+                          {"Retry-After": _RETRY_AFTER})
+
+
+@bp.errorhandler(OperationalError)
+def _database_down(error):
+    # A lost connection, a timeout, a deadlock: the request changed nothing and may be retried.
+    log.warning("account database unavailable: %s", type(error.orig).__name__ if error.orig else error)
+    return error_response(503, "unavailable", "the account database is unavailable; retry shortly",
                           {"Retry-After": _RETRY_AFTER})

@@ -91,3 +91,8 @@ def succeeded(attempt: Attempt) -> None:
     client = _client(settings().redis_url)
     _take_back(client, attempt.keys, attempt.member)
     client.delete(attempt.keys[0])
+
+
+def abandon(attempt: Attempt) -> None:
+    """The check could not be made (the database did not answer): the attempt does not count."""
+    _take_back(_client(settings().redis_url), attempt.keys, attempt.member)

@@ -146,3 +146,17 @@ def test_without_the_rate_limit_store_login_is_503_and_changes_nothing(client, u
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == "unavailable" and response.headers["Retry-After"]
     assert db_state() == before
+
+
+def test_without_the_database_login_is_503_and_no_failure_is_counted(client, user, monkeypatch):
+    from emarket.config import settings
+
+    monkeypatch.setenv("EMARKET_DB_ACCOUNT", "postgresql+psycopg2://postgres@127.0.0.1:1/gone")
+    settings.cache_clear()
+    for _ in range(11):
+        response = post(client, {"email": "ann@example.com", "password": PASSWORD})
+        assert response.status_code == 503
+        assert response.get_json()["error"]["code"] == "unavailable" and response.headers["Retry-After"]
+    monkeypatch.undo()
+    settings.cache_clear()
+    assert post(client, {"email": "ann@example.com", "password": PASSWORD}).status_code == 200
