@@ -54,7 +54,9 @@ def check_anonymous_csrf() -> None:
 
 def safe_next(target: str | None) -> str:
     """Only a path on this site: never an open redirect to another host."""
-    if not target or not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
+    # Browsers read "/\\host" as "//host": no backslash or control character may pass either.
+    if (not target or not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc
+            or any(ch == "\\" or ord(ch) < 32 for ch in target)):
         return url_for("pages.catalogue")
     return target
 

@@ -230,5 +230,6 @@ def test_redirects_after_log_in_stay_on_this_site(app):
 
     with app.test_request_context():
         assert safe_next("/orders") == "/orders"
-        for evil in ("https://evil.example/", "//evil.example/x", "evil", None, ""):
+        for evil in ("https://evil.example/", "//evil.example/x", "/\\evil.example", "/\t/evil.example",
+                     "evil", None, ""):
             assert safe_next(evil) == "/"
