@@ -21,6 +21,7 @@ Behaviour the contract leaves open, as chosen here:
   reverse proxy, wrap the app in werkzeug's ProxyFix so it is the client's.
 - Refresh rotates: the presented refresh token is revoked, and the new pair keeps the
   session's ``sid``; the user's roles are read again, so a promotion shows on the next refresh.
+  A rotated refresh token presented again revokes its whole session (someone holds a copy).
 - Tokens are accepted here in the ``Authorization`` header only; the shop handles cookies.
 """
 from __future__ import annotations

@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import redis
 from flask import Blueprint, current_app, jsonify, request
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
+from flask_jwt_extended.exceptions import RevokedTokenError
 from pydantic import EmailStr, Field
 from sqlalchemy.exc import OperationalError
 
@@ -106,8 +107,14 @@ def _seconds_left(claims: dict) -> int:
 @bp.post("/auth/refresh")
 def refresh():
     """Rotation: the presented refresh token is revoked and a new pair issued in its session.
-    SET NX makes the rotation atomic: of two concurrent uses of one token, exactly one wins."""
-    verify_jwt_in_request(refresh=True, locations=["headers"])
+    SET NX makes the rotation atomic: of two concurrent uses of one token, exactly one wins.
+    A refresh token presented again after its rotation means two holders of one token (a
+    stolen copy, or the thief came first): the whole session is revoked (RFC 9700 4.14.2)."""
+    try:
+        verify_jwt_in_request(refresh=True, locations=["headers"])
+    except RevokedTokenError as error:
+        _revoke_session_on_reuse(error.jwt_data)
+        raise
     parse_json_body(EmptyBody, allow_empty=True)
     claims = get_jwt()
     ttl = _seconds_left(claims)
@@ -120,6 +127,13 @@ def refresh():
     except (NotFound, ValueError):
         raise ApiError(401, "unauthorized", "unknown user") from None
     return jsonify(tokens.issue(identity, sid=claims.get("sid")))
+
+
+def _revoke_session_on_reuse(claims: dict) -> None:
+    # Only a token this service rotated (signature and expiry already verified) counts as reuse.
+    if claims.get("type") == "refresh" and claims.get("sid") and revocation.client().exists(_ROTATED + claims["jti"]):
+        log.warning("refresh token reused after rotation; revoking session %s", claims["sid"])
+        revocation.revoke_session(claims["sid"], settings().refresh_token_ttl)
 
 
 @bp.post("/auth/logout")

@@ -83,9 +83,23 @@ def test_refresh_rotates_the_pair_within_the_session(client, login, user, body):
     access = claims_of(second["access_token"])
     assert new["sid"] == old["sid"] == access["sid"] and new["jti"] != old["jti"]
     assert access["sub"] == str(user) and access["type"] == "access"
-    # Rotation: the old refresh token is spent; the new one works.
-    assert refresh(client, first["refresh_token"]).status_code == 401
+    # Rotation: the new refresh token works, the old one is spent.
     assert refresh(client, second["refresh_token"]).status_code == 200
+    assert refresh(client, first["refresh_token"]).status_code == 401
+
+
+def test_a_rotated_refresh_token_used_again_revokes_its_whole_session(client, login, shop_like_app):
+    tokens = login()
+    renewed = refresh(client, tokens["refresh_token"]).get_json()
+    other_session = login()
+    # The old refresh token comes back (a stolen copy): refused, and the session is over for
+    # whoever holds its newer tokens too.
+    assert refresh(client, tokens["refresh_token"]).status_code == 401
+    assert refresh(client, renewed["refresh_token"]).status_code == 401
+    assert shop_like_app.get("/me", headers=bearer(renewed["access_token"])).status_code == 401
+    # Another session of the same user is untouched.
+    assert shop_like_app.get("/me", headers=bearer(other_session["access_token"])).status_code == 200
+    assert refresh(client, other_session["refresh_token"]).status_code == 200
 
 
 def test_refresh_reads_the_roles_again(client, login, uow):
