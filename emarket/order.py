@@ -136,17 +136,18 @@ def start_payment(uow: UnitOfWork, order_id: str, user_id: int, request_id: str)
 
     Outcomes: ``started`` (this request won — also for a redelivery of the same request),
     ``already_started`` (another request had won), ``not_payable``, ``not_found``."""
-    order = uow.session.get(Order, order_id)
+    # The owner is part of the compare-and-set, so one UPDATE and one SELECT decide every
+    # outcome; the context is built from that fresh row (no second load).
+    won = _cas(uow, order_id, st.PAYMENT_STARTED, (st.AWAITING_PAYMENT,), Order.user_id == user_id,
+               Order.payment_deadline > utcnow(), payment_request_id=request_id)
+    order = uow.session.get(Order, order_id, populate_existing=True)
     if order is None or order.user_id != user_id:
         return "not_found", None
-    won = _cas(uow, order_id, st.PAYMENT_STARTED, (st.AWAITING_PAYMENT,),
-               Order.payment_deadline > utcnow(), payment_request_id=request_id)
-    order = _load(uow, order_id)
     if won:
         saga_events.record(uow, order_id, "payment_started")
-        return "started", context_of(uow, order_id)
+        return "started", saga_context(order, _items(uow, order_id))
     if order.payment_request_id == request_id:
-        return "started", context_of(uow, order_id)
+        return "started", saga_context(order, _items(uow, order_id))
     if order.payment_request_id is not None:
         return "already_started", None
     return "not_payable", None
