@@ -17,46 +17,28 @@ def _entry(uow: UnitOfWork, order_id: str, kind: str) -> WalletEntry | None:
     return uow.session.scalar(select(WalletEntry).where(WalletEntry.order_id == order_id, WalletEntry.kind == kind))
 
 
-def check_funds(uow: UnitOfWork, user_id: int, amount: int) -> None:
-    wallet = uow.session.get(Wallet, user_id)
-    if wallet is None or wallet.balance < amount:
-        raise InsufficientFunds("insufficient_funds", f"{amount} needed")
-
-
-def freeze_funds(uow: UnitOfWork, user_id: int, order_id: str, amount: int) -> WalletHold:
-    moved = uow.session.execute(
-        update(Wallet).where(Wallet.user_id == user_id, Wallet.balance >= amount)
-        .values(balance=Wallet.balance - amount, frozen=Wallet.frozen + amount, updated_at=utcnow())
-        .execution_options(synchronize_session=False)).rowcount
-    if not moved:  # spent concurrently since the check
-        raise InsufficientFunds("insufficient_funds", f"{amount} needed")
-    hold = WalletHold(user_id=user_id, order_id=order_id, amount=amount, status="frozen")
-    uow.session.add(hold)
-    uow.session.flush()
-    return hold
-
-
-def debit_funds(uow: UnitOfWork, hold: WalletHold) -> None:
-    uow.session.execute(
-        update(Wallet).where(Wallet.user_id == hold.user_id)
-        .values(frozen=Wallet.frozen - hold.amount, updated_at=utcnow())
-        .execution_options(synchronize_session=False))
-    hold.status = "debited"
-    uow.session.add(WalletEntry(user_id=hold.user_id, kind="debit", amount=-hold.amount, order_id=hold.order_id))
-    uow.session.flush()
-
-
 def charge(uow: UnitOfWork, user_id: int, order_id: str, amount: int) -> None:
-    """Check, freeze and debit ``amount`` for the order, all or nothing."""
+    """Check, freeze and debit ``amount`` for the order, all or nothing.
+
+    The three are one conditional UPDATE (``balance >= amount``: the check; ``balance -
+    amount``: the freeze and the debit at once, since they share this transaction and nothing
+    outside it could ever see the money frozen), the hold row recording it as ``debited``, and
+    the ledger's debit entry."""
     if _entry(uow, order_id, "debit") is not None:
         if _entry(uow, order_id, "refund") is not None:
             raise InvalidTransition("failed", "the order was already refunded")
         return  # my own earlier result
     if amount <= 0:
         raise InvalidTransition("failed", f"nothing to charge ({amount})")
-    check_funds(uow, user_id, amount)
-    hold = freeze_funds(uow, user_id, order_id, amount)
-    debit_funds(uow, hold)
+    moved = uow.session.execute(
+        update(Wallet).where(Wallet.user_id == user_id, Wallet.balance >= amount)
+        .values(balance=Wallet.balance - amount, updated_at=utcnow())
+        .execution_options(synchronize_session=False)).rowcount
+    if not moved:  # no wallet, or not enough in it
+        raise InsufficientFunds("insufficient_funds", f"{amount} needed")
+    uow.session.add(WalletHold(user_id=user_id, order_id=order_id, amount=amount, status="debited"))
+    uow.session.add(WalletEntry(user_id=user_id, kind="debit", amount=-amount, order_id=order_id))
+    uow.session.flush()
 
 
 def refund(uow: UnitOfWork, order_id: str) -> int:
