@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from db.base import utcnow
 from db.emarket import ProductAccounting, Reservation
 from db.unit_of_work import UnitOfWork
-from emarket.errors import InvalidTransition, OutOfStock, UnknownProduct
+from emarket.errors import InvalidTransition, OutOfStock, TransientError, UnknownProduct
 
 
 def check(uow: UnitOfWork, items: list[list[int]]) -> dict[str, int]:
@@ -40,6 +40,7 @@ def reserve(uow: UnitOfWork, order_id: str, items: list[list[int]]) -> None:
         if any(r.status == "released" for r in existing):
             raise InvalidTransition("failed", "the reservation was already released")
         return  # my own earlier result
+    reserved_here: list[int] = []
     for product_id, quantity in sorted(items):
         taken = uow.session.execute(
             update(ProductAccounting)
@@ -49,13 +50,27 @@ def reserve(uow: UnitOfWork, order_id: str, items: list[list[int]]) -> None:
             .execution_options(synchronize_session=False)
         ).rowcount
         if not taken:
+            if _reserved_by_a_twin(uow, order_id, reserved_here):
+                # A twin of this step (a duplicate message) reserved for this order while we
+                # waited on the row: the shortage is that very reservation. Roll back and
+                # retry; the retry finds it and passes it on. Failing here would compensate
+                # while the twin's chain goes on to charge and complete.
+                raise TransientError("a twin of this step reserved first")
             exists = uow.session.get(ProductAccounting, product_id) is not None
             # Raising rolls back the whole unit of work: the items reserved so far go too.
             if not exists:
                 raise UnknownProduct("unknown_product", f"product {product_id}")
             raise OutOfStock("out_of_stock", f"product {product_id}: fewer than {quantity} available")
         uow.session.add(Reservation(order_id=order_id, product_id=product_id, quantity=quantity, status="held"))
+        reserved_here.append(product_id)
     uow.session.flush()
+
+
+def _reserved_by_a_twin(uow: UnitOfWork, order_id: str, mine: list[int]) -> bool:
+    """Rows of this order that this transaction did not write (a twin's, committed)."""
+    with uow.session.no_autoflush:
+        return uow.session.scalar(select(Reservation.id).where(
+            Reservation.order_id == order_id, Reservation.product_id.not_in(mine)).limit(1)) is not None
 
 
 def _settle(uow: UnitOfWork, order_id: str, status: str) -> int:

@@ -73,3 +73,42 @@ def test_two_concurrent_settles_move_the_stock_once(pg, settle, expected):
     with pg() as uow:
         assert stock.release(uow, "other") == 3  # the other order's units were still reserved
     assert _stock(pg, product)[1] == 0
+
+
+def test_a_twin_of_reserve_retries_instead_of_failing_on_its_own_reservation(pg):
+    """The twin's shortage is the first copy's reservation: not out of stock, a retry."""
+    from emarket.errors import TransientError
+
+    product = _product(pg, count=2)
+    results = {}
+    first = pg()
+    first.__enter__()
+    stock.reserve(first, "twin", [[product, 2]])  # the last two units, not committed yet
+
+    def twin():
+        try:
+            with pg() as uow:
+                stock.reserve(uow, "twin", [[product, 2]])
+            results["second"] = "reserved"
+        except Exception as error:  # noqa: BLE001 — what the step's retry policy sees
+            results["second"] = type(error).__name__
+
+    thread = threading.Thread(target=twin)
+    thread.start()
+    wait_until(lambda: _someone_waits_for_a_lock(pg), timeout=10, what="the twin to wait for the first's lock")
+    first.__exit__(None, None, None)
+    thread.join(timeout=10)
+    assert results["second"] == TransientError.__name__  # retried by SagaStep, not compensated
+    with pg() as uow:
+        stock.reserve(uow, "twin", [[product, 2]])  # the retry: finds the reservation, passes it on
+    assert _stock(pg, product) == (2, 2)
+
+
+def test_a_real_shortage_on_a_later_item_is_still_out_of_stock(pg):
+    from emarket.errors import OutOfStock
+
+    plenty, scarce = _product(pg, count=10), _product(pg, count=1)
+    with pytest.raises(OutOfStock):
+        with pg() as uow:
+            stock.reserve(uow, "greedy", [[plenty, 1], [scarce, 2]])
+    assert _stock(pg, plenty) == (10, 0) and _stock(pg, scarce) == (1, 0)
