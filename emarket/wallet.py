@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from db.account import Wallet, WalletEntry, WalletHold
 from db.base import utcnow
 from db.unit_of_work import UnitOfWork
-from emarket.errors import InsufficientFunds, InvalidTransition
+from emarket.errors import InsufficientFunds, InvalidTransition, TransientError
 
 
 def _entry(uow: UnitOfWork, order_id: str, kind: str) -> WalletEntry | None:
@@ -35,6 +35,11 @@ def charge(uow: UnitOfWork, user_id: int, order_id: str, amount: int) -> None:
         .values(balance=Wallet.balance - amount, updated_at=utcnow())
         .execution_options(synchronize_session=False)).rowcount
     if not moved:  # no wallet, or not enough in it
+        if _entry(uow, order_id, "debit") is not None:
+            # A twin of this step (a duplicate message) charged this order while we waited on
+            # the wallet row: the money missing is that very debit. Retry, and the retry passes
+            # it on; failing here would refund it while the twin's chain completes the order.
+            raise TransientError("a twin of this step charged first")
         raise InsufficientFunds("insufficient_funds", f"{amount} needed")
     uow.session.add(WalletHold(user_id=user_id, order_id=order_id, amount=amount, status="debited"))
     uow.session.add(WalletEntry(user_id=user_id, kind="debit", amount=-amount, order_id=order_id))
