@@ -9,7 +9,9 @@ from emarket import accounts
 from emarket.bank.accounts import ensure_merchant_account
 from emarket.storage import unit_of_work
 from tests.security import stack
+from tests.support import seed
 from tests.support.tokens import bearer, mint
+from tests.support.wait import wait_until
 
 PASSWORD = "correct horse battery"
 
@@ -123,3 +125,17 @@ def registered():
 
 def as_user(user_id: int, roles=()) -> dict:
     return bearer(mint(user_id, roles))
+
+
+@pytest.fixture
+def ann_order(shop, sec_worker):
+    """Ann's order, awaiting payment, placed through the API and the real saga."""
+    ann = seed.user(balance=10_000)
+    tea = seed.product(count=5, price=300)
+    placed = shop.post("/api/orders?wait=20", json={"items": [{"product_id": tea, "quantity": 2}]},
+                       headers=as_user(ann))
+    assert placed.status_code in (200, 202), placed.get_json()
+    order_id = placed.get_json()["id"]
+    wait_until(lambda: seed.order(order_id).status == "awaiting_payment", timeout=30,
+               what="Ann's order to await payment")
+    return ann, order_id
