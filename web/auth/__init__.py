@@ -33,6 +33,7 @@ from flask import Flask
 from emarket.config import settings
 from web.auth import openapi, profiles, tokens
 from web.auth.api import bp
+from web.common import health
 from web.common.app_base import base_app
 from web.common.jwt_setup import init_jwt
 
@@ -44,4 +45,5 @@ def create_app() -> Flask:
     app.extensions["emarket_account_queue"] = profiles.account_queue_client()
     app.register_blueprint(bp)
     app.register_blueprint(openapi.bp)
+    health.install(app, "auth", databases=("account",), broker=True, cache=True)
     return app

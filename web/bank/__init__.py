@@ -7,6 +7,7 @@ from flask import Flask
 from emarket.bank.accounts import ensure_merchant_account
 from emarket.storage import unit_of_work
 from web.bank import api, openapi, pages
+from web.common import health
 from web.common.app_base import base_app
 
 
@@ -15,6 +16,7 @@ def create_app() -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(openapi.bp)
+    health.install(app, "bank", databases=("bank",))
     # The shop's merchant account exists from the bank's first start (idempotent).
     with unit_of_work("bank") as uow:
         ensure_merchant_account(uow)

@@ -9,6 +9,8 @@ import importlib.util
 
 from flask import Flask
 
+from tasks.metrics import SagaCollector
+from web.common import health
 from web.common.app_base import base_app
 from web.common.jwt_setup import init_jwt
 
@@ -39,4 +41,6 @@ def create_app() -> Flask:
 
         app.register_blueprint(topups_api.bp)
     app.after_request(_security_headers)
+    health.install(app, "shop", databases=("emarket", "account"), broker=True, cache=True,
+                   collectors=[SagaCollector()])
     return app
