@@ -3,7 +3,6 @@ only validate, ask the order service over the broker (tasks.requests) and transl
 into HTTP; reading goes through emarket.queries."""
 from __future__ import annotations
 
-import uuid
 
 from flask import Blueprint, g, jsonify, request
 
@@ -11,6 +10,7 @@ from emarket import queries
 from emarket.config import settings
 from emarket.errors import Conflict, IdempotencyConflict, NotFound
 from emarket.storage import unit_of_work
+from web.common import request_log
 from web.common.errors import ApiError
 from web.common.jwt_setup import auth_required
 from web.common.validation import EmptyBody, parse_json_body, parse_query
@@ -51,7 +51,7 @@ def _idempotency_key() -> str | None:
 
 
 def _correlation_id() -> str:
-    return uuid.uuid4().hex
+    return request_log.correlation_id()  # the request's (X-Correlation-ID or fresh)
 
 
 def _unavailable() -> ApiError:

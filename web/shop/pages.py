@@ -17,6 +17,7 @@ from emarket.errors import Conflict, IdempotencyConflict, NotFound
 from emarket.storage import unit_of_work
 from tasks import requests as saga_requests
 from web.shop.page_auth import form_csrf_token, login_page_required, page_caller, page_error, verified_form_post
+from web.common import request_log
 from web.common.errors import error_response
 from web.shop.schemas import QueryInt, QueryModel
 
@@ -96,7 +97,7 @@ def checkout(product_id: int):
     try:
         order_id, _created = saga_requests.place_order(
             caller.id, [{"product_id": product_id, "quantity": form.quantity}], form.idempotency_key,
-            correlation_id=uuid.uuid4().hex)
+            correlation_id=request_log.correlation_id())
     except IdempotencyConflict:
         return again("This form was already used for another order; please try again.", 422)
     except Conflict:
