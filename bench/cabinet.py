@@ -40,7 +40,7 @@ def parse_args(argv=None):
     parser.add_argument("--page", type=int, default=20, help="page size (the API's default, 20)")
     parser.add_argument("--http-workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--reseed", action="store_true", help="seed again even if the database has the orders")
-    common.add_service_args(parser, "emarket_benchcab")
+    common.add_service_args(parser, "emarket_benchcab", 12)
     return parser.parse_args(argv)
 
 

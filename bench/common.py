@@ -28,16 +28,17 @@ ALL_QUEUES = ("account", "order", "product", "money", "money_add", "saga")
 DATABASES = ("account", "emarket", "bank")
 
 
-def add_service_args(parser: argparse.ArgumentParser, prefix: str) -> None:
+def add_service_args(parser: argparse.ArgumentParser, prefix: str, redis_db: int) -> None:
+    """Each benchmark has its own vhost, databases and Redis database by default, so two of
+    them (or a test run) can share the machine without sharing queues or rows."""
     group = parser.add_argument_group("services (your own, so other runs are not disturbed)")
-    group.add_argument("--broker", default=os.environ.get("BENCH_BROKER", "amqp://guest:guest@127.0.0.1:5672/emarket_bench"),
+    group.add_argument("--broker", default=f"amqp://guest:guest@127.0.0.1:5672/{prefix}",
                        help="RabbitMQ URL with the bench's own vhost (created if missing)")
-    group.add_argument("--pg", default=os.environ.get("BENCH_PG", "postgresql+psycopg2://postgres@127.0.0.1:5432"),
+    group.add_argument("--pg", default="postgresql+psycopg2://postgres@127.0.0.1:5432",
                        help="PostgreSQL server URL (no database)")
     group.add_argument("--db-prefix", default=prefix, help="databases <prefix>_account/_emarket/_bank")
-    group.add_argument("--redis", default=os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379"),
-                       help="Redis server URL (no database)")
-    group.add_argument("--redis-db", type=int, default=11, help="Redis database for results (this + 1: caches)")
+    group.add_argument("--redis", default="redis://127.0.0.1:6379", help="Redis server URL (no database)")
+    group.add_argument("--redis-db", type=int, default=redis_db, help="Redis database for results, metrics and caches")
     group.add_argument("--results", default=str(RESULTS), help="folder for the JSON results")
 
 
@@ -85,7 +86,7 @@ def configure(args, databases=DATABASES, fresh: bool = False) -> dict[str, str]:
     os.environ.update({
         "EMARKET_BROKER_URL": args.broker,
         "EMARKET_RESULT_BACKEND": f"{args.redis}/{args.redis_db}",
-        "EMARKET_REDIS_URL": f"{args.redis}/{args.redis_db + 1}",
+        "EMARKET_REDIS_URL": f"{args.redis}/{args.redis_db}",
         "EMARKET_LOG_LEVEL": "WARNING",
         **{f"EMARKET_DB_{name.upper()}": url for name, url in urls.items()},
     })

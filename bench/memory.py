@@ -34,7 +34,7 @@ def parse_args(argv=None):
     parser.add_argument("--workers", type=int, default=os.cpu_count(), help="pool processes (default: cores)")
     parser.add_argument("--inflight", type=int, default=0, help="orders in flight (default 8 per worker)")
     parser.add_argument("--payment-timeout", type=int, default=300, help="the payment clock, s (default 300)")
-    common.add_service_args(parser, "emarket_benchmem")
+    common.add_service_args(parser, "emarket_benchmem", 11)
     args = parser.parse_args(argv)
     args.every = args.every or max(1, args.sagas // 10)
     args.inflight = args.inflight or 8 * args.workers

@@ -33,7 +33,7 @@ def parse_args(argv=None):
     parser.add_argument("--inflight", type=int, default=0, help="checkouts in flight (default 8 per process)")
     parser.add_argument("--products", type=int, default=200)
     parser.add_argument("--users", type=int, default=200)
-    common.add_service_args(parser, "emarket_benchpeer")
+    common.add_service_args(parser, "emarket_benchpeer", 10)
     args = parser.parse_args(argv)
     args.inflight = args.inflight or 8 * args.workers
     return args

@@ -37,7 +37,7 @@ def parse_args(argv=None):
     parser.add_argument("--users", type=int, default=200, help="distinct shoppers (wallets never run dry)")
     parser.add_argument("--warmup", type=int, default=40, help="orders and chains run first, not counted")
     parser.add_argument("--profile", action="store_true", help="py-spy the workers during the saga stage")
-    common.add_service_args(parser, "emarket_bench")
+    common.add_service_args(parser, "emarket_bench", 8)
     args = parser.parse_args(argv)
     args.inflight = args.inflight or 8 * args.workers
     return args
