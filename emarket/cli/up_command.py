@@ -29,8 +29,9 @@ QUEUES = "account,order,product,money,money_add,saga"
 
 def _processes(var: Path) -> dict[str, list[str]]:
     s, py = settings(), sys.executable
-    gunicorn = [py, "-m", "gunicorn", "--workers", "2", "--threads", "4", "--timeout", "60",
-                "--graceful-timeout", "5", "--access-logfile", "-"]
+    # The conf gives each service its metrics folder and JSON logs (docs/operations.md).
+    gunicorn = [py, "-m", "gunicorn", "-c", "python:web.common.gunicorn_conf", "--workers", "2",
+                "--threads", "4", "--timeout", "60", "--graceful-timeout", "5"]
     return {
         "auth": gunicorn + ["-b", f"0.0.0.0:{s.auth_port}", "web.auth:create_app()"],
         "shop": gunicorn + ["-b", f"0.0.0.0:{s.shop_port}", "web.shop:create_app()"],
