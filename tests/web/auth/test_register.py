@@ -2,6 +2,8 @@
 e-wallet made by a real worker; 409, 400, 413 and 503, each changing nothing it should not."""
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import select
 
@@ -145,3 +147,22 @@ def test_no_reply_in_time_is_503_and_the_queued_message_still_makes_the_profile(
     retry = register(client, {"email": "ann@example.com", "password": PASSWORD, "name": "Ann"})
     assert retry.status_code == 201
     assert retry.get_json() == {"id": credential.id, "email": "ann@example.com"}
+
+
+def test_concurrent_registrations_each_get_their_own_reply(app, uow, account_worker):
+    """Threads of one web process share its Celery client: each waits for its own reply."""
+    replies: dict[int, object] = {}
+
+    def register_one(i: int) -> None:
+        response = app.test_client().post("/auth/register", json={"email": f"u{i}@example.com", "password": PASSWORD})
+        replies[i] = (response.status_code, response.get_json())
+
+    threads = [threading.Thread(target=register_one, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert sorted(replies) == list(range(8))
+    assert all(status == 201 and body["email"] == f"u{i}@example.com" for i, (status, body) in replies.items())
+    for status, body in replies.values():
+        assert all(profile_and_wallet(uow, body["id"]))
