@@ -63,6 +63,8 @@ def main(argv=None) -> dict:
             samples.append({"sagas": done, "rss_mb": round(sum(rss) / 2**20, 1),
                             "per_process_mb": [round(r / 2**20, 1) for r in rss]})
             print(f"  {done:>7,} sagas  {samples[-1]['rss_mb']:8.1f} MB  {samples[-1]['per_process_mb']}", flush=True)
+            # Written at every sample: a run stopped early still leaves its curve.
+            common.write_results(args.results, NAME, {"sagas": args.sagas, "complete": False, "curve": samples})
 
         print(f"worker RSS (main + {args.workers} pool processes), every {args.every:,} sagas:")
         sample(0)
@@ -77,7 +79,7 @@ def report(args, samples, outcome) -> dict:
     base = next((s for s in samples if s["sagas"] >= min(1000, args.every)), samples[-1])
     last = samples[-1]
     growth = 100.0 * (last["rss_mb"] - base["rss_mb"]) / base["rss_mb"]
-    payload = {"sagas": args.sagas, "workers": args.workers, "payment_timeout_s": args.payment_timeout,
+    payload = {"sagas": args.sagas, "complete": True, "workers": args.workers, "payment_timeout_s": args.payment_timeout,
                "sagas_per_s": round(outcome.per_second(), 1), "failed_sagas": outcome.failed, "curve": samples,
                "growth_from": base["sagas"], "growth_percent": round(growth, 1), "target_percent": 10,
                "meets_target": growth < 10}

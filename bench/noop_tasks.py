@@ -8,6 +8,8 @@ its result, so the bench sees when the chain finished (``date_done``).
 """
 from __future__ import annotations
 
+import os
+
 from celery import chain
 
 from tasks.celery_app import app
@@ -21,6 +23,16 @@ noop = {queue: app.task(name=f"{queue}.bench_noop", ignore_result=True, acks_lat
         for queue in ("order", "product", "money")}
 reply = app.task(name="order.bench_noop_reply", ignore_result=False, acks_late=True)(_noop)
 last = app.task(name="order.bench_noop_last", ignore_result=False, acks_late=True)(_noop)
+
+
+if os.environ.get("BENCH_NO_PRE_PING"):
+    # An experiment (bench/saga.py --no-pre-ping): what db/engine.py's pool_pre_ping costs,
+    # one SELECT 1 per unit of work. Only the bench's workers ever load this module.
+    import sqlalchemy
+
+    import db.engine
+
+    db.engine.create_engine = lambda url, **kw: sqlalchemy.create_engine(url, **{**kw, "pool_pre_ping": False})
 
 
 def phase1(ctx: dict):
@@ -37,7 +49,6 @@ def phase2(ctx: dict):
 
 import collections  # noqa: E402
 import json  # noqa: E402
-import os  # noqa: E402
 
 from celery import current_task, signals  # noqa: E402
 from sqlalchemy import event  # noqa: E402

@@ -37,6 +37,8 @@ def parse_args(argv=None):
     parser.add_argument("--users", type=int, default=200, help="distinct shoppers (wallets never run dry)")
     parser.add_argument("--warmup", type=int, default=40, help="orders and chains run first, not counted")
     parser.add_argument("--profile", action="store_true", help="py-spy the workers during the saga stage")
+    parser.add_argument("--no-pre-ping", action="store_true",
+                        help="experiment: workers' engines without pool_pre_ping (what the pre-ping costs)")
     common.add_service_args(parser, "emarket_bench", 8)
     args = parser.parse_args(argv)
     args.inflight = args.inflight or 8 * args.workers
@@ -110,7 +112,8 @@ def main(argv=None) -> dict:
     redis_url = os.environ["EMARKET_RESULT_BACKEND"]
     results = Path(args.results)
     counts_dir = Path(tempfile.mkdtemp(prefix="bench-counts-"))
-    workers = common.Workers(app, args.workers, results / "logs", env={"BENCH_COUNTS_DIR": str(counts_dir)})
+    env = {"BENCH_COUNTS_DIR": str(counts_dir), **({"BENCH_NO_PRE_PING": "1"} if args.no_pre_ping else {})}
+    workers = common.Workers(app, args.workers, results / "logs", env=env)
     with workers:
         if args.warmup:
             driver.run_noop_chains(args.warmup, args.inflight, redis_url)
@@ -124,7 +127,7 @@ def main(argv=None) -> dict:
         profile = profiler.stop() if profiler else []
     costs = {"worker_cpu_ms_per_saga": round(1000 * saga_cpu / args.orders, 2),
              "worker_cpu_ms_per_noop_chain": round(1000 * noop_cpu / args.orders, 2),
-             **db_costs(counts_dir, args.warmup + args.orders)}
+             **db_costs(counts_dir, args.warmup + args.orders, pings=not args.no_pre_ping)}
     return report(args, sagas, noop, profile, costs)
 
 
@@ -146,7 +149,7 @@ class CpuMeter:
         return spent
 
 
-def db_costs(folder: Path, sagas: int) -> dict:
+def db_costs(folder: Path, sagas: int, pings: bool = True) -> dict:
     """Statements, transactions and connection checkouts per saga, from the workers' counts."""
     totals: dict[str, int] = {}
     by_task: dict[str, dict[str, int]] = {}
@@ -159,10 +162,10 @@ def db_costs(folder: Path, sagas: int) -> dict:
                 by_task[task][kind] += value
     shutil.rmtree(folder, ignore_errors=True)
     per = {kind: round(totals.get(kind, 0) / sagas, 2) for kind in ("statements", "commits", "checkouts")}
-    # psycopg2 sends BEGIN and COMMIT as their own round trips; a checkout pre-pings.
+    # psycopg2 sends BEGIN and COMMIT as their own round trips; a checkout pre-pings (SELECT 1).
     return {"db_statements_per_saga": per["statements"], "db_transactions_per_saga": per["commits"],
             "db_checkouts_per_saga": per["checkouts"],
-            "db_round_trips_per_saga": round(per["statements"] + 2 * per["commits"] + per["checkouts"], 2),
+            "db_round_trips_per_saga": round(per["statements"] + 2 * per["commits"] + pings * per["checkouts"], 2),
             "db_statements_per_step": {task: round(c.get("statements", 0) / c["runs"], 2)
                                        for task, c in sorted(by_task.items()) if c.get("runs")}}
 
@@ -172,7 +175,7 @@ def report(args, sagas, noop, profile, costs) -> dict:
               "saga phase 2": sagas.phase2, "no-op chain, 4 tasks": noop.phase2}
     latencies = {name: common.latency_ms(values) for name, values in phases.items()}
     payload = {
-        "orders": args.orders, "workers": args.workers, "inflight": args.inflight,
+        "orders": args.orders, "workers": args.workers, "inflight": args.inflight, "no_pre_ping": args.no_pre_ping,
         "sagas_per_s": round(sagas.per_second(), 1), "noop_chains_per_s": round(noop.per_second(), 1),
         "throughput_ratio": round(sagas.per_second() / noop.per_second(), 3) if noop.per_second() else None,
         "p99_phase1_ratio": round(latencies["saga phase 1"]["p99"] / latencies["no-op chain, 3 tasks"]["p99"], 2),
