@@ -1,5 +1,6 @@
-"""The wallet top-up end to end: the bank as a real HTTP service (gunicorn), real ``money_add``
-workers over RabbitMQ, the shop's API through its Flask app, all state in real PostgreSQL.
+"""The wallet top-up end to end: the bank as a real HTTP service (gunicorn), a real
+``money_add`` worker over RabbitMQ, the shop's API through its Flask app, all state in real
+PostgreSQL (databases and a vhost of this module's own: see tests/support/topup_world.py).
 
 Money is conserved in every test: the clients' bank accounts plus every e-wallet (balance and
 frozen) hold the same total before and after, and the bank's own total (merchant included)
@@ -7,113 +8,26 @@ never changes; what reaches a wallet is exactly what the merchant account receiv
 """
 from __future__ import annotations
 
-import os
-import random
 import re
-import subprocess
 import uuid
-from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import requests
-from sqlalchemy import create_engine, text
 
-from db.account import User, Wallet
-from db.engine import dispose_all, get_engine
-from db.unit_of_work import UnitOfWork
-from tests.settings import RABBIT_URL, pg_url
-from tests.support.bank_server import BankServer
-from tests.support.broker import ensure_vhost
-from tests.support.databases import migrated_pg
-from tests.support.tokens import bearer, mint
+from tests.support.topup_world import (
+    PIN, bank_account, bank_hold, captured_but_not_credited, confirm, hold_id_of,
+    money, money_conserved, new_customer, start_topup, topup_status, topup_stack, wait_status, wallet,
+)
 from tests.support.wait import wait_until
 from tests.support.workers import Worker
-
-ADMIN = {"X-Api-Key": "topup-test-admin"}
-MERCHANT = {"X-Api-Key": "topup-test-merchant"}
-MERCHANT_ACCOUNT = "40000000000000000009"
-PIN = "2580"
-BANK_ENV = {"EMARKET_BANK_ADMIN_KEY": ADMIN["X-Api-Key"], "EMARKET_BANK_MERCHANT_KEY": MERCHANT["X-Api-Key"],
-            "EMARKET_BANK_MERCHANT_ACCOUNT": MERCHANT_ACCOUNT}
-
-
-@dataclass
-class Stack:
-    bank: BankServer
-    worker: Worker
-    bank_env: dict
-    worker_env: dict
-    logs: Path
-    bank_db: str
-    account_db: str
-    celery: object
-
-    def restart_bank(self, **extra_env) -> None:
-        """Same port (the workers keep their URL), possibly another configuration."""
-        self.bank.stop()
-        self.bank = BankServer(self.logs, env={**self.bank_env, **extra_env}, port=self.bank.port).start()
-
-
-@contextmanager
-def private_world(celery_app):
-    """Databases and a broker virtual host of this module's own, dropped afterwards: other test
-    sessions run on this machine at the same time, and their workers (which consume money_add
-    with another bank URL) or their truncations must never see this module's top-ups."""
-    name = f"emarket_topup_{uuid.uuid4().hex[:8]}"
-    urls = migrated_pg(name)
-    broker = RABBIT_URL.rsplit("/", 1)[0] + "/" + name
-    ensure_vhost(broker)
-    env = {"EMARKET_DB_ACCOUNT": urls["account"], "EMARKET_DB_EMARKET": urls["emarket"],
-           "EMARKET_DB_BANK": urls["bank"], "EMARKET_BROKER_URL": broker}
-    shared_broker = celery_app.conf.broker_url  # read (and the lazy config loaded) before we change env
-    previous = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)
-    _switch_broker(celery_app, broker)  # what the shop's API publishes goes to our vhost too
-    try:
-        yield urls, env
-    finally:
-        _switch_broker(celery_app, shared_broker)
-        for key, value in previous.items():
-            os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
-        dispose_all()
-        subprocess.run(["rabbitmqctl", "delete_vhost", name], capture_output=True)
-        with create_engine(pg_url("postgres"), isolation_level="AUTOCOMMIT").connect() as conn:
-            for url in urls.values():
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
-
-
-def _switch_broker(celery_app, url: str) -> None:
-    # kombu keeps one connection pool per broker URL; forgetting the app's cached handles makes
-    # it pick the pool of the new URL (the old one stays open for whoever switches back).
-    celery_app.conf.broker_url = url
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     from tasks import app as celery_app
 
-    logs = tmp_path_factory.mktemp("topup")
-    with private_world(celery_app) as (urls, env):
-        bank_env = {**env, **BANK_ENV}
-        bank = BankServer(logs, env=bank_env).start()
-        worker_env = {
-            **env, **BANK_ENV, "EMARKET_BANK_URL": bank.url, "EMARKET_BANK_TIMEOUT": "2",
-            "EMARKET_TOPUP_POLL_INTERVAL": "0.2", "EMARKET_TOPUP_POLL_MAX": "1",
-            # The sweep resumes anything idle at once and treats a hold as overdue after 1 s: the
-            # tests send the sweep themselves (no beat runs here), so only they see it act.
-            "EMARKET_TOPUP_SWEEP_AFTER": "0", "EMARKET_BANK_HOLD_TTL": "1",
-        }
-        mine = Worker(celery_app, logs, queues=("money_add",), env=worker_env).start()
-        s = Stack(bank, mine, bank_env, worker_env, logs, urls["bank"], urls["account"], celery_app)
-        try:
-            yield s
-        finally:
-            s.worker.stop()
-            s.bank.stop()
+    with topup_stack(celery_app, tmp_path_factory.mktemp("topup")) as world:
+        yield world
 
 
 @pytest.fixture(scope="module")
@@ -125,95 +39,9 @@ def shop(stack):
     return app.test_client()
 
 
-@dataclass
-class Customer:
-    user_id: int
-    headers: dict
-    bank_account: str
-
-
 @pytest.fixture
 def customer(stack):
-    def _new(bank_balance: int = 10_000) -> Customer:
-        user_id = random.randint(10**9, 2 * 10**9)
-        with UnitOfWork(get_engine(stack.account_db)) as uow:
-            uow.session.add(User(id=user_id, email=f"topup-{uuid.uuid4().hex[:12]}@example.com"))
-            uow.session.flush()
-            uow.session.add(Wallet(user_id=user_id, balance=0, frozen=0))
-        reply = requests.post(f"{stack.bank.url}/bank/accounts", headers=ADMIN, timeout=5,
-                              json={"owner": f"user {user_id}", "pin": PIN, "balance": bank_balance})
-        assert reply.status_code == 201, reply.text
-        return Customer(user_id, bearer(mint(user_id)), reply.json()["number"])
-
-    return _new
-
-
-# --- reading the world -------------------------------------------------------------------------
-
-def bank_account(stack, number: str) -> dict:
-    return requests.get(f"{stack.bank.url}/bank/accounts/{number}", headers=ADMIN, timeout=5).json()
-
-
-def wallet(stack, user_id: int) -> tuple[int, int, int]:
-    """(balance, frozen, number of top-up ledger rows)."""
-    with get_engine(stack.account_db).connect() as conn:
-        balance, frozen = conn.execute(text("SELECT balance, frozen FROM e_wallet WHERE user_id = :u"),
-                                       {"u": user_id}).one()
-        entries = conn.execute(text("SELECT count(*) FROM wallet_entry WHERE user_id = :u AND kind = 'topup'"),
-                               {"u": user_id}).scalar()
-    return balance, frozen, entries
-
-
-def money(stack) -> dict:
-    with get_engine(stack.bank_db).connect() as conn:
-        clients = conn.execute(text("SELECT coalesce(sum(balance + held), 0) FROM bank_account WHERE number <> :m"),
-                               {"m": MERCHANT_ACCOUNT}).scalar()
-        merchant = conn.execute(text("SELECT coalesce(sum(balance + held), 0) FROM bank_account WHERE number = :m"),
-                                {"m": MERCHANT_ACCOUNT}).scalar()
-    with get_engine(stack.account_db).connect() as conn:
-        wallets = conn.execute(text("SELECT coalesce(sum(balance + frozen), 0) FROM e_wallet")).scalar()
-    return {"conserved": clients + wallets, "bank": clients + merchant, "merchant": merchant, "wallets": wallets}
-
-
-@contextmanager
-def money_conserved(stack, reaches_wallets: int = 0):
-    before = money(stack)
-    yield
-    after = money(stack)
-    assert after["conserved"] == before["conserved"]
-    assert after["bank"] == before["bank"]
-    assert after["wallets"] - before["wallets"] == reaches_wallets == after["merchant"] - before["merchant"]
-
-
-def start_topup(shop, who: Customer, amount: int, key: str | None = None) -> dict:
-    headers = {**who.headers, "Idempotency-Key": key or uuid.uuid4().hex}
-    reply = shop.post("/api/wallet/topups", json={"amount": amount, "bank_account": who.bank_account}, headers=headers)
-    assert reply.status_code == 202, reply.json
-    assert reply.headers["Location"] == f"/api/wallet/topups/{reply.json['id']}"
-    return reply.json
-
-
-def topup_status(shop, who: Customer, topup_id: str) -> dict:
-    reply = shop.get(f"/api/wallet/topups/{topup_id}", headers=who.headers)
-    assert reply.status_code == 200, reply.json
-    return reply.json
-
-
-def wait_status(shop, who, topup_id, status, timeout=30.0) -> dict:
-    return wait_until(lambda: (view := topup_status(shop, who, topup_id))["status"] == status and view,
-                      timeout=timeout, what=f"top-up {topup_id} to be {status}")
-
-
-def hold_id_of(view: dict) -> str:
-    return view["confirm_url"].rsplit("/", 1)[1]
-
-
-def confirm(stack, view: dict, pin: str = PIN) -> requests.Response:
-    return requests.post(f"{stack.bank.url}/bank/holds/{hold_id_of(view)}/confirm", json={"pin": pin}, timeout=5)
-
-
-def bank_hold(stack, hold_id: str) -> dict:
-    return requests.get(f"{stack.bank.url}/bank/holds/{hold_id}", headers=MERCHANT, timeout=5).json()
+    return lambda bank_balance=10_000: new_customer(stack, bank_balance)
 
 
 # --- the stories ---------------------------------------------------------------------------------
@@ -311,26 +139,10 @@ def test_confirmation_sent_twice_captures_once(stack, shop, customer):
     assert bank_account(stack, fay.bank_account)["balance"] == 8_000
 
 
-def _captured_but_not_credited(stack, who: Customer, amount: int) -> str:
-    """A top-up whose money really left the bank account but whose credit never ran: what a
-    worker killed between the capture and the credit leaves behind."""
-    topup_id = str(uuid.uuid4())
-    hold = requests.post(f"{stack.bank.url}/bank/holds", headers={**MERCHANT, "Idempotency-Key": topup_id},
-                         json={"account": who.bank_account, "amount": amount, "reference": f"emarket top-up {topup_id}"},
-                         timeout=5).json()
-    assert confirm(stack, hold).status_code == 200
-    with get_engine(stack.account_db).begin() as conn:
-        conn.execute(text("INSERT INTO topup (id, user_id, amount, bank_account, status, hold_id, confirm_url, "
-                          "created_at, updated_at) VALUES (:id, :u, :a, :b, 'captured', :h, :c, now(), now())"),
-                     {"id": topup_id, "u": who.user_id, "a": amount, "b": who.bank_account, "h": hold["id"],
-                      "c": hold["confirm_url"]})
-    return topup_id
-
-
 def test_credit_task_delivered_twice_credits_once(stack, shop, customer):
     gus = customer(bank_balance=10_000)
     before = money(stack)
-    topup_id = _captured_but_not_credited(stack, gus, 3_300)
+    topup_id = captured_but_not_credited(stack, gus, 3_300)
     results = [stack.celery.send_task("money_add.credit", args=[topup_id], ignore_result=False) for _ in range(3)]
     outcomes = sorted(result.get(timeout=30) for result in results)
     assert outcomes == [False, False, True]
@@ -343,7 +155,7 @@ def test_credit_task_delivered_twice_credits_once(stack, shop, customer):
 def test_sweep_credits_a_top_up_stuck_after_capture_once(stack, shop, customer):
     hal = customer(bank_balance=10_000)
     before = money(stack)
-    topup_id = _captured_but_not_credited(stack, hal, 1_200)
+    topup_id = captured_but_not_credited(stack, hal, 1_200)
     stack.celery.send_task("money_add.sweep")
     wait_status(shop, hal, topup_id, "credited")
     stack.celery.send_task("money_add.sweep")  # a second sweep finds nothing more to do

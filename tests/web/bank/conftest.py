@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import os
+import uuid
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
-from db.engine import get_engine
-from tests.support.databases import migrated_pg, truncate_all
+from db import migrate
+from db.engine import dispose_all, get_engine
+from tests.settings import pg_url
+from tests.support.databases import ensure_pg_database, truncate_all
 
 ADMIN = {"X-Api-Key": "test-bank-admin-key"}
 MERCHANT = {"X-Api-Key": "test-bank-merchant-key"}
@@ -25,7 +28,11 @@ _ENV = {
 
 @pytest.fixture(scope="session")
 def bank_urls():
-    urls = migrated_pg("emarket_banktest")
+    # A database of this session's own, dropped at the end: other test sessions run on this
+    # machine at the same time, and their truncations must never hit our rows mid-test.
+    name = f"emarket_banktest_{uuid.uuid4().hex[:8]}_bank"
+    urls = {"bank": ensure_pg_database(name)}
+    migrate.upgrade("bank", urls["bank"])
     env = {**_ENV, "EMARKET_DB_BANK": urls["bank"]}
     previous = {key: os.environ.get(key) for key in env}
     os.environ.update(env)
@@ -35,6 +42,9 @@ def bank_urls():
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
+    dispose_all()
+    with create_engine(pg_url("postgres"), isolation_level="AUTOCOMMIT").connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture
