@@ -49,8 +49,13 @@ def _idempotency_key() -> str | None:
     return key
 
 
+_NOT_FOUND = {"unknown_account": "no such bank account", "unknown_hold": "no such hold"}
+
+
 def _not_found(error: NotFound) -> ApiError:
-    return ApiError(404, error.reason, error.detail or "not found")
+    # The domain's detail repeats the id asked for; an error reply never echoes the caller's
+    # input (it may be a 10 KB path or an SQL string), so the message is fixed per reason.
+    return ApiError(404, error.reason, _NOT_FOUND.get(error.reason, "not found"))
 
 
 @bp.post("/accounts")
