@@ -102,6 +102,8 @@ def _not_final(urls: dict, users: list[int]) -> int:
 
 
 def _queued(vhost: str) -> int:
+    """Messages in the run's task queues, ready or delivered and not yet acknowledged (a
+    countdown or a retry waiting in a worker counts too)."""
     out = subprocess.run(["rabbitmqctl", "list_queues", "-p", vhost, "-q", "--no-table-headers", "name", "messages"],
                          capture_output=True, text=True, timeout=60, check=True).stdout
     return sum(int(n) for name, n in (line.split() for line in out.splitlines() if line.strip()) if name in QUEUES)
@@ -203,6 +205,8 @@ def _figures(cfg, driver, orders, topup_rows, stack, injector, lowest, before, a
             "processes started again": stack.restarts(),
             "RabbitMQ restarts (stop_app/start_app)": injector.counts["broker_restarts"],
             "Redis restarts (shutdown nosave)": injector.counts["redis_restarts"],
+            "bank outage windows (500s, then timeouts)": injector.counts["bank_error_windows"]
+            + injector.counts["bank_timeout_windows"],
             "bank 500 answers": stack.proxy.counts["error"],
             "bank calls timed out": stack.proxy.counts["timeout"],
             "task messages published twice": sum(duplicates.values()),
