@@ -13,21 +13,29 @@ ARG WHEELHOUSE=""
 WORKDIR /src
 COPY . .
 RUN set -eux; \
+    mkdir -p /deps /app; \
     if [ -n "$WHEELHOUSE" ]; then \
-        mkdir /wheels; cp "$WHEELHOUSE"/*.whl /wheels/; \
+        cp "$WHEELHOUSE"/*.whl /deps/; \
     else \
         apt-get update; \
         apt-get install -y --no-install-recommends build-essential; \
         python3 -m venv /opt/build; \
         /opt/build/bin/pip install --no-cache-dir --upgrade pip wheel; \
-        /opt/build/bin/pip wheel --no-cache-dir --wheel-dir /wheels .; \
-    fi
+        /opt/build/bin/pip wheel --no-cache-dir --wheel-dir /deps .; \
+    fi; \
+    mv /deps/emarket-*.whl /app/; \
+    python3 -c "import configparser; c = configparser.ConfigParser(); c.read('setup.cfg'); \
+print(c['options']['install_requires'].strip())" >/deps/requirements.txt
 
 # --- install: a virtualenv from those wheels only, on the bare base (no compilers) -----------
+# The dependencies first, in their own layers: they stay cached while only the code changes.
 FROM ${PYTHON_IMAGE} AS install
-COPY --from=builder /wheels /wheels
+COPY --from=builder /deps /deps
 RUN python3 -m venv /opt/emarket \
- && /opt/emarket/bin/pip install --no-cache-dir --no-index --find-links /wheels emarket \
+ && /opt/emarket/bin/pip install --no-cache-dir --no-index --find-links /deps -r /deps/requirements.txt
+COPY --from=builder /app /app
+RUN /opt/emarket/bin/pip install --no-cache-dir --no-index --no-deps /app/*.whl \
+ && /opt/emarket/bin/pip check \
  && /opt/emarket/bin/emarket --help >/dev/null
 
 # --- runtime: the virtualenv and a non-root user; the wheels stay behind ---------------------
