@@ -67,6 +67,7 @@ class Settings:
     step_backoff_base: float
     log_level: str
     metrics_dir: str
+    metrics_prefix: str
     secret_key: str
     secure_cookies: bool
 
@@ -111,6 +112,7 @@ SETTINGS: dict[str, tuple[str, object, str]] = {
     "step_backoff_base": ("EMARKET_STEP_BACKOFF_BASE", lambda: 0.5, "first retry delay, seconds (doubles each retry, full jitter, capped at 30 s)"),
     "log_level": ("EMARKET_LOG_LEVEL", lambda: "INFO", "log level of every process"),
     "metrics_dir": ("EMARKET_METRICS_DIR", lambda: str(_var_dir() / "metrics"), "folder of the HTTP services' Prometheus multiprocess files (one sub-folder per service under gunicorn)"),
+    "metrics_prefix": ("EMARKET_METRICS_PREFIX", lambda: "emarket:metrics", "Redis key prefix of the saga figures the workers count and the shop's /metrics serves"),
     "secret_key": ("EMARKET_SECRET_KEY", lambda: "dev-secret-change-me", "Flask secret (CSRF tokens); set a random one in production"),
     "secure_cookies": ("EMARKET_SECURE_COOKIES", lambda: False, "send auth cookies only over HTTPS"),
 }

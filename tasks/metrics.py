@@ -22,8 +22,7 @@ from emarket.config import settings
 
 log = logging.getLogger(__name__)
 
-COUNTERS = "emarket:metrics:counters"
-STEP_SECONDS = "emarket:metrics:step_seconds"
+COUNTERS, STEP_SECONDS = "counters", "step_seconds"  # hashes under settings().metrics_prefix
 # Latency buckets of a saga step, seconds: a step is one local transaction, or a bank call.
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 _SEP = "|"
@@ -39,11 +38,15 @@ def _redis() -> redis.Redis:
     return _client(settings().redis_url)
 
 
+def _key(name: str) -> str:
+    return f"{settings().metrics_prefix}:{name}"
+
+
 def _bump(*fields: str) -> None:
     try:
         pipe = _redis().pipeline(transaction=False)
         for field in fields:
-            pipe.hincrby(COUNTERS, field, 1)
+            pipe.hincrby(_key(COUNTERS), field, 1)
         pipe.execute()
     except redis.RedisError:
         log.warning("saga metrics not counted (Redis unavailable)", extra={"metric_fields": list(fields)})
@@ -78,9 +81,9 @@ def step_observed(step: str, seconds: float) -> None:
         pipe = _redis().pipeline(transaction=False)
         for bound in BUCKETS:
             if seconds <= bound:
-                pipe.hincrby(STEP_SECONDS, f"{step}{_SEP}{bound}", 1)
-        pipe.hincrby(STEP_SECONDS, f"{step}{_SEP}+Inf", 1)
-        pipe.hincrbyfloat(STEP_SECONDS, f"{step}{_SEP}sum", seconds)
+                pipe.hincrby(_key(STEP_SECONDS), f"{step}{_SEP}{bound}", 1)
+        pipe.hincrby(_key(STEP_SECONDS), f"{step}{_SEP}+Inf", 1)
+        pipe.hincrbyfloat(_key(STEP_SECONDS), f"{step}{_SEP}sum", seconds)
         pipe.execute()
     except redis.RedisError:
         log.warning("saga step latency not recorded (Redis unavailable)", extra={"step": step})
@@ -90,8 +93,8 @@ def step_observed(step: str, seconds: float) -> None:
 
 def read() -> tuple[dict[str, int], dict[str, float]]:
     client = _redis()
-    counters = {k.decode(): int(v) for k, v in client.hgetall(COUNTERS).items()}
-    steps = {k.decode(): float(v) for k, v in client.hgetall(STEP_SECONDS).items()}
+    counters = {k.decode(): int(v) for k, v in client.hgetall(_key(COUNTERS)).items()}
+    steps = {k.decode(): float(v) for k, v in client.hgetall(_key(STEP_SECONDS)).items()}
     return counters, steps
 
 
