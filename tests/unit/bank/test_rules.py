@@ -1,0 +1,50 @@
+"""The bank's pure rules, without a database: PIN hashing, request fingerprints, URLs."""
+from __future__ import annotations
+
+import pytest
+
+from emarket.bank import accounts, holds
+
+
+def test_pin_is_hashed_with_argon2_and_verified():
+    stored = accounts.hash_pin("1234")
+    assert stored.startswith("$argon2id$") and "1234" not in stored
+    assert accounts.hash_pin("1234") != stored  # salted
+    assert accounts.pin_matches(stored, "1234")
+
+
+@pytest.mark.parametrize("attempt", ["4321", "", "12345", "1234 ", "x" * 1000])
+def test_any_other_pin_does_not_match(attempt):
+    assert not accounts.pin_matches(accounts.hash_pin("1234"), attempt)
+
+
+def test_a_corrupt_stored_hash_matches_nothing():
+    assert not accounts.pin_matches("not-a-hash", "1234")
+
+
+def test_request_hash_tells_bodies_apart_and_ignores_nothing():
+    base = holds.request_hash("4001", 500, "r")
+    assert base == holds.request_hash("4001", 500, "r")
+    assert len({base, holds.request_hash("4002", 500, "r"), holds.request_hash("4001", 501, "r"),
+                holds.request_hash("4001", 500, "s")}) == 4
+
+
+def test_confirm_url_is_absolute_from_the_public_url(monkeypatch):
+    from emarket.config import settings
+
+    monkeypatch.setenv("EMARKET_BANK_PUBLIC_URL", "https://bank.example/")
+    settings.cache_clear()
+    assert holds.confirm_url("abc") == "https://bank.example/bank/confirm/abc"
+
+
+def test_poll_delay_grows_is_capped_and_jittered(monkeypatch):
+    from emarket.config import settings
+    from tasks.money_add import poll_delay
+
+    monkeypatch.setenv("EMARKET_TOPUP_POLL_INTERVAL", "1")
+    monkeypatch.setenv("EMARKET_TOPUP_POLL_MAX", "8")
+    settings.cache_clear()
+    for polls, ceiling in ((0, 1), (1, 2), (2, 4), (3, 8), (10, 8), (500, 8)):
+        delays = [poll_delay(polls) for _ in range(50)]
+        assert all(ceiling / 2 <= d <= ceiling for d in delays)
+        assert len(set(delays)) > 1
