@@ -21,6 +21,8 @@ bp = Blueprint("bank_pages", __name__, url_prefix="/bank", template_folder="temp
 
 CSRF_COOKIE = "bank_csrf"
 CSRF_MAX_AGE = 3600
+PAGE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; "
+            "frame-ancestors 'none'")
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -57,6 +59,10 @@ def _page(hold_id: str, status: int = 200, message: str | None = None, tone: str
     response.set_cookie(CSRF_COOKIE, nonce, httponly=True, samesite="Strict", secure=settings().secure_cookies,
                         path="/bank/confirm")
     response.headers["Cache-Control"] = "no-store"
+    # The PIN page may never be framed (clickjacking) nor run anything but its inline style.
+    response.headers["Content-Security-Policy"] = PAGE_CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
     return response
 
 
