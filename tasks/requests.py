@@ -41,6 +41,7 @@ def place_order(user_id: int, items: list[dict], idempotency_key: str | None,
             placed = orders.place(uow, user_id, items, idempotency_key, correlation_id)
     if placed.created:
         metrics.saga_started()
+        log.info("saga started", extra={"order_id": placed.order_id})
         try:
             saga.phase1(placed.ctx).apply_async()
         except Exception:  # the order is stored; the sweeper will send phase 1 again
