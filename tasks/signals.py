@@ -1,8 +1,8 @@
 """Celery hooks for operations: JSON logging, the correlation id across messages, one log line
 and one latency sample per saga step.
 
-- ``setup_logging``: Celery leaves logging to us (every worker, beat and Flower log JSON lines
-  on stderr through ``emarket.logs``).
+- ``setup_logging``: Celery leaves logging to us (every worker and beat log JSON lines
+  on stderr through ``emarket.logs``; Flower keeps its own tornado log format).
 - ``before_task_publish``: every message sent while a correlation id is current (an HTTP
   request, or a task that is itself part of a saga) carries it in the ``emarket_cid`` header,
   so tasks whose arguments hold no saga context (``money_add.*``, the payment clock) keep it.
