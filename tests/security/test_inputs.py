@@ -10,6 +10,7 @@ import pytest
 from tests.security.conftest import as_user
 from tests.security.stack import BANK_ADMIN, BANK_MERCHANT
 from tests.support import seed
+from tests.support.tokens import bearer, mint
 
 INJECTIONS = ["' OR '1'='1", "1; DROP TABLE \"order\"; --", "1 OR 1=1", "') UNION SELECT password_hash FROM credential--",
               "%27%20OR%201%3D1", "\\x00'; DELETE FROM e_wallet; --", "$ne", "{\"$gt\": \"\"}"]
@@ -38,7 +39,7 @@ def people(bank):
     tea = seed.product(count=5, price=300)
     number = bank.post("/bank/accounts", json={"owner": "Ann", "pin": "1234", "balance": 5_000},
                        headers=BANK_ADMIN).get_json()["number"]
-    return {"user": as_user(user), "admin": as_user(900, ["admin"]), "tea": tea, "account": number}
+    return {"user_id": user, "user": as_user(user), "admin": as_user(900, ["admin"]), "tea": tea, "account": number}
 
 
 def _json_bodies(p) -> list[tuple]:
@@ -94,7 +95,11 @@ def test_deeply_nested_json_is_4xx_everywhere(shop, auth, bank, people, unchange
                (shop, "post", "/api/wallet/topups", people["user"]),
                (auth, "post", "/auth/register", {}), (auth, "post", "/auth/login", {}),
                (bank, "post", "/bank/accounts", BANK_ADMIN), (bank, "post", "/bank/holds", BANK_MERCHANT),
-               (bank, "post", f"/bank/holds/{UUID}/confirm", {})]
+               (bank, "post", f"/bank/holds/{UUID}/confirm", {}),
+               (bank, "post", f"/bank/holds/{UUID}/release", BANK_MERCHANT),
+               # Bodiless POSTs with a genuine token: the body is refused before anything is revoked.
+               (auth, "post", "/auth/logout", bearer(mint(people["user_id"]))),
+               (auth, "post", "/auth/refresh", bearer(mint(people["user_id"], kind="refresh")))]
     nested_items = '{"items": ' + DEEP + "}"
     with unchanged():
         for client, method, path, headers in targets:
