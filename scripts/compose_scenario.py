@@ -11,6 +11,7 @@ command, places an order, pays it and sees it ``completed``, charged exactly onc
 from __future__ import annotations
 
 import argparse
+import re
 import shlex
 import subprocess
 import sys
@@ -106,6 +107,13 @@ def run(shop: str, auth: str, cli_prefix: str) -> None:
     stock = expect(requests.get(f"{shop}/api/products/{product['id']}", headers=bearer(admin), timeout=TIMEOUT), 200)
     assert (stock["count"], stock["reserved"]) == (3, 0), stock
     step(f"charged once: wallet {wallet['balance']}, stock {stock['count']} left")
+
+    # The workers' saga figures reach the shop's /metrics (through Redis, across containers).
+    metrics = requests.get(f"{shop}/metrics", timeout=TIMEOUT)
+    completed = sum(float(value) for value in re.findall(
+        r"^emarket_sagas_completed_total(?:\{[^}]*\})? (\S+)$", metrics.text, flags=re.M))
+    assert metrics.status_code == 200 and completed >= 1, metrics.text[:2000]
+    step(f"the shop's /metrics counts the workers' completed saga: emarket_sagas_completed_total {completed:g}")
 
 
 def main() -> int:

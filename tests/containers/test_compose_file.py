@@ -103,7 +103,9 @@ def test_http_services_are_checked_on_health_ready(services):
     for name, port in HTTP_SERVICES.items():
         assert services[name]["healthcheck"]["test"] == ["CMD", "emarket-probe", name]
         assert probe.HTTP[name] == "/health/ready"
-        assert f"$${{EMARKET_{name.upper()}_PORT}}" in " ".join(services[name]["command"])
+        command = " ".join(services[name]["command"])
+        assert f"$${{EMARKET_{name.upper()}_PORT}}" in command
+        assert "-c python:web.common.gunicorn_conf" in command  # metrics folder per service, JSON logs
         assert services[name]["ports"] == [f"{port}:{port}"]
 
 
