@@ -40,7 +40,7 @@ class AppServer:
         if self.process.poll() is not None:
             raise RuntimeError(f"{self.factory} exited with {self.process.returncode}; see {self.log_path}")
         try:
-            return requests.get(self.url + self.probe, timeout=1).status_code < 500
+            return requests.get(self.url + self.probe, timeout=1).status_code < 500  # any answer: serving
         except requests.RequestException:
             return False
 
