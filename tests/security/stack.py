@@ -16,7 +16,7 @@ from emarket.config import settings
 from tests.settings import REDIS_SERVER
 from tests.support.broker import ensure_vhost, purge_queues
 from tests.support.databases import migrated_pg, truncate_all
-from tests.support.workers import Worker
+from tests.support.workers import ALL_QUEUES, Worker
 
 BANK_ADMIN = {"X-Api-Key": "sec-bank-admin-key"}
 BANK_MERCHANT = {"X-Api-Key": "sec-bank-merchant-key"}
@@ -73,22 +73,23 @@ def sole_worker(celery_app, log_dir, env: dict):
     """Our worker, the only one consuming our queues while it runs: any other worker of this
     virtual host (an earlier suite's, still alive for its session) is asked to stop consuming
     them (Celery's cancel_consumer) and to resume afterwards, so it cannot take our messages
-    and run them against its own databases."""
+    and run them against its own databases. The queues are emptied before and after: what an
+    earlier suite left there is not ours to run, and what we leave is no one else's."""
     others = [name for reply in celery_app.control.ping(timeout=1.0) for name in reply]
     paused = {}
     for name in others:
         active = celery_app.control.inspect(destination=[name], timeout=1.0).active_queues() or {}
-        queues = [q["name"] for q in active.get(name, []) if q["name"] in WORKER_QUEUES]
+        queues = [q["name"] for q in active.get(name, []) if q["name"] in ALL_QUEUES]
         for queue in queues:
             celery_app.control.cancel_consumer(queue, destination=[name], reply=True, timeout=2.0)
         paused[name] = queues
-    purge_queues(celery_app, WORKER_QUEUES + ("money_add",))
+    purge_queues(celery_app, ALL_QUEUES)
     worker = Worker(celery_app, log_dir, queues=WORKER_QUEUES, concurrency=2, env=env).start()
     try:
         yield worker
     finally:
         worker.stop()
-        purge_queues(celery_app, WORKER_QUEUES + ("money_add",))
+        purge_queues(celery_app, ALL_QUEUES)
         for name, queues in paused.items():
             for queue in queues:
                 celery_app.control.add_consumer(queue, destination=[name], reply=True, timeout=2.0)
