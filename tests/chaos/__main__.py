@@ -3,6 +3,7 @@ prints its figures and exits 0 only if every invariant held."""
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -48,6 +49,9 @@ def parse(argv: list[str] | None = None) -> tuple[ChaosConfig, argparse.Namespac
 
 def main(argv: list[str] | None = None) -> int:
     cfg, args = parse(argv)
+    # SIGTERM (a CI timeout) unwinds like Ctrl-C: the runner's cleanup starts RabbitMQ and Redis
+    # again if a fault had them down, and stops every process it started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if not cfg.seed:
         import time
 

@@ -87,6 +87,10 @@ class Driver:
         self.submitted = 0
         self.errors: dict[str, int] = {}
         self._lock = threading.Lock()
+        self.abort = threading.Event()  # the run is being stopped: every story ends now
+
+    def _late(self, deadline: float) -> bool:
+        return time.monotonic() > deadline or self.abort.is_set()
 
     def progress(self) -> float:
         return self.submitted / max(1, len(self.orders) + len(self.topups))
@@ -103,15 +107,20 @@ class Driver:
         span = len(self.orders) / self.cfg.rate
         started = time.monotonic()
         with ThreadPoolExecutor(max_workers=self.cfg.clients, thread_name_prefix="user") as pool:
-            futures = []
-            for n, (story, run) in enumerate(jobs):
-                delay = started + span * n / len(jobs) - time.monotonic()
-                if delay > 0:
-                    time.sleep(delay)  # the arrival rate of new users, not a wait for an outcome
-                futures.append(pool.submit(story, run))
-                self.submitted += 1
-            for future in futures:
-                future.result()
+            try:
+                futures = []
+                for n, (story, run) in enumerate(jobs):
+                    delay = started + span * n / len(jobs) - time.monotonic()
+                    if delay > 0:
+                        time.sleep(delay)  # the arrival rate of new users, not a wait for an outcome
+                    futures.append(pool.submit(story, run))
+                    self.submitted += 1
+                for future in futures:
+                    future.result()
+            except BaseException:
+                self.abort.set()
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
 
     # --- orders ----------------------------------------------------------------------------------
 
@@ -123,7 +132,7 @@ class Driver:
             except Exception as error:  # noqa: BLE001 — a client retries a failed request
                 self._error("place", error)
                 run.retries += 1
-                if time.monotonic() > deadline:
+                if self._late(deadline):
                     run.outcome = "gave up placing"
                     return
                 time.sleep(0.5)
@@ -140,12 +149,12 @@ class Driver:
         """Phase 1 is over (awaiting payment or cancelled), or our patience is."""
         while True:
             status = shop.order_status(order_id)
-            if status in (st.AWAITING_PAYMENT, *st.FINAL) or time.monotonic() > deadline:
+            if status in (st.AWAITING_PAYMENT, *st.FINAL) or self._late(deadline):
                 return status
             time.sleep(0.1)  # a poll's pace
 
     def _ask(self, run: OrderRun, request, answers: tuple[str, ...], deadline: float) -> None:
-        while time.monotonic() < deadline:
+        while not self._late(deadline):
             try:
                 outcome = request(run.order_id, run.user_id, timeout=5)
                 if outcome in answers:
@@ -175,7 +184,7 @@ class Driver:
             except Exception as error:  # noqa: BLE001
                 self._error("create top-up", error)
                 run.retries += 1
-                if time.monotonic() > deadline:
+                if self._late(deadline):
                     run.outcome = "gave up creating"
                     return
                 time.sleep(0.5)
@@ -196,7 +205,7 @@ class Driver:
             self._error("send money_add.start", error)
 
     def _hold_of(self, run: TopupRun, deadline: float) -> str | None:
-        while time.monotonic() < deadline:
+        while not self._late(deadline):
             with unit_of_work("account") as uow:
                 row = topups.get_topup(uow, run.topup_id)
                 status, hold_id = row.status, row.hold_id
@@ -210,7 +219,7 @@ class Driver:
 
     def _confirm(self, run: TopupRun, hold_id: str, pin: str, deadline: float) -> str:
         """The account holder types the PIN at the bank (directly: no proxy in between)."""
-        while time.monotonic() < deadline:
+        while not self._late(deadline):
             try:
                 reply = http.post(f"{self.bank_url}/bank/holds/{hold_id}/confirm", json={"pin": pin}, timeout=10)
                 if reply.status_code < 500:

@@ -159,14 +159,18 @@ class FaultInjector:
     def stop(self) -> None:
         """Stop every fault and leave the stack whole: services up, bank answering, no
         duplicates, every worker running."""
-        self._stop.set()
-        for thread in self._threads:
-            thread.join(timeout=120)
+        self.halt()
         self.flag.unlink(missing_ok=True)
         self.stack.proxy.set_mode("ok")
         self.services.heal()
         wait_until(self.stack.all_alive, timeout=60, interval=0.2, what="every worker to run again")
         self.note("faults stopped")
+
+    def halt(self) -> None:
+        """No new fault; the one under way finishes (a stopped service is started again)."""
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=120)
 
     def duplicates(self) -> dict[str, int]:
         counts: dict[str, int] = {}

@@ -174,8 +174,9 @@ def run(cfg: ChaosConfig) -> Report:
                                   money_after, dict(drive_s=drive_s, final_s=final_s, drain_s=drain_s, longest=longest,
                                                     n_after=n_after, total_s=time.monotonic() - started))
     finally:
-        if injector is not None and not injector._stop.is_set():
-            injector._stop.set()
+        if injector is not None:
+            injector.halt()
+            injector.flag.unlink(missing_ok=True)
         services.heal()
         stack.stop()
     return report
