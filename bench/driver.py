@@ -62,13 +62,17 @@ class _Loop:
             if self.on_progress:
                 self.on_progress(self.outcome.done)
 
-    def run(self, submit, poll_once) -> Outcome:
-        self.t0 = time.monotonic()
+    def run(self, submit, poll_once, stall: float = 180.0) -> Outcome:
+        self.t0 = moved_at = time.monotonic()
         while self.outcome.done + self.outcome.failed < self.total:
             while len(self.started) < self.inflight and self.submitted < self.total:
                 submit()
                 self.submitted += 1
-            if not poll_once():
+            if poll_once():
+                moved_at = time.monotonic()
+            elif time.monotonic() - moved_at > stall:  # a lost message must not hang the bench
+                raise RuntimeError(f"nothing moved for {stall:.0f} s; in flight: {sorted(self.started)[:5]} …")
+            else:
                 time.sleep(self.poll)
         self.outcome.seconds = time.monotonic() - self.t0
         return self.outcome

@@ -91,7 +91,10 @@ def _dbos_process(index: int, pending: list, threads: int, app_url: str, sys_url
     def shopper(share):
         for order_id, user_id in share:
             start = time.time()
-            outcome = checkout(order_id, user_id)
+            try:
+                outcome = checkout(order_id, user_id)
+            except Exception as error:  # counted, and shown in the outcomes
+                outcome = f"error {type(error).__name__}"
             with lock:
                 timings.append((start, time.time()))
                 outcomes[outcome] = outcomes.get(outcome, 0) + 1
@@ -106,11 +109,21 @@ def _dbos_process(index: int, pending: list, threads: int, app_url: str, sys_url
     DBOS.destroy()
 
 
+def _dbos_process_reporting(*args) -> None:
+    out = args[-1]
+    try:
+        _dbos_process(*args)
+    except BaseException:  # the parent must hear of it, not wait for a result that never comes
+        import traceback
+
+        out.put(("error", traceback.format_exc()))
+
+
 def run_dbos(pending, workers: int, inflight: int, app_url: str, sys_url: str) -> dict:
     context = multiprocessing.get_context("spawn")
     go, out = context.Event(), context.Queue()
     threads = max(1, inflight // workers)
-    processes = [context.Process(target=_dbos_process, args=(i, pending[i::workers], threads, app_url, sys_url, go, out))
+    processes = [context.Process(target=_dbos_process_reporting, args=(i, pending[i::workers], threads, app_url, sys_url, go, out))
                  for i in range(workers)]
     for process in processes:
         process.start()
@@ -118,7 +131,9 @@ def run_dbos(pending, workers: int, inflight: int, app_url: str, sys_url: str) -
     go.set()
     timings, outcomes = [], {}
     for _ in processes:
-        part, counts = out.get(timeout=3600)
+        part, counts = out.get(timeout=1800)
+        if part == "error":
+            raise RuntimeError(f"a DBOS process failed:\n{counts}")
         timings += part
         for key, value in counts.items():
             outcomes[key] = outcomes.get(key, 0) + value

@@ -2,7 +2,7 @@
 
 N orders are placed and paid through the real chains (phase 1: order.register → product.check
 → order.await_payment; phase 2: order.start_payment → product.reserve → money.charge →
-order.complete), then N no-op chains of the same length over the same queues; W worker
+order.complete), and N no-op chains of the same length over the same queues (run first); W worker
 processes consume all queues. Prints sagas/s, no-op chains/s, their ratio, and the phases'
 p50/p95/p99 beside the no-op chain's. ``--profile`` records the workers with py-spy during
 the saga stage and prints where their time went.
@@ -78,24 +78,44 @@ class Profiler:
                                          "--rate", "200", "--output", str(out), "--nonblocking"],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
-    def stop(self) -> list[tuple[str, float]]:
+    def stop(self) -> dict:
         self.process.send_signal(2)  # SIGINT: py-spy writes its file and exits
         self.process.wait(timeout=60)
         return summarise(self.out)
 
 
-def summarise(path: Path, top: int = 30) -> list[tuple[str, float]]:
+_LIBRARIES = ("sqlalchemy", "psycopg2", "kombu", "amqp", "billiard", "celery", "redis", "json", "logging")
+
+
+def _where(frame: str) -> str:
+    path = frame.rpartition("(")[2]
+    for name in _LIBRARIES + ("emarket/", "tasks/", "db/"):
+        if name in path:
+            return name.rstrip("/")
+    return path.split("/")[0].split(":")[0]
+
+
+def summarise(path: Path, top: int = 25) -> dict:
+    """The pool processes' samples while running a task: self time by library, and the
+    inclusive share of the project's own frames and of the round trips under them."""
+    own: dict[str, int] = {}
     inclusive: dict[str, int] = {}
     total = 0
     for line in path.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
-        if not count.isdigit():
+        frames = stack.split(";")
+        if not count.isdigit() or not any("trace_task" in f for f in frames):
             continue
-        total += int(count)
-        for frame in set(stack.split(";")[1:]):  # the first frame is the process
-            inclusive[frame] = inclusive.get(frame, 0) + int(count)
-    ranked = sorted(inclusive.items(), key=lambda kv: -kv[1])[:top]
-    return [(frame, round(100.0 * n / total, 1)) for frame, n in ranked] if total else []
+        n = int(count)
+        total += n
+        own[_where(frames[-1])] = own.get(_where(frames[-1]), 0) + n
+        for frame in set(frames):
+            if any(k in frame for k in ("tasks/", "emarket/", "db/", "do_ping", "do_execute", "do_commit",
+                                        "Producer.publish", "EventDispatcher.publish", "_store_result")):
+                inclusive[frame] = inclusive.get(frame, 0) + n
+    share = lambda n: round(100.0 * n / total, 1) if total else 0.0  # noqa: E731
+    return {"self_by_library": [(k, share(v)) for k, v in sorted(own.items(), key=lambda kv: -kv[1])[:12]],
+            "inclusive": [(k, share(v)) for k, v in sorted(inclusive.items(), key=lambda kv: -kv[1])[:top]]}
 
 
 def main(argv=None) -> dict:
@@ -124,7 +144,7 @@ def main(argv=None) -> dict:
         profiler = Profiler(workers.process.pid, results / "saga-profile.txt") if args.profile else None
         sagas = driver.run_sagas(args.orders, args.inflight, users, products, emarket_dsn)
         saga_cpu = cpu.lap()
-        profile = profiler.stop() if profiler else []
+        profile = profiler.stop() if profiler else {}
     costs = {"worker_cpu_ms_per_saga": round(1000 * saga_cpu / args.orders, 2),
              "worker_cpu_ms_per_noop_chain": round(1000 * noop_cpu / args.orders, 2),
              **db_costs(counts_dir, args.warmup + args.orders, pings=not args.no_pre_ping)}
@@ -196,9 +216,10 @@ def report(args, sagas, noop, profile, costs) -> dict:
           "{db_checkouts_per_saga} checkouts: ~{db_round_trips_per_saga} round trips to PostgreSQL".format(**costs))
     print("statements per step:", ", ".join(f"{t} {n}" for t, n in costs["db_statements_per_step"].items()))
     if profile:
-        print("\nworkers' time by frame (inclusive %, py-spy):")
-        for frame, share in profile:
-            print(f"  {share:5.1f}  {frame}")
+        print("\nworkers' time in tasks (py-spy, wall clock: waits on PostgreSQL, RabbitMQ and Redis count)")
+        print("  self, by library: " + ", ".join(f"{k} {v}%" for k, v in profile["self_by_library"]))
+        for frame, value in profile["inclusive"]:
+            print(f"  {value:5.1f}  {frame}")
     print(f"\nwritten to {common.write_results(args.results, NAME, payload)}")
     return payload
 
