@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import requests
 
+from emarket import logs
 from emarket.config import settings
 from emarket.errors import DomainError, InsufficientFunds, NotFound, TransientError
 
@@ -30,6 +31,8 @@ class BankClient:
 
     def _call(self, method: str, path: str, **kwargs) -> requests.Response:
         headers = {"X-Api-Key": self.api_key, **kwargs.pop("headers", {})}
+        if logs.correlation_id():  # the bank's request log then carries the top-up's id
+            headers["X-Correlation-ID"] = logs.correlation_id()
         try:
             response = self.session.request(method, self.base_url + path, headers=headers,
                                             timeout=self.timeout, **kwargs)
