@@ -153,3 +153,28 @@ def test_a_task_sent_with_a_correlation_id_header_carries_it(shop, ops_worker, c
     wait_until(lambda: any(result.id in line and f'"cid": "{cid}"' in line and "step done" in line
                            for line in ops_worker.log().splitlines()),
                timeout=10, what="the ping's log line with the header's correlation id")
+
+
+def test_a_failed_payment_counts_its_compensations_and_logs_the_failed_step(shop, ops_worker):
+    poor, product = seed.user(balance=100), seed.product(count=10, price=250)
+    before = scrape(shop)
+    order_id, _ = requests.place_order(poor, [{"product_id": product, "quantity": 1}], None)
+    wait_status(order_id, "awaiting_payment")
+    assert requests.request_payment(order_id, poor) == "started"
+    assert wait_final(order_id).reason == "insufficient_funds"
+
+    wait_until(lambda: moved(before, scrape(shop), "emarket_compensations_total", step="order.cancel") >= 1,
+               timeout=10, what="the cancel to be counted")
+    after = scrape(shop)
+    assert moved(before, after, "emarket_sagas_cancelled_total", reason="insufficient_funds") == 1
+    assert moved(before, after, "emarket_compensations_total", step="product.release") == 1
+    assert moved(before, after, "emarket_compensations_total", step="order.cancel") == 1
+    assert moved(before, after, "emarket_compensations_total", step="money.refund") == 0  # nothing was charged
+    assert moved(before, after, "emarket_sagas_completed_total") == 0
+
+    entries = [json.loads(line) for line in ops_worker.log().splitlines() if order_id in line]
+    [charge] = [e for e in entries if e.get("msg") == "step done" and e.get("task") == "money.charge"]
+    assert (charge["outcome"], charge["reason"]) == ("failure", "insufficient_funds")
+    started = [e["task"] for e in entries if e.get("msg") == "step started"]
+    assert started[:len(PHASE1) + 3] == PHASE1 + ["order.start_payment", "product.reserve", "money.charge"]
+    assert started[-3:] == ["money.refund", "product.release", "order.cancel"]
