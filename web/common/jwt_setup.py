@@ -7,11 +7,13 @@ double-submit CSRF protection. Every failure is a 401 in the API.md error shape.
 """
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from functools import wraps
 from pathlib import Path
 
 import jwt as pyjwt
+import redis
 from cryptography.hazmat.primitives import serialization
 from flask import Flask, g
 from flask_jwt_extended import JWTManager, get_jwt, verify_jwt_in_request
@@ -19,6 +21,8 @@ from flask_jwt_extended import JWTManager, get_jwt, verify_jwt_in_request
 from emarket.config import settings
 from web.common import revocation
 from web.common.errors import ApiError, error_response
+
+log = logging.getLogger(__name__)
 
 
 def load_public_key(from_file: bool = False) -> str:
@@ -67,7 +71,15 @@ def init_jwt(app: Flask, signing: bool = False) -> JWTManager:
     manager.needs_fresh_token_loader(lambda _h, _p: _unauthorized("a fresh token is required"))
     manager.token_verification_failed_loader(lambda _h, _p: _unauthorized("the token is invalid"))
     manager.user_lookup_error_loader(lambda _h, _p: _unauthorized("unknown user"))
+    app.register_error_handler(redis.RedisError, _token_store_down)
     return manager
+
+
+def _token_store_down(error: redis.RedisError):
+    # Revocations live in Redis: while it is away no token can be checked. That is the service
+    # being unavailable for a moment (503, retry), neither our bug (500) nor the caller's (401).
+    log.warning("token store unavailable: %s", error)
+    return error_response(503, "unavailable", "the token store is unavailable; retry shortly", {"Retry-After": "5"})
 
 
 class Caller:
