@@ -16,6 +16,9 @@ from emarket import logs
 from web.common import metrics
 
 HEADER = "X-Correlation-ID"
+# Probes and scrapes arrive every few seconds: logged at DEBUG unless they fail, so the log
+# stays about the shop's traffic.
+QUIET = ("/health/live", "/health/ready", "/metrics")
 log = logging.getLogger("emarket.http")
 
 
@@ -44,7 +47,8 @@ def install(app: Flask, service: str) -> None:
         seconds = time.perf_counter() - started
         response.headers[HEADER] = g.correlation_id
         caller = g.get("caller")
-        log.info("request", extra={
+        quiet = request.path in QUIET and response.status_code < 400
+        log.log(logging.DEBUG if quiet else logging.INFO, "request", extra={
             "method": request.method, "path": request.path, "endpoint": _endpoint(),
             "status": response.status_code, "duration_ms": round(seconds * 1000, 2),
             "user_id": getattr(caller, "id", None)})

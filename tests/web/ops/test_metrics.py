@@ -111,12 +111,25 @@ def _request_lines(captured: str) -> list[dict]:
 def test_a_request_logs_one_json_line_with_the_callers_correlation_id(client_of, service, capsys):
     client = client_of(service)
     capsys.readouterr()
-    response = client.get("/health/live", headers={"X-Correlation-ID": "trace-42.a"})
+    response = client.get("/info", headers={"X-Correlation-ID": "trace-42.a"})
     assert response.headers["X-Correlation-ID"] == "trace-42.a"
     [line] = [e for e in _request_lines(capsys.readouterr().err) if e.get("cid") == "trace-42.a"]
     assert line["service"] == service
-    assert (line["method"], line["path"], line["status"]) == ("GET", "/health/live", 200)
+    assert (line["method"], line["path"], line["endpoint"], line["status"]) == ("GET", "/info", "/info", 200)
     assert line["duration_ms"] >= 0 and "user_id" in line
+
+
+def test_probes_log_at_debug_unless_they_fail(client_of, capsys):
+    client = client_of("shop")
+    capsys.readouterr()
+    assert client.get("/health/live").status_code == 200
+    assert client.get("/health/ready", headers={"X-Correlation-ID": "probe-1"}).status_code == 200
+    assert not [e for e in _request_lines(capsys.readouterr().err) if e["path"].startswith("/health")]
+    failing = client_of("shop", EMARKET_REDIS_URL="redis://127.0.0.1:1/0")
+    capsys.readouterr()
+    assert failing.get("/health/ready").status_code == 503
+    [line] = [e for e in _request_lines(capsys.readouterr().err) if e["path"] == "/health/ready"]
+    assert line["status"] == 503
 
 
 def test_a_missing_or_unsafe_correlation_id_is_replaced_by_a_fresh_one(client_of):
