@@ -35,6 +35,15 @@ class Outcome:
     def per_second(self) -> float:
         return self.done / self.seconds if self.seconds else 0.0
 
+    def merge(self, other: "Outcome") -> None:
+        """Add another round's figures (its progress marks shifted after this one's)."""
+        self.progress += [(done + self.done, seconds + self.seconds) for done, seconds in other.progress]
+        self.phase1 += other.phase1
+        self.phase2 += other.phase2
+        self.seconds += other.seconds
+        self.done += other.done
+        self.failed += other.failed
+
 
 def _basket(rng: random.Random, products: list[int], max_items: int) -> list[dict]:
     chosen = rng.sample(products, rng.randint(1, max_items))

@@ -36,6 +36,8 @@ def parse_args(argv=None):
     parser.add_argument("--products", type=int, default=200, help="distinct products (stock never runs out)")
     parser.add_argument("--users", type=int, default=200, help="distinct shoppers (wallets never run dry)")
     parser.add_argument("--warmup", type=int, default=40, help="orders and chains run first, not counted")
+    parser.add_argument("--rounds", type=int, default=4,
+                        help="alternate no-op and saga stages this many times (default 4)")
     parser.add_argument("--profile", action="store_true", help="py-spy the workers during the saga stage")
     parser.add_argument("--no-pre-ping", action="store_true",
                         help="experiment: workers' engines without pool_pre_ping (what the pre-ping costs)")
@@ -139,16 +141,28 @@ def main(argv=None) -> dict:
             driver.run_noop_chains(args.warmup, args.inflight, redis_url)
             driver.run_sagas(args.warmup, args.inflight, users, products, emarket_dsn, seed=0)
         cpu = CpuMeter(workers.pids())
-        noop = driver.run_noop_chains(args.orders, args.inflight, redis_url)
-        noop_cpu = cpu.lap()
-        profiler = Profiler(workers.process.pid, results / "saga-profile.txt") if args.profile else None
-        sagas = driver.run_sagas(args.orders, args.inflight, users, products, emarket_dsn)
-        saga_cpu = cpu.lap()
+        noop, sagas = driver.Outcome(), driver.Outcome()
+        noop_cpu = saga_cpu = 0.0
+        profiler = None
+        # Alternating rounds: a burst of load from elsewhere on the machine hits both kinds,
+        # not only the one that happened to run then.
+        for index, share in enumerate(_shares(args.orders, args.rounds)):
+            noop.merge(driver.run_noop_chains(share, args.inflight, redis_url))
+            noop_cpu += cpu.lap()
+            if args.profile and profiler is None:
+                profiler = Profiler(workers.process.pid, results / "saga-profile.txt")
+            sagas.merge(driver.run_sagas(share, args.inflight, users, products, emarket_dsn, seed=index + 1))
+            saga_cpu += cpu.lap()
         profile = profiler.stop() if profiler else {}
     costs = {"worker_cpu_ms_per_saga": round(1000 * saga_cpu / args.orders, 2),
              "worker_cpu_ms_per_noop_chain": round(1000 * noop_cpu / args.orders, 2),
              **db_costs(counts_dir, args.warmup + args.orders, pings=not args.no_pre_ping)}
     return report(args, sagas, noop, profile, costs)
+
+
+def _shares(total: int, rounds: int) -> list[int]:
+    rounds = max(1, min(rounds, total))
+    return [total // rounds + (1 if i < total % rounds else 0) for i in range(rounds)]
 
 
 class CpuMeter:
@@ -195,14 +209,16 @@ def report(args, sagas, noop, profile, costs) -> dict:
               "saga phase 2": sagas.phase2, "no-op chain, 4 tasks": noop.phase2}
     latencies = {name: common.latency_ms(values) for name, values in phases.items()}
     payload = {
-        "orders": args.orders, "workers": args.workers, "inflight": args.inflight, "no_pre_ping": args.no_pre_ping,
+        "orders": args.orders, "workers": args.workers, "inflight": args.inflight, "rounds": args.rounds,
+        "no_pre_ping": args.no_pre_ping,
         "sagas_per_s": round(sagas.per_second(), 1), "noop_chains_per_s": round(noop.per_second(), 1),
         "throughput_ratio": round(sagas.per_second() / noop.per_second(), 3) if noop.per_second() else None,
         "p99_phase1_ratio": round(latencies["saga phase 1"]["p99"] / latencies["no-op chain, 3 tasks"]["p99"], 2),
         "p99_phase2_ratio": round(latencies["saga phase 2"]["p99"] / latencies["no-op chain, 4 tasks"]["p99"], 2),
         "failed_sagas": sagas.failed, "latency_ms": latencies, **costs, "profile_top": profile,
     }
-    print(f"\n{args.orders} orders, {args.workers} worker processes, {args.inflight} in flight, load {common.load_average()}")
+    print(f"\n{args.orders} orders, {args.workers} worker processes, {args.inflight} in flight, "
+          f"{args.rounds} alternating rounds, load {common.load_average()}")
     print(common.table([["sagas (both phases)", payload["sagas_per_s"]],
                         ["no-op chains (3 + 4 tasks)", payload["noop_chains_per_s"]],
                         ["ratio (target >= 0.60)", payload["throughput_ratio"]]], ["throughput", "per s"]))
