@@ -45,7 +45,7 @@ class ChaosConfig:
     # Isolation.
     db_prefix: str = "emarket_chaos"
     vhost: str = "emarket_chaos"
-    redis_dbs: tuple[int, int] = (11, 12)
+    redis_dbs: tuple[int, int] = (7, 8)  # 5, 6 the suite; 11, 12 fuzz and security; 13, 14 compose-test
     log_dir: Path = field(default_factory=lambda: Path(f"/tmp/emarket-chaos-{os.getpid()}"))
 
     @property

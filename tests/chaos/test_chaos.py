@@ -28,7 +28,7 @@ def test_every_invariant_holds_under_chaos(tmp_path):
     report_path = tmp_path / "report.json"
     argv = [sys.executable, "-m", "tests.chaos", "--orders", "200", "--topups", "50", "--rate", "8",
             "--final-within", "150", "--db-prefix", "emarket_chaos_ci", "--vhost", "emarket_chaos_ci",
-            "--redis-dbs", "13", "14", "--log-dir", str(tmp_path / "logs"), "--json", str(report_path)]
+            "--redis-dbs", "9", "10", "--log-dir", str(tmp_path / "logs"), "--json", str(report_path)]
     if os.environ.get("EMARKET_CHAOS_GENTLE") == "1":
         argv += ["--no-broker-restart", "--no-redis-restart"]
     process = subprocess.Popen(argv, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
