@@ -8,7 +8,7 @@ p50/p95/p99 beside the no-op chain's. ``--profile`` records the workers with py-
 the saga stage and prints where their time went.
 
     python bench/saga.py                     # 2,000 orders, one worker process per core
-    python bench/saga.py --orders 200 --profile
+    python bench/saga.py --orders 200 --profile cpu
 """
 from __future__ import annotations
 
@@ -38,7 +38,8 @@ def parse_args(argv=None):
     parser.add_argument("--warmup", type=int, default=40, help="orders and chains run first, not counted")
     parser.add_argument("--rounds", type=int, default=4,
                         help="alternate no-op and saga stages this many times (default 4)")
-    parser.add_argument("--profile", action="store_true", help="py-spy the workers during the saga stage")
+    parser.add_argument("--profile", choices=("wall", "cpu"), help="py-spy the workers during the saga stages: "
+                        "wall clock (waits on the services count) or cpu (only samples holding the GIL)")
     parser.add_argument("--no-pre-ping", action="store_true",
                         help="experiment: workers' engines without pool_pre_ping (what the pre-ping costs)")
     common.add_service_args(parser, "emarket_bench", 8)
@@ -74,10 +75,10 @@ def seed(users: int, products: int) -> tuple[list[int], list[int]]:
 class Profiler:
     """py-spy over the worker node and its pool processes, summarised by inclusive time."""
 
-    def __init__(self, pid: int, out: Path):
+    def __init__(self, pid: int, out: Path, gil: bool = False):
         self.out = out
         self.process = subprocess.Popen(["py-spy", "record", "--subprocesses", "--pid", str(pid), "--format", "raw",
-                                         "--rate", "200", "--output", str(out), "--nonblocking"],
+                                         "--rate", "200", "--output", str(out), "--nonblocking", *(["--gil"] if gil else [])],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def stop(self) -> dict:
@@ -143,17 +144,18 @@ def main(argv=None) -> dict:
         cpu = CpuMeter(workers.pids())
         noop, sagas = driver.Outcome(), driver.Outcome()
         noop_cpu = saga_cpu = 0.0
-        profiler = None
+        profiler, profile = None, {}
         # Alternating rounds: a burst of load from elsewhere on the machine hits both kinds,
         # not only the one that happened to run then.
         for index, share in enumerate(_shares(args.orders, args.rounds)):
             noop.merge(driver.run_noop_chains(share, args.inflight, redis_url))
             noop_cpu += cpu.lap()
             if args.profile and profiler is None:
-                profiler = Profiler(workers.process.pid, results / "saga-profile.txt")
+                profiler = Profiler(workers.process.pid, results / "saga-profile.txt", gil=args.profile == "cpu")
             sagas.merge(driver.run_sagas(share, args.inflight, users, products, emarket_dsn, seed=index + 1))
             saga_cpu += cpu.lap()
-        profile = profiler.stop() if profiler else {}
+            if profiler is not None and not profile:  # the first saga round only: no no-op task in it
+                profile = profiler.stop()
     costs = {"worker_cpu_ms_per_saga": round(1000 * saga_cpu / args.orders, 2),
              "worker_cpu_ms_per_noop_chain": round(1000 * noop_cpu / args.orders, 2),
              **db_costs(counts_dir, args.warmup + args.orders, pings=not args.no_pre_ping)}
@@ -232,7 +234,8 @@ def report(args, sagas, noop, profile, costs) -> dict:
           "{db_checkouts_per_saga} checkouts: ~{db_round_trips_per_saga} round trips to PostgreSQL".format(**costs))
     print("statements per step:", ", ".join(f"{t} {n}" for t, n in costs["db_statements_per_step"].items()))
     if profile:
-        print("\nworkers' time in tasks (py-spy, wall clock: waits on PostgreSQL, RabbitMQ and Redis count)")
+        print(f"\nworkers' time in tasks (py-spy, {args.profile}"
+              + (": waits on PostgreSQL, RabbitMQ and Redis count)" if args.profile == "wall" else ": Python on the CPU)"))
         print("  self, by library: " + ", ".join(f"{k} {v}%" for k, v in profile["self_by_library"]))
         for frame, value in profile["inclusive"]:
             print(f"  {value:5.1f}  {frame}")
