@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 import shutil
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -94,7 +95,9 @@ class FaultInjector:
         self.one_offs_done = threading.Event()
 
     def note(self, what: str) -> None:
-        self.timeline.append((round(time.monotonic() - self._t0, 1), what))
+        at = round(time.monotonic() - self._t0, 1)
+        self.timeline.append((at, what))
+        print(f"[chaos {at:7.1f}s, {self.progress():4.0%} started] {what}", file=sys.stderr, flush=True)
 
     def start(self) -> None:
         self.flag.touch()
