@@ -97,7 +97,10 @@ class FaultInjector:
     def note(self, what: str) -> None:
         at = round(time.monotonic() - self._t0, 1)
         self.timeline.append((at, what))
-        print(f"[chaos {at:7.1f}s, {self.progress():4.0%} started] {what}", file=sys.stderr, flush=True)
+        try:
+            print(f"[chaos {at:7.1f}s, {self.progress():4.0%} started] {what}", file=sys.stderr, flush=True)
+        except OSError:  # nobody reads stderr any more: the timeline still has it
+            pass
 
     def start(self) -> None:
         self.flag.touch()
