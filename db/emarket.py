@@ -59,6 +59,10 @@ class Order(EmarketBase):
     # The id of the request whose compare-and-set started payment: a redelivery of that very
     # message is recognised as "my own result", any other request as "already started".
     payment_request_id: Mapped[Optional[str]] = mapped_column(String(64))
+    # Set once, by the compensation's compare-and-set, when a step failed for good: from then on
+    # no forward step may move the order (complete, await payment), so completing and undoing
+    # can never both happen. Internal; the public ``reason`` is set when the order is cancelled.
+    failure_reason: Mapped[Optional[str]] = mapped_column(String(32))
     idempotency_key: Mapped[Optional[str]] = mapped_column(String(255))
     request_hash: Mapped[Optional[str]] = mapped_column(String(64))
     correlation_id: Mapped[Optional[str]] = mapped_column(String(64))

@@ -96,13 +96,17 @@ def place(uow: UnitOfWork, user_id: int, items: list[dict], idempotency_key: str
     return Placed(order.id, True, saga_context(order, rows))
 
 
+# Forward steps move an order only while no compensation has claimed it (see ``doom``).
+_NOT_DOOMED = Order.failure_reason.is_(None)
+
+
 def register(uow: UnitOfWork, order_id: str) -> None:
     """accepted → processing (the brief's "create order" → "created order")."""
-    if _cas(uow, order_id, st.PROCESSING, (st.ACCEPTED,)):
+    if _cas(uow, order_id, st.PROCESSING, (st.ACCEPTED,), _NOT_DOOMED):
         saga_events.record(uow, order_id, "registered")
         return
     order = _load(uow, order_id)
-    if order.status == st.CANCELLED:
+    if order.status == st.CANCELLED or order.failure_reason is not None:
         raise InvalidTransition("failed", f"order is {order.status}")  # nothing left to do
 
 
@@ -117,7 +121,8 @@ def await_payment(uow: UnitOfWork, order_id: str, prices: dict, timeout_seconds:
     items = _items(uow, order_id)
     total = sum(int(prices[str(item.product_id)]) * item.quantity for item in items)
     deadline = utcnow() + timedelta(seconds=timeout_seconds)
-    if not _cas(uow, order_id, st.AWAITING_PAYMENT, (st.PROCESSING,), total=total, payment_deadline=deadline):
+    if not _cas(uow, order_id, st.AWAITING_PAYMENT, (st.PROCESSING,), _NOT_DOOMED,
+                total=total, payment_deadline=deadline):
         # A twin of this step (a duplicate message, a redelivery while the first copy still
         # ran) priced the order first: its result is mine. Failing here would compensate, and
         # the phase-1 cancel would hit an order the user may already be paying.
@@ -155,13 +160,42 @@ def start_payment(uow: UnitOfWork, order_id: str, user_id: int, request_id: str)
 
 def complete(uow: UnitOfWork, order_id: str) -> bool:
     """payment_started → completed ("final order registration"). True if this call completed it."""
-    if _cas(uow, order_id, st.COMPLETED, (st.PAYMENT_STARTED,)):
+    if _cas(uow, order_id, st.COMPLETED, (st.PAYMENT_STARTED,), _NOT_DOOMED):
         saga_events.record(uow, order_id, "completed")
         return True
     order = _load(uow, order_id)
     if order.status != st.COMPLETED:
         raise InvalidTransition("failed", f"order is {order.status}")
     return False
+
+
+PHASE1_RUNNING = (st.ACCEPTED, st.PROCESSING)
+PHASE2_RUNNING = (st.PAYMENT_STARTED,)
+
+
+def doom(uow: UnitOfWork, order_id: str, running: tuple[str, ...], reason: str,
+         failed_event: str | None) -> str | None:
+    """The compensation's decision, a compare-and-set: claim an order that is still running in
+    the failing phase (``running``) for compensation, recording which step failed.
+
+    Returns the reason to compensate with — this call's, or that of an earlier claim (a twin
+    callback: compensating twice is harmless) — or None when there is nothing to undo: the
+    order completed (a twin chain won), or it moved past the failing phase (a phase-1 step
+    redelivered long after it ran must not cancel an order the user is paying)."""
+    if reason not in st.REASONS:
+        raise ValueError(f"unknown reason {reason!r}")
+    claimed = uow.session.execute(
+        update(Order).where(Order.id == order_id, Order.status.in_(running), _NOT_DOOMED)
+        .values(failure_reason=reason, updated_at=utcnow()).execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed:
+        if failed_event:
+            saga_events.record(uow, order_id, failed_event, reason)
+        return reason
+    order = _load(uow, order_id)
+    if order.failure_reason is not None and order.status in (*running, st.CANCELLED):
+        return order.failure_reason
+    return None
 
 
 def cancel(uow: UnitOfWork, order_id: str, reason: str) -> bool:

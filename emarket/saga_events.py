@@ -45,12 +45,3 @@ def names(uow: UnitOfWork, order_id: str) -> list[str]:
     return list(uow.session.scalars(
         select(SagaEvent.name).where(SagaEvent.order_id == order_id).order_by(SagaEvent.at, SagaEvent.id)))
 
-
-def has(uow: UnitOfWork, order_id: str, name: str) -> bool:
-    return uow.session.scalar(
-        select(SagaEvent.id).where(SagaEvent.order_id == order_id, SagaEvent.name == name)) is not None
-
-
-def detail_of(uow: UnitOfWork, order_id: str, name: str) -> str | None:
-    return uow.session.scalar(
-        select(SagaEvent.detail).where(SagaEvent.order_id == order_id, SagaEvent.name == name))

@@ -18,7 +18,6 @@ from celery import chain
 from celery.result import AsyncResult
 
 from emarket import order as orders
-from emarket import saga_events
 from emarket.config import settings
 from emarket.errors import DomainError
 from emarket.storage import unit_of_work
@@ -76,18 +75,24 @@ def failure_reason(error: BaseException | None) -> str:
 
 
 @app.task(base=SagaStep, name="saga.compensate")
-def compensate(failed_task_id: str, ctx: dict, failed_event: str | None, phase: int) -> str:
+def compensate(failed_task_id: str, ctx: dict, failed_event: str | None, phase: int) -> str | None:
     """Error callback of every step. Celery stores the failure before it calls error
-    callbacks, so the failed step's exception — type and reason intact — is read back here."""
+    callbacks, so the failed step's exception — type and reason intact — is read back here.
+
+    Before anything is undone, a compare-and-set claims the order for compensation (it must
+    still be running in the failing phase): from then on no forward step can complete it, and
+    a failure that arrives after the order completed (a twin chain won) undoes nothing."""
     error = AsyncResult(failed_task_id, app=app).result
     reason = failure_reason(error)
+    running = orders.PHASE1_RUNNING if phase == PHASE1 else orders.PHASE2_RUNNING
+    with unit_of_work("emarket") as uow:
+        decided = orders.doom(uow, ctx["order_id"], running, reason, failed_event)
     log.warning("saga step failed", extra={"order_id": ctx["order_id"], "event": failed_event,
-                                           "reason": reason, "error_type": type(error).__name__})
-    if failed_event:
-        with unit_of_work("emarket") as uow:
-            saga_events.record(uow, ctx["order_id"], failed_event, reason)
-    compensation(ctx, reason, phase).apply_async()
-    return reason
+                                           "reason": reason, "error_type": type(error).__name__,
+                                           "compensating": decided is not None})
+    if decided is not None:
+        compensation(ctx, decided, phase).apply_async()
+    return decided
 
 
 def schedule_payment_timeout(order_id: str, deadline: datetime) -> None:
@@ -119,13 +124,6 @@ def cancel_overdue() -> int:
     return cancelled
 
 
-def _failure_of(uow, order_id: str) -> str | None:
-    for name in saga_events.FAILURES:
-        if saga_events.has(uow, order_id, name):
-            return saga_events.detail_of(uow, order_id, name) or "failed"
-    return None
-
-
 @app.task(base=SagaStep, name="saga.resume_stuck")
 def resume_stuck(older_than: float | None = None) -> int:
     """Beat: re-drive sagas that sat in a running status too long (a message lost with a
@@ -133,11 +131,10 @@ def resume_stuck(older_than: float | None = None) -> int:
     re-driving one that is merely slow does no harm."""
     bound = settings().saga_stuck_after if older_than is None else older_than
     with unit_of_work("emarket") as uow:
-        stuck = [(o.id, o.status) for o in orders.stuck(uow, bound)]
-    for order_id, status in stuck:
+        stuck = [(o.id, o.status, o.failure_reason) for o in orders.stuck(uow, bound)]
+    for order_id, status, failure in stuck:
         with unit_of_work("emarket") as uow:
             ctx = orders.context_of(uow, order_id)
-            failure = _failure_of(uow, order_id)
             orders.touch(uow, order_id)
         phase = PHASE2 if status == "payment_started" else PHASE1
         if failure is not None:

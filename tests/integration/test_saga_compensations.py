@@ -98,6 +98,9 @@ def test_domain_error_reaches_the_error_callback_with_type_and_reason(worker, ce
     order_id = place(user, [(tea, 1)])
     wait_status(order_id, "awaiting_payment")
     ctx = {"order_id": order_id, "user_id": user, "total": 100, "items": [[tea, 1]]}
+    # Payment started on its own (no chain after it), then the charge step with its callback.
+    started = saga.order_tasks.start_payment.apply_async((ctx,), ignore_result=False).get(timeout=20)
+    assert started["outcome"] == "started"
     result = saga.money.charge.s(ctx).on_error(saga.compensate.s(ctx, "charge_failed", 2)).apply_async(
         ignore_result=False)
     with pytest.raises(InsufficientFunds) as raised:
@@ -107,3 +110,29 @@ def test_domain_error_reaches_the_error_callback_with_type_and_reason(worker, ce
     order = wait_final(order_id)
     assert (order.status, order.reason) == ("cancelled", "insufficient_funds")
     assert dict(seed.events(order_id))["charge_failed"] == "insufficient_funds"
+
+
+def test_late_redelivered_stock_check_does_not_cancel_an_order_awaiting_payment(worker):
+    """A phase-1 step redelivered long after it ran (its worker died between commit and ack)
+    finds the stock gone: its error callback must not cancel an order already past phase 1."""
+    from sqlalchemy import update
+
+    from db.emarket import ProductAccounting
+    from emarket.storage import unit_of_work
+
+    user = seed.user(balance=1_000)
+    tea = seed.product(count=1, price=100)
+    order_id = place(user, [(tea, 1)])
+    wait_status(order_id, "awaiting_payment")
+    with unit_of_work("emarket") as uow:  # the last unit sold elsewhere meanwhile
+        uow.session.execute(update(ProductAccounting).where(ProductAccounting.product_id == tea).values(count=0))
+    ctx = {"order_id": order_id, "user_id": user, "items": [[tea, 1]], "total": None, "cid": None}
+    result = saga.product.check.s(ctx).on_error(saga.compensate.s(ctx, "stock_check_failed", 1)).apply_async(
+        ignore_result=False)
+    with pytest.raises(Exception):
+        result.get(timeout=20)
+    compensations = saga.compensate.s(result.id, ctx, "stock_check_failed", 1).apply_async(ignore_result=False)
+    assert compensations.get(timeout=20) is None  # nothing to undo
+    order = seed.order(order_id)
+    assert (order.status, order.reason) == ("awaiting_payment", None)
+    assert "stock_check_failed" not in event_names(order_id)
