@@ -17,8 +17,10 @@ Behaviour the contract leaves open, as chosen here:
 - Login failures of every kind (unknown email, wrong password, not an email, any length) are
   one 401 ``invalid_credentials``; an unknown email still costs one argon2 verification. Limits
   are sliding windows in Redis: 10 failures per email, 100 per client address, in 15 minutes;
-  a success clears that email's count. The address is ``request.remote_addr``: behind a
-  reverse proxy, wrap the app in werkzeug's ProxyFix so it is the client's.
+  a success clears that email's count. The address is ``request.remote_addr``, or the
+  browser's address when the shop's pages vouch for it with an HMAC under the shared
+  ``EMARKET_SECRET_KEY`` (web/common/client_address.py); behind a reverse proxy, wrap the app
+  in werkzeug's ProxyFix so ``remote_addr`` is the client's.
 - Refresh rotates: the presented refresh token is revoked, and the new pair keeps the
   session's ``sid``; the user's roles are read again, so a promotion shows on the next refresh.
   A rotated refresh token presented again revokes its whole session (someone holds a copy).

@@ -18,6 +18,7 @@ from emarket.errors import Conflict, NotFound
 from emarket.storage import unit_of_work
 from web.auth import profiles, ratelimit, tokens
 from web.common import revocation
+from web.common.client_address import client_address
 from web.common.errors import ApiError, error_response
 from web.common.validation import EmptyBody, StrictModel, parse_json_body
 
@@ -48,7 +49,7 @@ def _wrong_credentials() -> ApiError:
 def _verified(email: str, password: str) -> accounts.Identity | None:
     """The password check behind the login rate limit (429 once it is reached)."""
     try:
-        attempt = ratelimit.begin(email, request.remote_addr or "")
+        attempt = ratelimit.begin(email, client_address(request))
     except ratelimit.Blocked as blocked:
         raise ApiError(429, "too_many_requests", "too many failed logins; try again later",
                        {"Retry-After": str(blocked.retry_after)}) from None

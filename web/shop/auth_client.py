@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import requests
 
 from emarket.config import settings
+from web.common import client_address
 
 TIMEOUT = 5.0
 
@@ -35,8 +36,8 @@ def _post(path: str, *, json: dict | None = None, token: str | None = None, clie
     if token:
         headers["Authorization"] = f"Bearer {token}"
     if client_ip:
-        # The auth service limits log-ins per address: tell it whose address this really is.
-        headers["X-Forwarded-For"] = client_ip
+        # The auth service limits log-ins per address: vouch for whose address this really is.
+        headers[client_address.HEADER] = client_address.vouch(client_ip)
     try:
         response = requests.post(settings().auth_url.rstrip("/") + path, json=json if json is not None else {},
                                  headers=headers, timeout=TIMEOUT)
