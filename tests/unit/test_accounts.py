@@ -248,21 +248,11 @@ def test_a_transient_database_failure_is_retried_until_the_retries_run_out(retri
     from sqlalchemy.exc import OperationalError
 
     from emarket.config import settings
-    from tasks.account import MAX_RETRIES, create_profile
+    from tasks.account import create_profile
 
     # Nothing listens on port 1: every attempt is refused, as when the database restarts.
     monkeypatch.setenv("EMARKET_DB_ACCOUNT", "postgresql+psycopg2://postgres@127.0.0.1:1/gone")
     settings.cache_clear()
     result = create_profile.apply(args=[1, "ann@example.com", None])
     assert result.state == "FAILURE" and isinstance(result.result, OperationalError)
-    assert len(retries) == MAX_RETRIES
-
-
-def test_backoff_grows_exponentially_with_full_jitter_and_a_cap():
-    from tasks.account import BACKOFF_MAX, backoff
-
-    for retries in range(12):
-        ceiling = min(BACKOFF_MAX, 0.5 * 2 ** retries)
-        samples = [backoff(retries) for _ in range(200)]
-        assert all(0 <= s <= ceiling for s in samples)
-        assert max(samples) > ceiling / 2  # spread over the range, not a fixed delay
+    assert len(retries) == settings().step_max_retries
