@@ -53,4 +53,9 @@ def test_a_hundred_failures_from_one_address_then_429_for_any_email(auth, regist
         assert login(auth, "someone@example.com", "wrong password").status_code == 401
         assert_429(login(auth, "someone-else@example.com", "wrong password"))
         assert_429(login(auth, "carol@example.com", PASSWORD))
+        # A forwarded-for header the attacker writes himself does not make him someone else.
+        for header in ("X-Forwarded-For", "X-Real-IP", "Forwarded"):
+            response = auth.post("/auth/login", json={"email": "dave@example.com", "password": "wrong password"},
+                                 environ_base=ATTACKER, headers={header: "198.51.100.99"})
+            assert_429(response)
     assert login(auth, "carol@example.com", PASSWORD, {"REMOTE_ADDR": "198.51.100.3"}).status_code == 200
