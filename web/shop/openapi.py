@@ -30,7 +30,12 @@ def _errors(*statuses: int) -> dict:
             403: "administrators only", 404: "no such resource (or another user's)",
             405: "method not allowed on this path", 409: "conflicts with the current state",
             413: "body over 64 KiB", 422: "breaks a business rule",
-            503: "the order service did not answer in time (see Retry-After)"}
+            503: "a dependency is unavailable: the order service did not answer in time, or the "
+                 "revoked-token store cannot be reached (see Retry-After)"}
+    # Checking a token consults the revoked-token store (Redis): while it is down, any endpoint
+    # that reads a token answers 503 rather than let a possibly revoked token through.
+    if 401 in statuses and 503 not in statuses:
+        statuses = (*statuses, 503)
     return {str(s): _json("Error", text[s]) for s in statuses}
 
 
