@@ -78,14 +78,23 @@ def main(argv=None) -> dict:
 def report(args, samples, outcome) -> dict:
     base = next((s for s in samples if s["sagas"] >= min(1000, args.every)), samples[-1])
     last = samples[-1]
+    half = next(s for s in samples if s["sagas"] >= last["sagas"] // 2)
     growth = 100.0 * (last["rss_mb"] - base["rss_mb"]) / base["rss_mb"]
+    # The main process holds the payment countdowns (ETA messages); the pool processes run the steps.
+    main_growth = 100.0 * (last["per_process_mb"][0] - base["per_process_mb"][0]) / base["per_process_mb"][0]
+    pool_growth = 100.0 * (sum(last["per_process_mb"][1:]) - sum(base["per_process_mb"][1:])) / sum(base["per_process_mb"][1:])
     payload = {"sagas": args.sagas, "complete": True, "workers": args.workers, "payment_timeout_s": args.payment_timeout,
                "sagas_per_s": round(outcome.per_second(), 1), "failed_sagas": outcome.failed, "curve": samples,
                "growth_from": base["sagas"], "growth_percent": round(growth, 1), "target_percent": 10,
-               "meets_target": growth < 10}
+               "meets_target": growth < 10, "main_process_growth_percent": round(main_growth, 1),
+               "pool_processes_growth_percent": round(pool_growth, 1),
+               "second_half_growth_percent": round(100.0 * (last["rss_mb"] - half["rss_mb"]) / half["rss_mb"], 1)}
     print(f"\ngrowth from {base['sagas']:,} to {last['sagas']:,} sagas: {base['rss_mb']} MB -> {last['rss_mb']} MB "
           f"= {growth:+.1f} % (target < 10 %); {outcome.per_second():.1f} sagas/s, failed {outcome.failed}, "
           f"load {common.load_average()}")
+    print(f"  main process (holds the payment countdowns): {main_growth:+.1f} %; "
+          f"pool processes (run the steps): {pool_growth:+.1f} %; "
+          f"second half ({half['sagas']:,} -> {last['sagas']:,}): {payload['second_half_growth_percent']:+.1f} %")
     print(f"written to {common.write_results(args.results, NAME, payload)}")
     return payload
 
