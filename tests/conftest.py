@@ -12,7 +12,10 @@ from tests.settings import RABBIT_URL, REDIS_SERVER
 os.environ.setdefault("EMARKET_BROKER_URL", RABBIT_URL)
 os.environ.setdefault("EMARKET_RESULT_BACKEND", f"{REDIS_SERVER}/5")
 os.environ.setdefault("EMARKET_REDIS_URL", f"{REDIS_SERVER}/6")
-os.environ.setdefault("EMARKET_PAYMENT_TIMEOUT", "300")
+# A short clock: every order leaves a countdown message on the saga queue, held unacked by the
+# worker until it fires, and each worker (re)start must take them all in first (Celery widens
+# its prefetch window for ETA messages only a few at a time). 60 s keeps that backlog small.
+os.environ.setdefault("EMARKET_PAYMENT_TIMEOUT", "60")
 
 
 @pytest.fixture(autouse=True)

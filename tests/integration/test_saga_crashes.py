@@ -67,7 +67,7 @@ def test_transient_error_is_retried_then_compensated(swap_worker):
         wait_until(lambda: "charge_failed" in event_names(order_id), timeout=60, what="charge to give up")
         assert broken.log().count("money.charge") and "Retry in" in broken.log()
     assert dict(seed.events(order_id))["charge_failed"] == "failed"
-    saga.resume_stuck.apply_async((0,), ignore_result=False).get(timeout=20)
+    saga.resume_stuck.apply_async((0,), ignore_result=False).get(timeout=90)
     order = wait_final(order_id, timeout=60)
     assert (order.status, order.reason) == ("cancelled", "failed")
     assert seed.stock_of(tea) == (3, 0) and seed.wallet_of(user) == (1_000, 0)

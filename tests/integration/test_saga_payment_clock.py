@@ -12,7 +12,7 @@ from tests.integration.saga_helpers import event_names, place, wait_final, wait_
 from tests.support import seed
 from tests.support.wait import wait_until
 
-TIMEOUT = 3
+TIMEOUT = 5
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +41,7 @@ def test_payment_just_before_the_deadline_wins(clock_worker):
     order_id = place(user, [(tea, 1)])
     deadline = wait_status(order_id, "awaiting_payment").payment_deadline
     # The moment under test is a point in time: wait for it, then pay.
-    wait_until(lambda: utcnow() >= deadline - timedelta(seconds=0.8), timeout=TIMEOUT + 5, interval=0.01)
+    wait_until(lambda: utcnow() >= deadline - timedelta(seconds=2), timeout=TIMEOUT + 5, interval=0.01)
     assert requests.request_payment(order_id, user) == "started"
     assert wait_final(order_id).status == "completed"
     wait_until(lambda: utcnow() > deadline + timedelta(seconds=0.5), timeout=TIMEOUT + 5, interval=0.05)
