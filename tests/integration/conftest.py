@@ -2,13 +2,12 @@
 state in real PostgreSQL. Nothing of ours is mocked."""
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from tests.settings import INTEGRATION_DB_PREFIX
 from tests.support.broker import ensure_vhost, purge_queues
 from tests.support.databases import migrated_pg
+from tests.support.env import overridden_env
 from tests.support.workers import ALL_QUEUES, Worker
 
 
@@ -23,19 +22,8 @@ def integration_env():
     """Point this process (and the workers it starts) at the integration databases."""
     ensure_vhost()
     urls = migrated_pg(INTEGRATION_DB_PREFIX)
-    previous = {k: os.environ.get(k) for k in ("EMARKET_DB_ACCOUNT", "EMARKET_DB_EMARKET", "EMARKET_DB_BANK")}
-    os.environ["EMARKET_DB_ACCOUNT"] = urls["account"]
-    os.environ["EMARKET_DB_EMARKET"] = urls["emarket"]
-    os.environ["EMARKET_DB_BANK"] = urls["bank"]
-    from emarket.config import settings
-
-    settings.cache_clear()
-    yield urls
-    for key, value in previous.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+    with overridden_env({f"EMARKET_DB_{name.upper()}": url for name, url in urls.items()}):
+        yield urls
 
 
 @pytest.fixture(scope="session")

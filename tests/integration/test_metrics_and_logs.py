@@ -20,6 +20,7 @@ from tests.integration.saga_helpers import wait_final, wait_status
 from tests.settings import REDIS_SERVER
 from tests.support import seed
 from tests.support.tokens import bearer, mint
+from tests.support.env import overridden_env
 from tests.support.wait import wait_until
 
 PHASE1 = ["order.register", "product.check", "order.await_payment"]
@@ -31,17 +32,8 @@ OPS_ENV = {"EMARKET_REDIS_URL": f"{REDIS_SERVER}/8",
 @pytest.fixture(scope="module")
 def ops_worker(swap_worker):
     """The only worker of the session while this module runs, counting under our prefix."""
-    previous = {key: os.environ.get(key) for key in OPS_ENV}
-    os.environ.update(OPS_ENV)
-    settings.cache_clear()
-    with swap_worker(OPS_ENV) as worker:
+    with overridden_env(OPS_ENV), swap_worker(OPS_ENV) as worker:
         yield worker
-    for key, value in previous.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
-    settings.cache_clear()
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """Bank controller tests: the Flask test client on the bank's own real PostgreSQL database."""
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
@@ -11,6 +10,7 @@ from db import migrate
 from db.engine import dispose_all, get_engine
 from tests.settings import pg_url
 from tests.support.databases import ensure_pg_database, truncate_all
+from tests.support.env import overridden_env
 
 ADMIN = {"X-Api-Key": "test-bank-admin-key"}
 MERCHANT = {"X-Api-Key": "test-bank-merchant-key"}
@@ -33,15 +33,8 @@ def bank_urls():
     name = f"emarket_banktest_{uuid.uuid4().hex[:8]}_bank"
     urls = {"bank": ensure_pg_database(name)}
     migrate.upgrade("bank", urls["bank"])
-    env = {**_ENV, "EMARKET_DB_BANK": urls["bank"]}
-    previous = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)
-    yield urls
-    for key, value in previous.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+    with overridden_env({**_ENV, "EMARKET_DB_BANK": urls["bank"]}):
+        yield urls
     dispose_all()
     with create_engine(pg_url("postgres"), isolation_level="AUTOCOMMIT").connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
