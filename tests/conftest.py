@@ -31,3 +31,10 @@ def _fresh_settings():
 from tests.support.tokens import ensure_test_keys  # noqa: E402
 
 ensure_test_keys()
+
+# The Celery app reads its broker from the settings once (celeryconfig, loaded lazily on first
+# use): load it now, while the environment holds the suite's own broker, not whatever a
+# package's fixture has set when something first touches it.
+import tasks  # noqa: E402
+
+assert tasks.app.conf.broker_url == os.environ["EMARKET_BROKER_URL"]

@@ -3,7 +3,6 @@ auth and bank Flask apps (test clients) on real PostgreSQL, Redis and RabbitMQ, 
 worker for the order saga and the account queue. Shared by tests/security and tests/fuzz."""
 from __future__ import annotations
 
-import os
 import re
 from contextlib import contextmanager
 
@@ -12,10 +11,10 @@ from sqlalchemy import BigInteger, Integer, text
 
 from db.engine import get_engine
 from db.schema import METADATA
-from emarket.config import settings
 from tests.settings import REDIS_SERVER
 from tests.support.broker import ensure_vhost, purge_queues
 from tests.support.databases import migrated_pg, truncate_all
+from tests.support.env import overridden_env
 from tests.support.workers import ALL_QUEUES, Worker
 
 BANK_ADMIN = {"X-Api-Key": "sec-bank-admin-key"}
@@ -43,18 +42,8 @@ def stack_env(prefix: str, redis_db: int):
         # The pages' calls to the auth service go nowhere: no form may reach it without CSRF.
         "EMARKET_AUTH_URL": "http://127.0.0.1:9",
     })
-    previous = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)
-    settings.cache_clear()
-    try:
+    with overridden_env(env):
         yield {"env": env, "urls": urls}
-    finally:
-        for key, value in previous.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        settings.cache_clear()
 
 
 def wipe(urls: dict) -> None:

@@ -3,7 +3,6 @@ RabbitMQ (our own virtual host, so no other suite's worker takes our ``account``
 with a real ``celery worker`` on the ``account`` queue for registrations."""
 from __future__ import annotations
 
-import os
 
 import pytest
 from sqlalchemy import select
@@ -16,6 +15,7 @@ from emarket.config import settings
 from tests.settings import RABBIT_URL, REDIS_SERVER
 from tests.support.broker import ensure_vhost, purge_queues
 from tests.support.databases import migrated_pg, truncate_all
+from tests.support.env import overridden_env
 from tests.support.workers import Worker
 
 BROKER_URL = RABBIT_URL.rsplit("/", 1)[0] + "/emarket_authtest"
@@ -33,16 +33,8 @@ def auth_env():
         "EMARKET_DB_BANK": urls["bank"], "EMARKET_BROKER_URL": BROKER_URL,
         "EMARKET_RESULT_BACKEND": REDIS_URL, "EMARKET_REDIS_URL": REDIS_URL,
     }
-    previous = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)
-    settings.cache_clear()
-    yield {"env": env, "urls": urls}
-    for key, value in previous.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
-    settings.cache_clear()
+    with overridden_env(env):
+        yield {"env": env, "urls": urls}
 
 
 @pytest.fixture(scope="package")
