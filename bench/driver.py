@@ -151,7 +151,10 @@ def run_noop_chains(total: int, inflight: int, redis_url: str, poll: float = 0.0
 
     def poll_once() -> bool:
         keys = list(waiting)
-        metas = client.mget([f"celery-task-meta-{k}" for k in keys])
+        try:
+            metas = client.mget([f"celery-task-meta-{k}" for k in keys])
+        except redis_lib.ConnectionError:  # Redis restarted under us (chaos runs share it): poll again
+            return False
         moved = False
         for task_id, raw in zip(keys, metas):
             if raw is None:
