@@ -31,7 +31,11 @@ class Worker:
              "-l", "INFO"],
             stdout=log, stderr=subprocess.STDOUT, env=self.env, start_new_session=True,
         )
-        wait_until(self._answers_ping, timeout=timeout, interval=0.2, what=f"worker {self.name} to answer ping")
+        try:
+            wait_until(self._answers_ping, timeout=timeout, interval=0.2, what=f"worker {self.name} to answer ping")
+        except BaseException:
+            self.kill()  # never leave a worker behind that a later test's messages could reach
+            raise
         return self
 
     def _answers_ping(self) -> bool:
