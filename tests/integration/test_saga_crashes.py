@@ -71,4 +71,9 @@ def test_transient_error_is_retried_then_compensated(swap_worker):
     order = wait_final(order_id, timeout=60)
     assert (order.status, order.reason) == ("cancelled", "failed")
     assert seed.stock_of(tea) == (3, 0) and seed.wallet_of(user) == (1_000, 0)
-    assert seed.entries(order_id) == []
+    # Usually nothing was charged. A charge message redelivered once the database is back (a
+    # broker restart requeues it) may still debit before the claim stops the completion: then
+    # its refund follows. Either way the cancelled order holds no money.
+    entries = seed.entries(order_id)
+    assert sum(e.amount for e in entries) == 0
+    assert sorted(e.kind for e in entries) in ([], ["debit", "refund"])
