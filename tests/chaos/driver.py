@@ -135,7 +135,7 @@ class Driver:
                 if self._late(deadline):
                     run.outcome = "gave up placing"
                     return
-                time.sleep(0.5)
+                time.sleep(0.5)  # a client's pause before it retries a failed request (bounded by its deadline)
         status = self._settled(run.order_id, deadline)
         if status != st.AWAITING_PAYMENT or run.plan == "timeout":
             run.outcome = status
@@ -166,7 +166,7 @@ class Driver:
             if shop.order_status(run.order_id) != st.AWAITING_PAYMENT:
                 run.outcome = f"moved on ({shop.order_status(run.order_id)})"
                 return
-            time.sleep(0.5)
+            time.sleep(0.5)  # a client's pause before it retries a failed request (bounded by its deadline)
         run.outcome = "gave up"
 
     # --- top-ups ---------------------------------------------------------------------------------
@@ -187,7 +187,7 @@ class Driver:
                 if self._late(deadline):
                     run.outcome = "gave up creating"
                     return
-                time.sleep(0.5)
+                time.sleep(0.5)  # a client's pause before it retries a failed request (bounded by its deadline)
         if run.plan in ("never", "bank_refuses"):
             run.outcome = "left alone"
             return
@@ -227,5 +227,5 @@ class Driver:
             except http.RequestException as error:
                 self._error("confirm", error)
             run.retries += 1
-            time.sleep(0.5)
+            time.sleep(0.5)  # a client's pause before it retries a failed request (bounded by its deadline)
         return "gave up confirming"
