@@ -8,10 +8,12 @@ from flask import Blueprint, jsonify
 from pydantic.json_schema import models_json_schema
 
 from web.auth.api import LoginBody, RegisterBody
+from web.common.openapi_parts import REF, error_responses
+from web.common.openapi_parts import body as _body
+from web.common.openapi_parts import json_response as _json
 
 bp = Blueprint("auth_openapi", __name__)
 
-REF = "#/components/schemas/{model}"
 _TEXT = {400: "invalid input (malformed JSON, wrong types, unknown fields, out of limits)",
          401: "wrong credentials, or no token, or a bad, expired, tampered, revoked or wrong-kind token",
          405: "method not allowed on this path", 409: "this email is already registered",
@@ -19,20 +21,8 @@ _TEXT = {400: "invalid input (malformed JSON, wrong types, unknown fields, out o
          503: "the account service or the token store did not answer in time (see Retry-After)"}
 
 
-def _ref(name: str) -> dict:
-    return {"$ref": REF.format(model=name)}
-
-
-def _json(name: str, description: str) -> dict:
-    return {"description": description, "content": {"application/json": {"schema": _ref(name)}}}
-
-
 def _errors(*statuses: int) -> dict:
-    return {str(s): _json("Error", _TEXT[s]) for s in statuses}
-
-
-def _body(name: str) -> dict:
-    return {"required": True, "content": {"application/json": {"schema": _ref(name)}}}
+    return error_responses(_TEXT, *statuses)
 
 
 EMPTY_BODY = {"required": False, "content": {"application/json": {
