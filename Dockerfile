@@ -21,18 +21,19 @@ RUN set -eux; \
         apt-get install -y --no-install-recommends build-essential; \
         python3 -m venv /opt/build; \
         /opt/build/bin/pip install --no-cache-dir --upgrade pip wheel; \
-        /opt/build/bin/pip wheel --no-cache-dir --wheel-dir /deps .; \
+        /opt/build/bin/pip wheel --no-cache-dir -c .ci/constraints.txt --wheel-dir /deps .; \
     fi; \
     mv /deps/emarket-*.whl /app/; \
     python3 -c "import configparser; c = configparser.ConfigParser(); c.read('setup.cfg'); \
-print(c['options']['install_requires'].strip())" >/deps/requirements.txt
+print(c['options']['install_requires'].strip())" >/deps/requirements.txt; \
+    cp .ci/constraints.txt /deps/constraints.txt
 
 # --- install: a virtualenv from those wheels only, on the bare base (no compilers) -----------
 # The dependencies first, in their own layers: they stay cached while only the code changes.
 FROM ${PYTHON_IMAGE} AS install
 COPY --from=builder /deps /deps
 RUN python3 -m venv /opt/emarket \
- && /opt/emarket/bin/pip install --no-cache-dir --no-index --find-links /deps -r /deps/requirements.txt
+ && /opt/emarket/bin/pip install --no-cache-dir --no-index --find-links /deps -c /deps/constraints.txt -r /deps/requirements.txt
 COPY --from=builder /app /app
 RUN /opt/emarket/bin/pip install --no-cache-dir --no-index --no-deps /app/*.whl \
  && /opt/emarket/bin/pip check \
