@@ -30,7 +30,10 @@ worker_hijack_root_logger = False
 worker_send_task_events = True
 task_send_sent_event = True
 result_expires = 3600
-result_extended = False
+# A stored result (a failed step's, a request-reply's) also keeps the task's worker and retries:
+# the compensation credits a failed step's saga event with them (the operators' console).
+# Steps that succeed store nothing (ignore_result), so this costs the happy path nothing.
+result_extended = True
 
 task_queues = [Queue(name, Exchange(name, type="direct"), routing_key=name, durable=True) for name in QUEUES]
 task_default_queue = "saga"

@@ -116,3 +116,9 @@ class SagaEvent(EmarketBase):
     name: Mapped[str] = mapped_column(String(40))
     detail: Mapped[str] = mapped_column(String(500), default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Which run of which step recorded it, for the operators' console (null where no Celery
+    # task ran it: the shop storing a new order).
+    task_id: Mapped[Optional[str]] = mapped_column(String(64))
+    worker: Mapped[Optional[str]] = mapped_column(String(200))
+    attempt: Mapped[Optional[int]] = mapped_column(Integer)
+    error: Mapped[Optional[str]] = mapped_column(String(500))

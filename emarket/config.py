@@ -48,6 +48,7 @@ class Settings:
     auth_port: int
     bank_port: int
     flower_port: int
+    flower_public_url: str
     auth_url: str
     bank_url: str
     bank_public_url: str
@@ -93,6 +94,7 @@ SETTINGS: dict[str, tuple[str, object, str]] = {
     "auth_port": ("EMARKET_AUTH_PORT", lambda: 8001, "port of the auth service"),
     "bank_port": ("EMARKET_BANK_PORT", lambda: 8002, "port of the bank"),
     "flower_port": ("EMARKET_FLOWER_PORT", lambda: 5555, "port of Flower"),
+    "flower_public_url": ("EMARKET_FLOWER_PUBLIC_URL", lambda: "http://127.0.0.1:5555", "base URL of Flower as an operator's browser reaches it (the saga console links each step's task to it)"),
     "auth_url": ("EMARKET_AUTH_URL", lambda: "http://127.0.0.1:8001", "base URL of the auth service, as the shop reaches it"),
     "bank_url": ("EMARKET_BANK_URL", lambda: "http://127.0.0.1:8002", "base URL of the bank, as the shop's workers reach it"),
     "bank_public_url": ("EMARKET_BANK_PUBLIC_URL", lambda: "http://127.0.0.1:8002", "base URL of the bank as a browser reaches it (confirm_url)"),

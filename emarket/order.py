@@ -174,14 +174,15 @@ PHASE2_RUNNING = (st.PAYMENT_STARTED,)
 
 
 def doom(uow: UnitOfWork, order_id: str, running: tuple[str, ...], reason: str,
-         failed_event: str | None) -> str | None:
+         failed_event: str | None, failed_run: saga_events.StepRun | None = None) -> str | None:
     """The compensation's decision, a compare-and-set: claim an order that is still running in
     the failing phase (``running``) for compensation, recording which step failed.
 
     Returns the reason to compensate with — this call's, or that of an earlier claim (a twin
     callback: compensating twice is harmless) — or None when there is nothing to undo: the
     order completed (a twin chain won), or it moved past the failing phase (a phase-1 step
-    redelivered long after it ran must not cancel an order the user is paying)."""
+    redelivered long after it ran must not cancel an order the user is paying). ``failed_run``
+    names the step run that failed, for the failure's event."""
     if reason not in st.REASONS:
         raise ValueError(f"unknown reason {reason!r}")
     claimed = uow.session.execute(
@@ -190,7 +191,7 @@ def doom(uow: UnitOfWork, order_id: str, running: tuple[str, ...], reason: str,
     ).rowcount
     if claimed:
         if failed_event:
-            saga_events.record(uow, order_id, failed_event, reason)
+            saga_events.record(uow, order_id, failed_event, reason, failed_run)
         return reason
     order = _load(uow, order_id)
     if order.failure_reason is not None and order.status in (*running, st.CANCELLED):
@@ -239,13 +240,18 @@ def overdue(uow: UnitOfWork, limit: int = 500) -> list[str]:
         .order_by(Order.payment_deadline).limit(limit)))
 
 
-def stuck(uow: UnitOfWork, older_than_seconds: float, limit: int = 500) -> list[Order]:
-    """Orders in a running (non-final, not waiting for the user) status, untouched too long."""
+# The statuses in which a saga runs on its own (not waiting for the user, not final).
+STUCK_STATUSES = (st.ACCEPTED, st.PROCESSING, st.PAYMENT_STARTED)
+
+
+def stuck(uow: UnitOfWork, older_than_seconds: float, limit: int = 500, order_id: str | None = None) -> list[Order]:
+    """Orders in a running (non-final, not waiting for the user) status, untouched too long;
+    with ``order_id``, that one order if it is stuck by this rule."""
     cutoff = utcnow() - timedelta(seconds=older_than_seconds)
-    return list(uow.session.scalars(
-        select(Order).where(Order.status.in_((st.ACCEPTED, st.PROCESSING, st.PAYMENT_STARTED)),
-                            Order.updated_at < cutoff)
-        .order_by(Order.updated_at).limit(limit)))
+    query = select(Order).where(Order.status.in_(STUCK_STATUSES), Order.updated_at < cutoff)
+    if order_id is not None:
+        query = query.where(Order.id == order_id)
+    return list(uow.session.scalars(query.order_by(Order.updated_at).limit(limit)))
 
 
 def is_duplicate_key(error: IntegrityError) -> bool:

@@ -3,10 +3,20 @@
 Each name happens at most once per order (a unique constraint), so recording is idempotent:
 a redelivered step records nothing new. ``at`` never decreases along one order's timeline,
 even when steps run on machines whose clocks differ slightly.
+
+Each event also says which run of which step recorded it (the Celery task id, the worker, the
+attempt), for the operators' saga console. The task layer sets that once per step run in a
+context variable (``running_step``), so this module stays free of Celery and the step's one
+INSERT simply carries three more values: no extra round trip.
 """
 from __future__ import annotations
 
-from sqlalchemy import String, func, literal, select
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Iterator
+
+from sqlalchemy import Integer, String, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from db.base import UTCDateTime, utcnow
@@ -22,22 +32,54 @@ COMPENSATIONS = ("stock_released", "money_refunded", "cancelled")
 ALL = FORWARD + FAILURES + COMPENSATIONS
 
 
-def record(uow: UnitOfWork, order_id: str, name: str, detail: str = "") -> bool:
-    """True if this call recorded the event (False: it was there already)."""
+@dataclass(frozen=True)
+class StepRun:
+    """One run of a saga step: its Celery task id, the worker's name, the attempt (1 = first),
+    and for a failed step the error it failed with."""
+
+    task_id: str | None = None
+    worker: str | None = None
+    attempt: int | None = None
+    error: str | None = None
+
+
+_running_step: ContextVar[StepRun | None] = ContextVar("running_step", default=None)
+
+
+@contextmanager
+def running_step(run: StepRun) -> Iterator[None]:
+    """Events recorded inside this block are credited to ``run``."""
+    token = _running_step.set(run)
+    try:
+        yield
+    finally:
+        _running_step.reset(token)
+
+
+def record(uow: UnitOfWork, order_id: str, name: str, detail: str = "", run: StepRun | None = None) -> bool:
+    """True if this call recorded the event (False: it was there already). ``run`` names the
+    step run to credit when it is not the one running here (a failure, recorded by the
+    compensation on behalf of the step that failed)."""
     if name not in ALL:
         raise ValueError(f"unknown saga event {name!r}")
+    run = run or _running_step.get() or StepRun()
+    step = {"task_id": run.task_id, "worker": (run.worker or None) and run.worker[:200], "attempt": run.attempt,
+            "error": (run.error or None) and run.error[:500]}
     now = utcnow()
     if uow.dialect == "postgresql":
         # One round trip instead of two: the order's latest time is read by the INSERT itself
         # (an aggregate without GROUP BY always yields one row, also for the first event).
         at = func.greatest(literal(now, UTCDateTime), func.coalesce(func.max(SagaEvent.at), literal(now, UTCDateTime)))
-        source = select(literal(order_id, String), literal(name, String), literal(detail[:500], String), at) \
+        source = select(literal(order_id, String), literal(name, String), literal(detail[:500], String), at,
+                        literal(step["task_id"], String), literal(step["worker"], String),
+                        literal(step["attempt"], Integer), literal(step["error"], String)) \
             .where(SagaEvent.order_id == order_id)
-        statement = postgresql.insert(SagaEvent).from_select(["order_id", "name", "detail", "at"], source)
+        statement = postgresql.insert(SagaEvent).from_select(
+            ["order_id", "name", "detail", "at", "task_id", "worker", "attempt", "error"], source)
     else:
         latest = uow.session.scalar(select(func.max(SagaEvent.at)).where(SagaEvent.order_id == order_id))
         at = max(now, latest) if latest is not None else now
-        statement = sqlite.insert(SagaEvent).values(order_id=order_id, name=name, detail=detail[:500], at=at)
+        statement = sqlite.insert(SagaEvent).values(order_id=order_id, name=name, detail=detail[:500], at=at, **step)
     return uow.session.execute(statement.on_conflict_do_nothing(index_elements=["order_id", "name"])).rowcount == 1
 
 

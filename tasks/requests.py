@@ -4,7 +4,7 @@
 publishes phase 1; if that publish is lost the stuck-saga sweeper re-sends it, so an accepted
 order is never lost. ``request_payment`` and ``request_cancel`` send the compare-and-set step
 over the broker and wait a bounded time for its answer, so the reply says truthfully whether
-this request won.
+this request won. ``request_resume`` is the operators' console's way to the stuck-saga repair.
 """
 from __future__ import annotations
 
@@ -81,6 +81,12 @@ def request_payment(order_id: str, user_id: int, correlation_id: str | None = No
     ctx = {"order_id": order_id, "user_id": user_id, "cid": correlation_id}
     result = saga.phase2(ctx).apply_async()
     return _reply(_head(result), timeout)["outcome"]
+
+
+def request_resume(order_id: str, timeout: float | None = None) -> bool:
+    """The operators' "Resume" (the stuck-saga sweep for one order): True if it was stuck and
+    re-driven, False if it was not stuck (any more); may raise ReplyTimeout."""
+    return bool(_reply(saga.resume.apply_async((order_id,)), timeout))
 
 
 def request_cancel(order_id: str, user_id: int, correlation_id: str | None = None,

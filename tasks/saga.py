@@ -18,6 +18,7 @@ from celery import chain
 from celery.result import AsyncResult
 
 from emarket import order as orders
+from emarket import saga_events
 from emarket.config import settings
 from emarket.errors import DomainError
 from emarket.storage import unit_of_work
@@ -69,6 +70,14 @@ def compensation(ctx: dict, reason: str, phase: int):
     return chain(money.refund.si(ctx), product.release.si(ctx), order_tasks.cancel.si(ctx, reason))
 
 
+def failed_run(failed: AsyncResult, error: BaseException | None) -> saga_events.StepRun:
+    """The failed step's run as its stored result tells it (``result_extended``: worker, retries)."""
+    retries = failed.retries
+    return saga_events.StepRun(task_id=failed.id, worker=failed.worker,
+                               attempt=retries + 1 if isinstance(retries, int) else None,
+                               error=f"{type(error).__name__}: {error}" if error is not None else None)
+
+
 def failure_reason(error: BaseException | None) -> str:
     """A domain error names its reason; anything else (retries exhausted, a bug) is ``failed``."""
     return error.reason if isinstance(error, DomainError) else "failed"
@@ -82,11 +91,12 @@ def compensate(failed_task_id: str, ctx: dict, failed_event: str | None, phase: 
     Before anything is undone, a compare-and-set claims the order for compensation (it must
     still be running in the failing phase): from then on no forward step can complete it, and
     a failure that arrives after the order completed (a twin chain won) undoes nothing."""
-    error = AsyncResult(failed_task_id, app=app).result
+    failed = AsyncResult(failed_task_id, app=app)
+    error = failed.result
     reason = failure_reason(error)
     running = orders.PHASE1_RUNNING if phase == PHASE1 else orders.PHASE2_RUNNING
     with unit_of_work("emarket") as uow:
-        decided = orders.doom(uow, ctx["order_id"], running, reason, failed_event)
+        decided = orders.doom(uow, ctx["order_id"], running, reason, failed_event, failed_run(failed, error))
     log.warning("saga step failed", extra={"order_id": ctx["order_id"], "event": failed_event,
                                            "reason": reason, "error_type": type(error).__name__,
                                            "compensating": decided is not None})
@@ -133,15 +143,34 @@ def resume_stuck(older_than: float | None = None) -> int:
     with unit_of_work("emarket") as uow:
         stuck = [(o.id, o.status, o.failure_reason) for o in orders.stuck(uow, bound)]
     for order_id, status, failure in stuck:
-        with unit_of_work("emarket") as uow:
-            ctx = orders.context_of(uow, order_id)
-            orders.touch(uow, order_id)
-        phase = PHASE2 if status == "payment_started" else PHASE1
-        if failure is not None:
-            compensation(ctx, failure, phase).apply_async()
-        elif phase == PHASE1:
-            phase1(ctx).apply_async()
-        else:
-            chain(*_phase2_after_start(ctx, (ctx,))).apply_async()
-        log.warning("resumed a stuck saga", extra={"order_id": order_id, "status": status})
+        _redrive(order_id, status, failure)
     return len(stuck)
+
+
+@app.task(base=SagaStep, name="saga.resume", ignore_result=False)
+def resume(order_id: str, older_than: float | None = None) -> bool:
+    """The operators' console's "Resume": exactly the sweep above, for one order, and only if
+    that order is stuck by the same rule (still running, untouched for longer than the bound).
+    True if it was re-driven."""
+    bound = settings().saga_stuck_after if older_than is None else older_than
+    with unit_of_work("emarket") as uow:
+        stuck = [(o.id, o.status, o.failure_reason) for o in orders.stuck(uow, bound, order_id=order_id)]
+    for found_id, status, failure in stuck:
+        _redrive(found_id, status, failure)
+    return bool(stuck)
+
+
+def _redrive(order_id: str, status: str, failure: str | None) -> None:
+    """Send a stuck saga on from where its status says it is: the compensation if a step
+    had failed for good, else the rest of its phase (steps find their own earlier results)."""
+    with unit_of_work("emarket") as uow:
+        ctx = orders.context_of(uow, order_id)
+        orders.touch(uow, order_id)
+    phase = PHASE2 if status == "payment_started" else PHASE1
+    if failure is not None:
+        compensation(ctx, failure, phase).apply_async()
+    elif phase == PHASE1:
+        phase1(ctx).apply_async()
+    else:
+        chain(*_phase2_after_start(ctx, (ctx,))).apply_async()
+    log.warning("resumed a stuck saga", extra={"order_id": order_id, "status": status})

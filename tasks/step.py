@@ -12,6 +12,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy.exc import IntegrityError
 
 from db.errors import is_transient
+from emarket import saga_events
 from emarket.config import settings
 from emarket.errors import DomainError, TransientError
 from tasks import faults
@@ -45,8 +46,12 @@ class SagaStep(Task):
     store_errors_even_if_ignored = True
 
     def __call__(self, *args, **kwargs):
+        # The saga events this run records name it (task id, worker, attempt) for operators.
+        run = saga_events.StepRun(task_id=self.request.id, worker=self.request.hostname,
+                                  attempt=(self.request.retries or 0) + 1)
         try:
-            result = super().__call__(*args, **kwargs)
+            with saga_events.running_step(run):
+                result = super().__call__(*args, **kwargs)
         except Retry:
             raise
         except Exception as error:

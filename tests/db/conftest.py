@@ -5,12 +5,13 @@ import pytest
 
 from db.engine import get_engine
 from db.unit_of_work import UnitOfWork
+from tests.settings import INTEGRATION_DB_PREFIX
 from tests.support.databases import migrated_pg, migrated_sqlite, truncate_all
 
 
 @pytest.fixture(scope="session")
 def _pg_urls():
-    return migrated_pg("emarket_dbtest")
+    return migrated_pg(f"{INTEGRATION_DB_PREFIX}_db")
 
 
 @pytest.fixture(scope="session")

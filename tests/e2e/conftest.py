@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.settings import REDIS_SERVER, RABBIT_URL
+from tests.settings import INTEGRATION_DB_PREFIX, REDIS_SERVER, RABBIT_URL
 from tests.support.app_server import AppServer
 from tests.support.broker import ensure_vhost, purge_queues
 from tests.support.databases import migrated_pg
@@ -37,9 +37,11 @@ class Stack:
 
 @pytest.fixture(scope="package")
 def stack(tmp_path_factory):
-    broker = RABBIT_URL.rsplit("/", 1)[0] + "/emarket_e2e"
+    # A vhost and databases of this run's own (EMARKET_TEST_BROKER / EMARKET_TEST_DB_PREFIX):
+    # two engineers' browser runs on one machine must not share queues or rows.
+    broker = RABBIT_URL + "_e2e"
     ensure_vhost(broker)
-    urls = migrated_pg("emarket_e2e")
+    urls = migrated_pg(f"{INTEGRATION_DB_PREFIX}_e2e")
     env = {
         "EMARKET_DB_ACCOUNT": urls["account"], "EMARKET_DB_EMARKET": urls["emarket"], "EMARKET_DB_BANK": urls["bank"],
         "EMARKET_BROKER_URL": broker, "EMARKET_RESULT_BACKEND": f"{REDIS_SERVER}/9",

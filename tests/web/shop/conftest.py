@@ -12,6 +12,7 @@ from sqlalchemy import text
 from db.engine import get_engine
 from db.schema import METADATA
 from emarket.config import settings
+from tests.settings import INTEGRATION_DB_PREFIX
 from tests.support.databases import migrated_pg, truncate_all
 from tests.support.tokens import bearer, mint
 
@@ -20,7 +21,7 @@ USER, OTHER, ADMIN = 101, 102, 900
 
 @pytest.fixture(scope="session")
 def shop_dbs():
-    return migrated_pg("emarket_shoptest")
+    return migrated_pg(f"{INTEGRATION_DB_PREFIX}_shop")
 
 
 @pytest.fixture

@@ -1,0 +1,36 @@
+"""saga event step run: the Celery task id, worker, attempt and error of the step that recorded it
+
+Revision ID: emarket_0003
+Revises: emarket_0002
+Create Date: 2026-12-04 19:30:00.000000
+
+"""
+from typing import Sequence, Union
+
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision: str = 'emarket_0003'
+down_revision: Union[str, Sequence[str], None] = 'emarket_0002'
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    """Upgrade schema: nullable columns only, so existing events stay valid and no table rewrite."""
+    with op.batch_alter_table('saga_event', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('task_id', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('worker', sa.String(length=200), nullable=True))
+        batch_op.add_column(sa.Column('attempt', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('error', sa.String(length=500), nullable=True))
+
+
+def downgrade() -> None:
+    """Downgrade schema."""
+    with op.batch_alter_table('saga_event', schema=None) as batch_op:
+        batch_op.drop_column('error')
+        batch_op.drop_column('attempt')
+        batch_op.drop_column('worker')
+        batch_op.drop_column('task_id')
