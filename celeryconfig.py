@@ -54,4 +54,5 @@ beat_schedule = {
     "cancel-overdue-orders": {"task": "saga.cancel_overdue", "schedule": _settings.beat_interval},
     "resume-stuck-sagas": {"task": "saga.resume_stuck", "schedule": _settings.beat_interval},
     "resume-stuck-topups": {"task": "money_add.sweep", "schedule": _settings.beat_interval},
+    "forget-idempotency-keys": {"task": "saga.forget_idempotency_keys", "schedule": 3600.0},
 }

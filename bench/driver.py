@@ -101,7 +101,7 @@ def run_sagas(total: int, inflight: int, users: list[int], products: list[int], 
     def submit() -> None:
         user = rng.choice(users)
         now = time.time()
-        order_id, _ = requests.place_order(user, _basket(rng, products, max_items), None)
+        order_id = requests.place_order(user, _basket(rng, products, max_items), None).resource_id
         loop.started[order_id] = (1, now)
         owner[order_id] = user
 

@@ -8,7 +8,7 @@ from typing import Optional
 from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import AccountBase, BigIntId, UTCDateTime, utcnow
+from db.base import AccountBase, BigIntId, IdempotentRequestColumns, UTCDateTime, utcnow
 
 
 
@@ -91,7 +91,6 @@ class Topup(AccountBase):
 
     __tablename__ = "topup"
     __table_args__ = (
-        UniqueConstraint("user_id", "idempotency_key"),
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint(
             "status IN ('initiated', 'pending_confirmation', 'captured', 'credited', 'failed', 'expired')",
@@ -108,7 +107,9 @@ class Topup(AccountBase):
     hold_id: Mapped[Optional[str]] = mapped_column(String(36))
     confirm_url: Mapped[Optional[str]] = mapped_column(String(500))
     failure: Mapped[Optional[str]] = mapped_column(String(200))
-    idempotency_key: Mapped[Optional[str]] = mapped_column(String(255))
-    request_hash: Mapped[Optional[str]] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class IdempotentRequest(IdempotentRequestColumns, AccountBase):
+    """The Idempotency-Keys of the creating POSTs whose resources live in this database."""

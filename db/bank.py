@@ -4,10 +4,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import BankBase, UTCDateTime, utcnow
+from db.base import BankBase, IdempotentRequestColumns, UTCDateTime, utcnow
 
 
 class BankAccount(BankBase):
@@ -27,7 +27,6 @@ class BankAccount(BankBase):
 class BankHold(BankBase):
     __tablename__ = "bank_hold"
     __table_args__ = (
-        UniqueConstraint("idempotency_key"),
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("status IN ('pending_confirmation', 'captured', 'released', 'expired')", name="status_known"),
         CheckConstraint("wrong_pins >= 0", name="wrong_pins_non_negative"),
@@ -38,9 +37,11 @@ class BankHold(BankBase):
     amount: Mapped[int] = mapped_column(BigInteger)
     reference: Mapped[str] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(24))
-    idempotency_key: Mapped[Optional[str]] = mapped_column(String(255))
-    request_hash: Mapped[Optional[str]] = mapped_column(String(64))
     wrong_pins: Mapped[int] = mapped_column(Integer, default=0)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class IdempotentRequest(IdempotentRequestColumns, BankBase):
+    """The Idempotency-Keys of the creating POSTs whose resources live in this database."""

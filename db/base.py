@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, TypeDecorator
-from sqlalchemy.orm import DeclarativeBase
+from typing import Optional
+
+from sqlalchemy import BigInteger, Boolean, DateTime, Integer, LargeBinary, MetaData, String, TypeDecorator
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
@@ -54,3 +56,24 @@ class EmarketBase(DeclarativeBase):
 
 class BankBase(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class IdempotentRequestColumns:
+    """A creating POST's Idempotency-Key, kept in the database of what it created and written in
+    the same transaction (``emarket.idempotency``). ``scope`` is the caller (``user:7``, ``merchant``,
+    ``register:<email>``); ``fingerprint`` an HMAC of the method, path and body; ``resource_id`` what
+    the first request created; ``status``/``body``/``location`` its reply, byte for byte, once
+    known; ``settled`` once that reply is the final one (an ``?wait=`` order or a registration
+    stores it after the commit that created the resource)."""
+
+    __tablename__ = "idempotent_request"
+    scope: Mapped[str] = mapped_column(String(300), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    resource_id: Mapped[Optional[str]] = mapped_column(String(64))
+    status: Mapped[Optional[int]] = mapped_column(Integer)
+    body: Mapped[Optional[bytes]] = mapped_column(LargeBinary)
+    location: Mapped[Optional[str]] = mapped_column(String(500))
+    settled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -8,7 +8,7 @@ from typing import Optional
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import BigIntId, EmarketBase, UTCDateTime, utcnow
+from db.base import BigIntId, EmarketBase, IdempotentRequestColumns, UTCDateTime, utcnow
 
 ORDER_STATUSES = ("accepted", "processing", "awaiting_payment", "payment_started", "completed", "cancelled")
 _status_list = ", ".join(f"'{s}'" for s in ORDER_STATUSES)
@@ -42,7 +42,6 @@ class ProductAccounting(EmarketBase):
 class Order(EmarketBase):
     __tablename__ = "order"
     __table_args__ = (
-        UniqueConstraint("user_id", "idempotency_key"),
         CheckConstraint(f"status IN ({_status_list})", name="status_known"),
         CheckConstraint("total IS NULL OR total >= 0", name="total_non_negative"),
         # The cabinet: one user's orders, newest first, keyset-paginated on (created_at, id).
@@ -63,8 +62,6 @@ class Order(EmarketBase):
     # no forward step may move the order (complete, await payment), so completing and undoing
     # can never both happen. Internal; the public ``reason`` is set when the order is cancelled.
     failure_reason: Mapped[Optional[str]] = mapped_column(String(32))
-    idempotency_key: Mapped[Optional[str]] = mapped_column(String(255))
-    request_hash: Mapped[Optional[str]] = mapped_column(String(64))
     correlation_id: Mapped[Optional[str]] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -122,3 +119,7 @@ class SagaEvent(EmarketBase):
     worker: Mapped[Optional[str]] = mapped_column(String(200))
     attempt: Mapped[Optional[int]] = mapped_column(Integer)
     error: Mapped[Optional[str]] = mapped_column(String(500))
+
+
+class IdempotentRequest(IdempotentRequestColumns, EmarketBase):
+    """The Idempotency-Keys of the creating POSTs whose resources live in this database."""

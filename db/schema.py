@@ -7,3 +7,6 @@ from db.base import AccountBase, BankBase, EmarketBase
 DATABASES = ("account", "emarket", "bank")
 METADATA = {"account": AccountBase.metadata, "emarket": EmarketBase.metadata, "bank": BankBase.metadata}
 URL_VARIABLES = {"account": "EMARKET_DB_ACCOUNT", "emarket": "EMARKET_DB_EMARKET", "bank": "EMARKET_DB_BANK"}
+# Each database keeps the Idempotency-Keys of what it stores (emarket.idempotency).
+IDEMPOTENT_REQUESTS = {"account": account.IdempotentRequest, "emarket": emarket.IdempotentRequest,
+                       "bank": bank.IdempotentRequest}

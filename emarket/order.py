@@ -6,21 +6,18 @@ Every step is idempotent: a redelivered message finds its own result and passes 
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
 from db.base import utcnow
 from db.emarket import Order, OrderItem
 from db.unit_of_work import UnitOfWork
 from emarket import order_status as st
 from emarket import saga_events
-from emarket.errors import IdempotencyConflict, InvalidTransition, NotFound
+from emarket.errors import InvalidTransition, NotFound
 
 
 @dataclass(frozen=True)
@@ -28,11 +25,6 @@ class Placed:
     order_id: str
     created: bool
     ctx: dict
-
-
-def items_hash(items: list[dict]) -> str:
-    canonical = json.dumps(sorted([[int(i["product_id"]), int(i["quantity"])] for i in items]))
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def saga_context(order: Order, items: list[OrderItem]) -> dict:
@@ -73,23 +65,16 @@ def _cas(uow: UnitOfWork, order_id: str, target: str, sources: tuple[str, ...], 
     return result.rowcount == 1
 
 
-def place(uow: UnitOfWork, user_id: int, items: list[dict], idempotency_key: str | None,
-          correlation_id: str | None = None) -> Placed:
-    """Store the order as ``accepted`` with its first event, before the client hears back."""
-    digest = items_hash(items)
-    if idempotency_key is not None:
-        existing = uow.session.scalar(
-            select(Order).where(Order.user_id == user_id, Order.idempotency_key == idempotency_key))
-        if existing is not None:
-            if existing.request_hash != digest:
-                raise IdempotencyConflict("idempotency_key_reused", "this Idempotency-Key was used with another body")
-            return Placed(existing.id, False, context_of(uow, existing.id))
-    order = Order(id=str(uuid.uuid4()), user_id=user_id, status=st.ACCEPTED, idempotency_key=idempotency_key,
-                  request_hash=digest, correlation_id=correlation_id or str(uuid.uuid4()))
+def place(uow: UnitOfWork, user_id: int, items: list[dict], correlation_id: str | None = None) -> Placed:
+    """Store the order as ``accepted`` with its first event, before the client hears back.
+    (A request's Idempotency-Key is claimed around this, in the same transaction:
+    ``emarket.idempotency``.)"""
+    order = Order(id=str(uuid.uuid4()), user_id=user_id, status=st.ACCEPTED,
+                  correlation_id=correlation_id or str(uuid.uuid4()))
     now = utcnow()
     order.created_at = order.updated_at = now
     uow.session.add(order)
-    uow.session.flush()  # the unique (user, key) constraint settles a concurrent duplicate here
+    uow.session.flush()
     rows = [OrderItem(order_id=order.id, product_id=int(i["product_id"]), quantity=int(i["quantity"])) for i in items]
     uow.session.add_all(rows)
     saga_events.record(uow, order.id, "accepted")
@@ -252,10 +237,6 @@ def stuck(uow: UnitOfWork, older_than_seconds: float, limit: int = 500, order_id
     if order_id is not None:
         query = query.where(Order.id == order_id)
     return list(uow.session.scalars(query.order_by(Order.updated_at).limit(limit)))
-
-
-def is_duplicate_key(error: IntegrityError) -> bool:
-    return "idempotency_key" in str(error.orig)
 
 
 def touch(uow: UnitOfWork, order_id: str) -> None:

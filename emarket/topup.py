@@ -12,19 +12,16 @@ construction and, because the sweep credits whatever stays ``captured``, at leas
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.exc import IntegrityError
 
 from db.account import Topup, Wallet, WalletEntry
 from db.base import utcnow
 from db.unit_of_work import UnitOfWork
 from emarket.config import settings
-from emarket.errors import IdempotencyConflict, NotFound
+from emarket.errors import NotFound
 from emarket.timefmt import rfc3339
 
 INITIATED, PENDING, CAPTURED, CREDITED = "initiated", "pending_confirmation", "captured", "credited"
@@ -38,19 +35,8 @@ def topup_view(topup: Topup) -> dict:
             "created_at": rfc3339(topup.created_at), "updated_at": rfc3339(topup.updated_at)}
 
 
-def first_reply_view(topup: Topup) -> dict:
-    """The top-up as the reply that created it showed it: an idempotent replay returns exactly
-    that, whatever the top-up has become since (``GET`` its ``Location`` for the news)."""
-    return {**topup_view(topup), "status": INITIATED, "confirm_url": None,
-            "updated_at": rfc3339(topup.created_at)}
-
-
 def bank_reference(topup: Topup) -> str:
     return f"emarket top-up {topup.id}"
-
-
-def _request_hash(amount: int, bank_account: str) -> str:
-    return hashlib.sha256(json.dumps({"amount": amount, "bank_account": bank_account}, sort_keys=True).encode()).hexdigest()
 
 
 def _valid_id(topup_id: str) -> str | None:
@@ -62,40 +48,16 @@ def _valid_id(topup_id: str) -> str | None:
 
 # --- the user's side -----------------------------------------------------------------------
 
-def create_topup(uow: UnitOfWork, user_id: int, amount: int, bank_account: str,
-                 idempotency_key: str | None = None) -> tuple[Topup, bool]:
-    """Store a new top-up as ``initiated``; returns it and whether this call created it. The
-    same user, key and body return the first top-up; the same key with another body is refused."""
-    digest = _request_hash(amount, bank_account)
-    if idempotency_key is not None:
-        earlier = _by_key(uow, user_id, idempotency_key, digest)
-        if earlier is not None:
-            return earlier, False
+def create_topup(uow: UnitOfWork, user_id: int, amount: int, bank_account: str) -> Topup:
+    """Store a new top-up as ``initiated`` (a request's Idempotency-Key is claimed around this,
+    in the same transaction: ``emarket.idempotency``)."""
     if uow.session.get(Wallet, user_id) is None:
         raise NotFound("no_wallet", "this user has no e-wallet")
     now = utcnow()
     topup = Topup(id=str(uuid.uuid4()), user_id=user_id, amount=amount, bank_account=bank_account,
-                  status=INITIATED, idempotency_key=idempotency_key, request_hash=digest,
-                  created_at=now, updated_at=now)
-    savepoint = uow.session.begin_nested()
-    try:
-        uow.session.add(topup)
-        uow.session.flush()
-    except IntegrityError:
-        # A concurrent duplicate with the same key committed first: answer with its top-up.
-        savepoint.rollback()
-        earlier = _by_key(uow, user_id, idempotency_key, digest) if idempotency_key is not None else None
-        if earlier is None:
-            raise
-        return earlier, False
-    savepoint.commit()
-    return topup, True
-
-
-def _by_key(uow: UnitOfWork, user_id: int, key: str, digest: str) -> Topup | None:
-    topup = uow.session.scalars(select(Topup).where(Topup.user_id == user_id, Topup.idempotency_key == key)).first()
-    if topup is not None and topup.request_hash != digest:
-        raise IdempotencyConflict("idempotency_key_reused", "this Idempotency-Key was used with another body")
+                  status=INITIATED, created_at=now, updated_at=now)
+    uow.session.add(topup)
+    uow.session.flush()
     return topup
 
 

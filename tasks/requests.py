@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Callable
 
 from celery.exceptions import TimeoutError as CeleryTimeout
-from sqlalchemy.exc import IntegrityError
 
-from db.emarket import Order
+from db.emarket import IdempotentRequest, Order
+from db.unit_of_work import UnitOfWork
+from emarket import idempotency
 from emarket import order as orders
 from emarket.config import settings
+from emarket.idempotency import Outcome, Reply
 from emarket.order_status import AWAITING_PAYMENT, CANCELLED
 from emarket.storage import unit_of_work
 from tasks import order as order_tasks
@@ -29,24 +32,36 @@ class ReplyTimeout(Exception):
     """No answer over the broker in time; the request may still win later (retry to learn)."""
 
 
+def order_fingerprint(items: list[dict]) -> str:
+    """The fingerprint of ``POST /api/orders`` with these items, as the web computes it."""
+    body = {"items": [{"product_id": int(i["product_id"]), "quantity": int(i["quantity"])} for i in items]}
+    return idempotency.fingerprint(settings().secret_key, "POST", "/api/orders", body)
+
+
 def place_order(user_id: int, items: list[dict], idempotency_key: str | None,
-                correlation_id: str | None = None) -> tuple[str, bool]:
+                correlation_id: str | None = None,
+                reply: Callable[[UnitOfWork, str], Reply] | None = None) -> Outcome:
+    """Store the order (once per Idempotency-Key of this user) and start phase 1 after the
+    commit. ``reply`` renders the first reply inside the creating transaction, where it is kept
+    for replays; ``Outcome.earlier`` is what an earlier request with the key left."""
+
+    def create(uow: UnitOfWork) -> str:
+        placed = orders.place(uow, user_id, items, correlation_id)
+        uow.after_commit(lambda: _start_phase1(placed))
+        return placed.order_id
+
+    return idempotency.create_once("emarket", IdempotentRequest, f"user:{user_id}", idempotency_key,
+                                   order_fingerprint(items) if idempotency_key is not None else None,
+                                   create, reply)
+
+
+def _start_phase1(placed: orders.Placed) -> None:
+    metrics.saga_started()
+    log.info("saga started", extra={"order_id": placed.order_id})
     try:
-        with unit_of_work("emarket") as uow:
-            placed = orders.place(uow, user_id, items, idempotency_key, correlation_id)
-    except IntegrityError as error:
-        if idempotency_key is None or not orders.is_duplicate_key(error):
-            raise
-        with unit_of_work("emarket") as uow:  # a concurrent twin won the key: answer as it did
-            placed = orders.place(uow, user_id, items, idempotency_key, correlation_id)
-    if placed.created:
-        metrics.saga_started()
-        log.info("saga started", extra={"order_id": placed.order_id})
-        try:
-            saga.phase1(placed.ctx).apply_async()
-        except Exception:  # the order is stored; the sweeper will send phase 1 again
-            log.exception("could not publish phase 1", extra={"order_id": placed.order_id})
-    return placed.order_id, placed.created
+        saga.phase1(placed.ctx).apply_async()
+    except Exception:  # the order is stored; the sweeper will send phase 1 again
+        log.exception("could not publish phase 1", extra={"order_id": placed.order_id})
 
 
 def order_status(order_id: str) -> str | None:

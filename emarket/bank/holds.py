@@ -9,14 +9,11 @@ expire-holds`` command), so an overdue hold never stays pending because nobody l
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
 from db.bank import BankAccount, BankHold
 from db.base import utcnow
@@ -24,7 +21,7 @@ from db.unit_of_work import UnitOfWork
 from emarket.bank.accounts import get_account, pin_matches
 from emarket.bank.errors import HoldCaptured
 from emarket.config import settings
-from emarket.errors import IdempotencyConflict, InsufficientFunds, NotFound
+from emarket.errors import InsufficientFunds, NotFound
 from emarket.timefmt import rfc3339
 
 PENDING, CAPTURED, RELEASED, EXPIRED = "pending_confirmation", "captured", "released", "expired"
@@ -50,11 +47,6 @@ def hold_view(hold: BankHold) -> dict:
     return {"id": hold.id, "status": hold.status, "amount": hold.amount, "account": hold.account_number,
             "reference": hold.reference, "confirm_url": confirm_url(hold.id), "currency": settings().currency,
             "expires_at": rfc3339(hold.expires_at)}
-
-
-def request_hash(account: str, amount: int, reference: str) -> str:
-    body = json.dumps({"account": account, "amount": amount, "reference": reference}, sort_keys=True)
-    return hashlib.sha256(body.encode()).hexdigest()
 
 
 # --- money movements, each paired with the compare-and-set that allows it --------------------
@@ -99,50 +91,22 @@ def _expire_if_overdue(uow: UnitOfWork, hold: BankHold, now: datetime) -> BankHo
 
 # --- use cases ---------------------------------------------------------------------------------
 
-def create_hold(uow: UnitOfWork, account: str, amount: int, reference: str,
-                idempotency_key: str | None = None, now: datetime | None = None) -> BankHold:
-    """Freeze ``amount`` on ``account``. With an Idempotency-Key, the same key and body give back
-    the first hold (nothing more is frozen); the same key with another body is refused."""
+def create_hold(uow: UnitOfWork, account: str, amount: int, reference: str, now: datetime | None = None) -> BankHold:
+    """Freeze ``amount`` on ``account`` (a request's Idempotency-Key is claimed around this, in
+    the same transaction: ``emarket.idempotency``)."""
     now = now or utcnow()
-    digest = request_hash(account, amount, reference)
-    if idempotency_key is not None:
-        earlier = _by_key(uow, idempotency_key, digest)
-        if earlier is not None:
-            return earlier
     get_account(uow, account)
-    savepoint = uow.session.begin_nested()
-    try:
-        debited = uow.session.execute(
-            update(BankAccount).where(BankAccount.number == account, BankAccount.balance >= amount)
-            .values(balance=BankAccount.balance - amount, held=BankAccount.held + amount)
-        ).rowcount
-        if debited != 1:
-            raise InsufficientFunds("insufficient_funds", f"account {account} cannot cover {amount}")
-        hold = BankHold(id=str(uuid.uuid4()), account_number=account, amount=amount, reference=reference,
-                        status=PENDING, idempotency_key=idempotency_key, request_hash=digest, wrong_pins=0,
-                        expires_at=now + timedelta(seconds=settings().bank_hold_ttl), created_at=now, updated_at=now)
-        uow.session.add(hold)
-        uow.session.flush()
-        savepoint.commit()
-        return hold
-    except IntegrityError:
-        # A concurrent request with the same key committed first (the unique index made us wait
-        # for it): undo our freeze and answer with its hold.
-        savepoint.rollback()
-        earlier = _by_key(uow, idempotency_key, digest) if idempotency_key is not None else None
-        if earlier is None:
-            raise
-        return earlier
-    except Exception:
-        savepoint.rollback()
-        raise
-
-
-def _by_key(uow: UnitOfWork, key: str, digest: str) -> BankHold | None:
-    hold = uow.session.scalars(select(BankHold).where(BankHold.idempotency_key == key)
-                               .execution_options(populate_existing=True)).first()
-    if hold is not None and hold.request_hash != digest:
-        raise IdempotencyConflict("idempotency_key_reused", "this Idempotency-Key was used with another body")
+    debited = uow.session.execute(
+        update(BankAccount).where(BankAccount.number == account, BankAccount.balance >= amount)
+        .values(balance=BankAccount.balance - amount, held=BankAccount.held + amount)
+    ).rowcount
+    if debited != 1:
+        raise InsufficientFunds("insufficient_funds", f"account {account} cannot cover {amount}")
+    hold = BankHold(id=str(uuid.uuid4()), account_number=account, amount=amount, reference=reference,
+                    status=PENDING, wrong_pins=0, expires_at=now + timedelta(seconds=settings().bank_hold_ttl),
+                    created_at=now, updated_at=now)
+    uow.session.add(hold)
+    uow.session.flush()
     return hold
 
 

@@ -44,3 +44,13 @@ def check(databases: tuple[str, ...]) -> None:
         click.echo(f"{name}: {'matches the models' if not diff else diff}")
         dirty = dirty or bool(diff)
     raise SystemExit(1 if dirty else 0)
+
+
+@db.command("forget-idempotency-keys",
+            help="Delete the Idempotency-Keys older than 24 hours (beat does it hourly for the shop's databases).")
+@_which
+def forget_idempotency_keys(databases: tuple[str, ...]) -> None:
+    from emarket import idempotency
+
+    for name in databases or DATABASES:
+        click.echo(f"{name}: {idempotency.forget_older_than(name)} keys forgotten")

@@ -82,7 +82,8 @@ def topups(urls: dict) -> dict[str, dict]:
     for tid, amount in _rows(urls["account"], "SELECT topup_id, amount FROM wallet_entry WHERE topup_id IS NOT NULL"):
         found.setdefault(tid, {"status": "missing", "credits": [], "hold": None})["credits"].append(amount)
     holds = {hid: (key, status, amount) for hid, key, status, amount in
-             _rows(urls["bank"], "SELECT id, idempotency_key, status, amount FROM bank_hold")}
+             _rows(urls["bank"], "SELECT h.id, r.key, h.status, h.amount FROM bank_hold h LEFT JOIN "
+                          "idempotent_request r ON r.resource_id = h.id AND r.scope = 'merchant'")}
     by_key: dict[str, list] = defaultdict(list)
     for hid, (key, status, amount) in holds.items():
         by_key[key].append((hid, status, amount))

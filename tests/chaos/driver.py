@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 import requests as http
 
+from db.account import IdempotentRequest
+from emarket import idempotency
 from emarket import order_status as st
 from emarket import topup as topups
 from emarket.storage import unit_of_work
@@ -128,7 +130,7 @@ class Driver:
         deadline = time.monotonic() + PATIENCE
         while run.order_id is None:
             try:  # the same Idempotency-Key: a repeat finds the first order
-                run.order_id, _ = shop.place_order(run.user_id, run.items, run.key)
+                run.order_id = shop.place_order(run.user_id, run.items, run.key).resource_id
             except Exception as error:  # noqa: BLE001 — a client retries a failed request
                 self._error("place", error)
                 run.retries += 1
@@ -175,11 +177,14 @@ class Driver:
         deadline = time.monotonic() + PATIENCE
         while run.topup_id is None:
             try:
-                with unit_of_work("account") as uow:
-                    row, created = topups.create_topup(uow, run.user_id, run.amount, run.bank_account, run.key)
-                    run.topup_id = row.id
-                # As the web does after the commit; if this is lost the sweep starts it.
-                if created:
+                # As the web does: the key claimed with the top-up, the start sent after the
+                # commit (if this is lost the sweep starts it).
+                outcome = idempotency.create_once(
+                    "account", IdempotentRequest, f"user:{run.user_id}", run.key,
+                    idempotency.fingerprint("chaos", run.amount, run.bank_account),
+                    lambda uow: topups.create_topup(uow, run.user_id, run.amount, run.bank_account).id)
+                run.topup_id = outcome.resource_id
+                if outcome.created:
                     self._send_start(run.topup_id)
             except Exception as error:  # noqa: BLE001
                 self._error("create top-up", error)

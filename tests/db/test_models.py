@@ -84,7 +84,7 @@ def test_bank_models_round_trip(uow_factory):
         uow.session.add(BankAccount(number="100200", owner="Ann", pin_hash="x", balance=900, held=0))
         uow.session.flush()
         uow.session.add(BankHold(id="h-1", account_number="100200", amount=100, reference="r",
-                                 status="pending_confirmation", idempotency_key="k", expires_at=utcnow()))
+                                 status="pending_confirmation", expires_at=utcnow()))
     with uow_factory("bank") as uow:
         assert uow.session.get(BankAccount, "100200").balance == 900
         assert uow.session.get(BankHold, "h-1").status == "pending_confirmation"

@@ -35,7 +35,7 @@ def _someone_waits_for_a_lock(pg) -> bool:
 
 def test_a_twin_of_await_payment_passes_the_first_result_on(pg):
     with pg() as uow:
-        order_id = orders.place(uow, 7, [{"product_id": 1, "quantity": 2}], None).order_id
+        order_id = orders.place(uow, 7, [{"product_id": 1, "quantity": 2}]).order_id
     with pg() as uow:
         orders.register(uow, order_id)
     prices = {"1": 250}

@@ -8,7 +8,7 @@ from tests.support.wait import wait_until
 
 
 def place(user_id: int, items: list[tuple[int, int]], key: str | None = None) -> str:
-    order_id, _ = requests.place_order(user_id, [{"product_id": p, "quantity": q} for p, q in items], key)
+    order_id = requests.place_order(user_id, [{"product_id": p, "quantity": q} for p, q in items], key).resource_id
     return order_id
 
 

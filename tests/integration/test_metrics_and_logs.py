@@ -80,7 +80,7 @@ def test_metrics_move_by_exactly_one_happy_path_and_one_cancel(shop):
     before = scrape(shop)
 
     pay_through_the_api(shop, user, product, f"it-{uuid.uuid4().hex}")
-    cancelled, _ = requests.place_order(user, [{"product_id": product, "quantity": 1}], None)
+    cancelled = requests.place_order(user, [{"product_id": product, "quantity": 1}], None).resource_id
     wait_status(cancelled, "awaiting_payment")
     assert requests.request_cancel(cancelled, user) == "cancelled"
 
@@ -150,7 +150,7 @@ def test_a_task_sent_with_a_correlation_id_header_carries_it(shop, ops_worker, c
 def test_a_failed_payment_counts_its_compensations_and_logs_the_failed_step(shop, ops_worker):
     poor, product = seed.user(balance=100), seed.product(count=10, price=250)
     before = scrape(shop)
-    order_id, _ = requests.place_order(poor, [{"product_id": product, "quantity": 1}], None)
+    order_id = requests.place_order(poor, [{"product_id": product, "quantity": 1}], None).resource_id
     wait_status(order_id, "awaiting_payment")
     assert requests.request_payment(order_id, poor) == "started"
     assert wait_final(order_id).reason == "insufficient_funds"

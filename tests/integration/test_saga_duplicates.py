@@ -42,7 +42,7 @@ def test_whole_saga_published_twice_at_once(worker):
     """Both phases' chains sent twice, racing each other on two worker processes."""
     user = seed.user(balance=5_000)
     tea = seed.product(count=5, price=300)
-    order_id, _ = requests.place_order(user, [{"product_id": tea, "quantity": 1}], None)
+    order_id = requests.place_order(user, [{"product_id": tea, "quantity": 1}], None).resource_id
     ctx = {"order_id": order_id, "user_id": user, "items": [[tea, 1]], "total": None, "cid": None}
     saga.phase1(ctx).apply_async()
     wait_status(order_id, "awaiting_payment")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from db.account import Credential, User, Wallet, WalletEntry
 from db.engine import get_engine

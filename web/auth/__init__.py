@@ -10,10 +10,10 @@ Behaviour the contract leaves open, as chosen here:
 - Registration stores the credential, then asks Maccount over the ``account`` queue for the
   profile and e-wallet and waits up to ``EMARKET_REPLY_TIMEOUT`` seconds. No reply in time is a
   503 with ``Retry-After``; the message stays queued and a worker creates the profile when it
-  takes it. Retrying the same registration (same email and password) is then 201 with the same
-  id — never a 409 for the client's own retry; the profile step is idempotent. The same email
-  with another password is 409 ``email_taken`` and counts as a failed login for that email and
-  address, so registration cannot be used to guess passwords past the login rate limit.
+  takes it. A registered email is 409 ``email_taken`` whatever the password (no password is
+  checked, so registration is no way to guess one). A client that sends an Idempotency-Key
+  (scoped to the email) can retry safely: the same key and body get the first 201 back, and a
+  retry after a 503 re-sends the idempotent profile step and answers 201 with the same id.
 - Login failures of every kind (unknown email, wrong password, not an email, any length) are
   one 401 ``invalid_credentials``; an unknown email still costs one argon2 verification. Limits
   are sliding windows in Redis: 10 failures per email, 100 per client address, in 15 minutes;

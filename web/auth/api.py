@@ -12,11 +12,14 @@ from flask_jwt_extended.exceptions import RevokedTokenError
 from pydantic import EmailStr, Field
 from sqlalchemy.exc import OperationalError
 
-from emarket import accounts
+from db.account import IdempotentRequest
+from emarket import accounts, idempotency
 from emarket.config import settings
 from emarket.errors import Conflict, NotFound
+from emarket.idempotency import Reply
 from emarket.storage import unit_of_work
 from web.auth import profiles, ratelimit, tokens
+from web.common import idempotency as idempotent
 from web.common import revocation
 from web.common.client_address import client_address
 from web.common.errors import ApiError, error_response
@@ -66,28 +69,44 @@ def _verified(email: str, password: str) -> accounts.Identity | None:
 
 @bp.post("/auth/register")
 def register():
-    """201 once the profile and e-wallet exist. A retry of a registration that got a 503 (same
-    email, same password) is the same registration: it re-sends the idempotent profile step and
-    answers 201 with the same id. Another password is 409; it counts as a failed login, so this
-    endpoint is no way around the login rate limit."""
+    """201 once the profile and e-wallet exist; 409 ``email_taken`` for a registered email,
+    whatever the password. With an Idempotency-Key (scoped to the email), a retry of the same
+    registration is answered with its first 201, and a retry after a 503 (the profile step did
+    not answer in time) takes the registration over: it re-sends the idempotent profile step."""
     body = parse_json_body(RegisterBody)
     email = accounts.normalise_email(body.email)
-    try:
-        with unit_of_work("account") as uow:
-            user_id = accounts.register_credentials(uow, email, body.password)
-    except Conflict:
-        identity = _verified(email, body.password)
-        if identity is None:
+    key, scope = idempotent.key(), f"register:{email}"
+
+    def create(uow) -> str:
+        return str(accounts.register_credentials(uow, email, body.password))
+
+    def set_up_profile(user_id: str) -> Reply:
+        try:
+            profiles.create_profile(current_app.extensions["emarket_account_queue"], int(user_id), email, body.name)
+        except Conflict:
             raise ApiError(409, "email_taken", "this email is already registered") from None
-        user_id = identity.id
+        except profiles.NoReply:
+            if key is not None:  # the retry with this key takes the registration over
+                idempotency.store_reply("account", IdempotentRequest, scope, key, _UNANSWERED, settled=False)
+            raise ApiError(503, "unavailable", "the account is being set up; retry the same request",
+                           {"Retry-After": _RETRY_AFTER}) from None
+        return idempotent.json_reply(201, {"id": int(user_id), "email": email})
+
     try:
-        profiles.create_profile(current_app.extensions["emarket_account_queue"], user_id, email, body.name)
+        outcome = idempotency.create_once("account", IdempotentRequest, scope, key,
+                                          idempotent.fingerprint(body.model_dump()) if key else None, create)
     except Conflict:
         raise ApiError(409, "email_taken", "this email is already registered") from None
-    except profiles.NoReply:
-        raise ApiError(503, "unavailable", "the account is being set up; retry the same request",
-                       {"Retry-After": _RETRY_AFTER}) from None
-    return jsonify({"id": user_id, "email": email}), 201
+    if not outcome.created:
+        return idempotent.replay("account", IdempotentRequest, scope, key, outcome.earlier, set_up_profile)
+    reply = set_up_profile(outcome.resource_id)
+    if key is not None:
+        idempotency.store_reply("account", IdempotentRequest, scope, key, reply)
+    return idempotent.respond(reply)
+
+
+# What a registration whose profile step did not answer leaves for its retry (never sent again).
+_UNANSWERED = Reply(503, b"", None)
 
 
 @bp.post("/auth/login")

@@ -3,14 +3,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 from pydantic import ConfigDict, Field, StringConstraints
 
 from emarket.bank import accounts, holds
 from emarket.bank.errors import HoldCaptured
-from emarket.errors import IdempotencyConflict, InsufficientFunds, NotFound
+from db.bank import IdempotentRequest
+from emarket.errors import InsufficientFunds, NotFound
 from emarket.storage import unit_of_work
 from web.bank.keys import ADMIN, MERCHANT, key_required
+from web.common import idempotency as idempotent
 from web.common.errors import ApiError
 from web.common.validation import EmptyBody, StrictModel, parse_json_body, parse_query
 
@@ -42,13 +44,6 @@ class AvailabilityQuery(StrictModel):
     amount: Amount
 
 
-def _idempotency_key() -> str | None:
-    key = request.headers.get("Idempotency-Key")
-    if key is not None and not 1 <= len(key) <= 255:
-        raise ApiError(400, "invalid_request", "Idempotency-Key must be 1..255 characters")
-    return key
-
-
 _NOT_FOUND = {"unknown_account": "no such bank account", "unknown_hold": "no such hold"}
 
 
@@ -62,11 +57,15 @@ def _not_found(error: NotFound) -> ApiError:
 @key_required(ADMIN)
 def create_account():
     body = parse_json_body(NewAccount)
-    with unit_of_work("bank") as uow:
-        account = accounts.create_account(uow, body.owner, body.pin, body.balance)
-        view = accounts.account_view(account)
-    del view["held"]
-    return jsonify(view), 201
+
+    def render(uow, number: str):
+        view = accounts.account_view(accounts.get_account(uow, number))
+        del view["held"]
+        return idempotent.json_reply(201, view)
+
+    return idempotent.create_once(
+        "bank", IdempotentRequest, ADMIN, body.model_dump(),
+        lambda uow: accounts.create_account(uow, body.owner, body.pin, body.balance).number, render)
 
 
 @bp.get("/accounts/<number>")
@@ -93,20 +92,16 @@ def availability(number: str):
 @bp.post("/holds")
 @key_required(MERCHANT)
 def create_hold():
-    key = _idempotency_key()
     body = parse_json_body(NewHold)
     try:
-        with unit_of_work("bank") as uow:
-            view = holds.hold_view(holds.create_hold(uow, body.account, body.amount, body.reference, key))
+        return idempotent.create_once(
+            "bank", IdempotentRequest, MERCHANT, body.model_dump(),
+            lambda uow: holds.create_hold(uow, body.account, body.amount, body.reference).id,
+            lambda uow, hold_id: idempotent.json_reply(201, holds.hold_view(holds.get_hold(uow, hold_id))))
     except NotFound as error:
         raise _not_found(error) from None
     except InsufficientFunds as error:
         raise ApiError(409, "insufficient_funds", error.detail) from None
-    except IdempotencyConflict as error:
-        raise ApiError(422, error.reason, error.detail) from None
-    # A replay answers as the first reply did: a freshly created hold, pending confirmation.
-    view["status"] = holds.PENDING
-    return jsonify(view), 201
 
 
 @bp.get("/holds/<hold_id>")

@@ -10,6 +10,8 @@ import logging
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
+from emarket.errors import IdempotencyConflict
+
 log = logging.getLogger(__name__)
 
 _HTTP_CODES = {
@@ -37,6 +39,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(error: ApiError):
         return error_response(error.status, error.code, error.message, error.headers)
+
+    @app.errorhandler(IdempotencyConflict)
+    def _key_reused(error: IdempotencyConflict):
+        return error_response(422, "idempotency_key_reused", "this Idempotency-Key was used with another body")
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

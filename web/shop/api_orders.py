@@ -4,12 +4,14 @@ into HTTP; reading goes through emarket.queries."""
 from __future__ import annotations
 
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, g, jsonify
 
-from emarket import queries
+from db.emarket import IdempotentRequest
+from emarket import idempotency, queries
 from emarket.config import settings
-from emarket.errors import Conflict, IdempotencyConflict, NotFound
+from emarket.errors import NotFound
 from emarket.storage import unit_of_work
+from web.common import idempotency as idempotent
 from web.common import request_log
 from web.common.errors import ApiError
 from web.common.jwt_setup import auth_required
@@ -43,13 +45,6 @@ def order_view(order_id: str, user_id: int) -> dict:
     return {**view, "currency": settings().currency}
 
 
-def _idempotency_key() -> str | None:
-    key = request.headers.get("Idempotency-Key")
-    if key is not None and not 1 <= len(key) <= 255:
-        raise ApiError(400, "invalid_request", "Idempotency-Key must be 1..255 characters")
-    return key
-
-
 def _correlation_id() -> str:
     return request_log.correlation_id()  # the request's (X-Correlation-ID or fresh)
 
@@ -63,24 +58,35 @@ def _unavailable() -> ApiError:
 @auth_required()
 def place_order():
     query = parse_query(OrderCreateQuery)
-    key = _idempotency_key()
+    key = idempotent.key()
     body = parse_json_body(OrderCreate)
-    items = [item.model_dump() for item in body.items]
-    try:
-        order_id, _created = saga_requests.place_order(g.caller.id, items, key, correlation_id=_correlation_id())
-    except IdempotencyConflict:
-        raise ApiError(422, "idempotency_key_reused",
-                       "this Idempotency-Key was used with another body") from None
-    except Conflict:
-        raise ApiError(409, "request_in_progress", "the first request with this key is still being handled") from None
-    if query.wait:
-        saga_requests.wait_for_phase1(order_id, float(query.wait))
-    view = order_view(order_id, g.caller.id)
-    status = 200 if query.wait and view["status"] in SETTLED else 202
-    response = jsonify(view)
-    response.status_code = status
-    response.headers["Location"] = f"/api/orders/{order_id}"
-    return response
+    user_id, waits = g.caller.id, float(query.wait or 0)
+
+    def accepted(uow, order_id: str):  # rendered in the transaction that stores the order
+        return _order_reply(queries.order_view(uow, order_id, user_id), order_id, settled_is_200=False)
+
+    def after_wait(order_id: str):
+        saga_requests.wait_for_phase1(order_id, waits)
+        return _order_reply(order_view(order_id, user_id), order_id, settled_is_200=waits > 0)
+
+    outcome = saga_requests.place_order(user_id, [item.model_dump() for item in body.items], key,
+                                        correlation_id=_correlation_id(), reply=None if waits else accepted)
+    if not outcome.created:
+        return idempotent.replay("emarket", IdempotentRequest, f"user:{user_id}", key, outcome.earlier,
+                                 resume=after_wait, wait_for_twin=waits + settings().reply_timeout)
+    if outcome.reply is not None:
+        return idempotent.respond(outcome.reply)
+    reply = after_wait(outcome.resource_id)
+    if key is not None:
+        idempotency.store_reply("emarket", IdempotentRequest, f"user:{user_id}", key, reply)
+    return idempotent.respond(reply)
+
+
+def _order_reply(view: dict, order_id: str, settled_is_200: bool):
+    """202 with the order as it stands; 200 once a ``?wait`` saw phase 1 settle."""
+    view = {**view, "currency": settings().currency}
+    status = 200 if settled_is_200 and view["status"] in SETTLED else 202
+    return idempotent.json_reply(status, view, f"/api/orders/{order_id}")
 
 
 @bp.get("/api/orders")

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify
 
+from db.emarket import IdempotentRequest
 from emarket import catalog
 from emarket.config import settings
 from emarket.errors import NotFound
 from emarket.queries import BadCursor
 from emarket.storage import unit_of_work
+from web.common import idempotency as idempotent
 from web.common.errors import ApiError
 from web.common.jwt_setup import auth_optional, auth_required
 from web.common.validation import parse_json_body, parse_query
@@ -56,11 +58,15 @@ def get_product(product_id: int):
 @auth_required(admin=True)
 def create_product():
     body = parse_json_body(ProductCreate)
-    with unit_of_work("emarket") as uow:
-        product = catalog.create_product(uow, **body.model_dump())
-    response, status = _one(product, 201)
-    response.headers["Location"] = f"/api/products/{product.id}"
-    return response, status
+
+    def render(uow, product_id: str):
+        product = catalog.get_product(uow, int(product_id))
+        view = {**product.admin_view(), "currency": settings().currency}
+        return idempotent.json_reply(201, view, f"/api/products/{product.id}")
+
+    return idempotent.create_once(
+        "emarket", IdempotentRequest, f"user:{g.caller.id}", body.model_dump(),
+        lambda uow: str(catalog.create_product(uow, **body.model_dump()).id), render)
 
 
 @bp.patch("/api/products/<int:product_id>")

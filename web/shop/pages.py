@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from emarket import catalog, queries
 from emarket.config import settings
-from emarket.errors import Conflict, IdempotencyConflict, NotFound
+from emarket.errors import IdempotencyConflict, NotFound
 from emarket.storage import unit_of_work
 from tasks import requests as saga_requests
 from web.shop.page_auth import form_csrf_token, login_page_required, page_caller, page_error, verified_form_post
@@ -95,13 +95,11 @@ def checkout(product_id: int):
     except ValidationError:
         return again("Choose a quantity from 1 to 1000.", 400)
     try:
-        order_id, _created = saga_requests.place_order(
+        order_id = saga_requests.place_order(
             caller.id, [{"product_id": product_id, "quantity": form.quantity}], form.idempotency_key,
-            correlation_id=request_log.correlation_id())
+            correlation_id=request_log.correlation_id()).resource_id
     except IdempotencyConflict:
         return again("This form was already used for another order; please try again.", 422)
-    except Conflict:
-        return again("Your order is still being placed; please wait a moment.", 409)
     return redirect(url_for("pages.order", order_id=order_id), code=303)
 
 

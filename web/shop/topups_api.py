@@ -9,15 +9,17 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
-from flask import Blueprint, g, jsonify, request, url_for
+from flask import Blueprint, g, jsonify, url_for
 from pydantic import Field, StringConstraints
 
+from db.account import IdempotentRequest
 from emarket import queries, topup
 from emarket.config import settings
-from emarket.errors import IdempotencyConflict, NotFound
+from emarket.errors import NotFound
 from emarket.storage import unit_of_work
 from tasks import metrics as saga_metrics
 from tasks.celery_app import app as celery_app
+from web.common import idempotency as idempotent
 from web.common.errors import ApiError
 from web.common.jwt_setup import auth_required
 from web.common.validation import StrictModel, parse_json_body, parse_query
@@ -32,13 +34,6 @@ class TopupCreate(StrictModel):
     bank_account: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,34}$")]
 
 
-def _idempotency_key() -> str | None:
-    key = request.headers.get("Idempotency-Key")
-    if key is not None and not 1 <= len(key) <= 255:
-        raise ApiError(400, "invalid_request", "Idempotency-Key must be 1..255 characters")
-    return key
-
-
 def _send_start(topup_id: str) -> None:
     try:
         celery_app.send_task("money_add.start", args=[topup_id])
@@ -49,23 +44,24 @@ def _send_start(topup_id: str) -> None:
 @bp.post("/api/wallet/topups")
 @auth_required()
 def create_topup():
-    key = _idempotency_key()
     body = parse_json_body(TopupCreate)
+    user_id = g.caller.id
+
+    def create(uow) -> str:
+        row = topup.create_topup(uow, user_id, body.amount, body.bank_account)
+        uow.after_commit(lambda: _send_start(row.id))
+        uow.after_commit(lambda: saga_metrics.topup_moved(topup.INITIATED))
+        return row.id
+
+    def render(uow, topup_id: str):
+        view = topup.topup_view(topup.get_topup(uow, topup_id))
+        return idempotent.json_reply(202, view, url_for("api_topups.get_topup", topup_id=topup_id))
+
     try:
-        with unit_of_work("account") as uow:
-            row, created = topup.create_topup(uow, g.caller.id, body.amount, body.bank_account, key)
-            view = topup.topup_view(row) if created else topup.first_reply_view(row)
-            if created:
-                uow.after_commit(lambda: _send_start(row.id))
-                uow.after_commit(lambda: saga_metrics.topup_moved(topup.INITIATED))
-    except IdempotencyConflict as error:
-        raise ApiError(422, error.reason, error.detail) from None
+        return idempotent.create_once("account", IdempotentRequest, f"user:{user_id}", body.model_dump(),
+                                      create, render)
     except NotFound as error:
         raise ApiError(404, "not_found", error.detail) from None
-    response = jsonify(view)
-    response.status_code = 202
-    response.headers["Location"] = url_for("api_topups.get_topup", topup_id=view["id"])
-    return response
 
 
 @bp.get("/api/wallet/topups")

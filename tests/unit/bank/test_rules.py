@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from emarket import idempotency
 from emarket.bank import accounts, holds
 
 
@@ -22,11 +23,18 @@ def test_a_corrupt_stored_hash_matches_nothing():
     assert not accounts.pin_matches("not-a-hash", "1234")
 
 
-def test_request_hash_tells_bodies_apart_and_ignores_nothing():
-    base = holds.request_hash("4001", 500, "r")
-    assert base == holds.request_hash("4001", 500, "r")
-    assert len({base, holds.request_hash("4002", 500, "r"), holds.request_hash("4001", 501, "r"),
-                holds.request_hash("4001", 500, "s")}) == 4
+def test_a_fingerprint_tells_requests_apart_and_ignores_nothing():
+    def fp(*parts, secret="s"):
+        return idempotency.fingerprint(secret, *parts)
+
+    base = fp("POST", "/bank/holds", {"account": "4001", "amount": 500, "reference": "r"})
+    assert base == fp("POST", "/bank/holds", {"reference": "r", "amount": 500, "account": "4001"})
+    others = {fp("POST", "/bank/holds", {"account": "4002", "amount": 500, "reference": "r"}),
+              fp("POST", "/bank/holds", {"account": "4001", "amount": 501, "reference": "r"}),
+              fp("POST", "/bank/holds", {"account": "4001", "amount": 500, "reference": "s"}),
+              fp("POST", "/bank/accounts", {"account": "4001", "amount": 500, "reference": "r"}),
+              fp("POST", "/bank/holds", {"account": "4001", "amount": 500, "reference": "r"}, secret="t")}
+    assert len(others | {base}) == 6
 
 
 def test_confirm_url_is_absolute_from_the_public_url(monkeypatch):

@@ -9,12 +9,12 @@ from sqlalchemy import update
 from db.base import utcnow
 from db.emarket import Order
 from emarket import order, saga_events
-from emarket.errors import IdempotencyConflict, InvalidTransition
+from emarket.errors import InvalidTransition
 
 
-def _placed(uow, user=1, items=({"product_id": 7, "quantity": 2},), key=None):
+def _placed(uow, user=1, items=({"product_id": 7, "quantity": 2},)):
     with uow("emarket") as u:
-        return order.place(u, user, list(items), key)
+        return order.place(u, user, list(items))
 
 
 def _to_awaiting(uow, order_id, timeout=300):
@@ -30,14 +30,6 @@ def test_place_stores_accepted_with_its_first_event(uow):
     with uow("emarket") as u:
         assert u.session.get(Order, placed.order_id).status == "accepted"
         assert saga_events.names(u, placed.order_id) == ["accepted"]
-
-
-def test_idempotency_key_replays_and_refuses_another_body(uow):
-    first = _placed(uow, key="k")
-    again = _placed(uow, key="k")
-    assert (again.order_id, again.created) == (first.order_id, False)
-    with pytest.raises(IdempotencyConflict):
-        _placed(uow, key="k", items=({"product_id": 7, "quantity": 3},))
 
 
 def test_await_payment_prices_and_sets_the_deadline_once(uow):

@@ -12,8 +12,8 @@ from tests.support.wait import wait_until
 from tests.web.auth.conftest import PASSWORD
 
 
-def register(client, body):
-    return client.post("/auth/register", json=body)
+def register(client, body, key=None):
+    return client.post("/auth/register", json=body, headers={"Idempotency-Key": key} if key else {})
 
 
 def profile_and_wallet(uow, user_id):
@@ -49,21 +49,32 @@ def test_an_email_taken_is_409_and_changes_nothing(client, account_worker, db_st
     assert db_state() == before
 
 
-def test_registering_twice_with_the_same_credentials_is_one_user_and_one_wallet(client, account_worker, db_state):
+def test_registering_twice_without_a_key_is_409_even_with_the_same_password(client, account_worker, db_state):
     first = register(client, {"email": "ann@example.com", "password": PASSWORD})
     before = db_state()
     again = register(client, {"email": "ann@example.com", "password": PASSWORD})
-    assert (first.status_code, again.status_code) == (201, 201)
-    assert again.get_json() == first.get_json()
+    assert (first.status_code, again.status_code) == (201, 409)
+    assert again.get_json()["error"]["code"] == "email_taken"
     assert db_state() == before
 
 
-def test_a_wrong_password_on_a_taken_email_counts_toward_the_login_limit(client, account_worker):
+def test_a_retry_with_the_same_key_is_the_first_reply_and_one_user(client, account_worker, db_state):
+    first = register(client, {"email": "ann@example.com", "password": PASSWORD}, key="reg-1")
+    before = db_state()
+    again = register(client, {"email": "ann@example.com", "password": PASSWORD}, key="reg-1")
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.get_data() == first.get_data()
+    other_body = register(client, {"email": "ann@example.com", "password": "another password"}, key="reg-1")
+    assert other_body.status_code == 422
+    assert other_body.get_json()["error"]["code"] == "idempotency_key_reused"
+    assert db_state() == before
+
+
+def test_a_taken_email_checks_no_password_and_leaves_the_login_limit_alone(client, account_worker):
     assert register(client, {"email": "ann@example.com", "password": PASSWORD}).status_code == 201
-    for _ in range(10):
-        assert register(client, {"email": "ann@example.com", "password": "guessing 123"}).status_code == 409
-    assert register(client, {"email": "ann@example.com", "password": PASSWORD}).status_code == 429
-    assert client.post("/auth/login", json={"email": "ann@example.com", "password": PASSWORD}).status_code == 429
+    for guess in ("guessing 123", PASSWORD) * 6:
+        assert register(client, {"email": "ann@example.com", "password": guess}).status_code == 409
+    assert client.post("/auth/login", json={"email": "ann@example.com", "password": PASSWORD}).status_code == 200
 
 
 LONG = "a" * 245 + "@example.com"  # 257 characters
@@ -124,14 +135,14 @@ def test_no_reply_in_time_is_503_and_the_queued_message_still_makes_the_profile(
         client, uow, account_worker, monkeypatch):
     """With no worker on the queue the reply cannot come: 503 with Retry-After. The message
     waits in the durable queue; when a worker comes back it creates the profile, and the
-    client's retry of the same registration is 201 with the same id."""
+    client's retry of the same registration (the same Idempotency-Key) is 201 with the same id."""
     from emarket.config import settings
 
     account_worker.stop()
     try:
         monkeypatch.setenv("EMARKET_REPLY_TIMEOUT", "0.5")
         settings.cache_clear()
-        response = register(client, {"email": "ann@example.com", "password": PASSWORD, "name": "Ann"})
+        response = register(client, {"email": "ann@example.com", "password": PASSWORD, "name": "Ann"}, key="r1")
         assert response.status_code == 503
         assert response.get_json()["error"]["code"] == "unavailable"
         assert int(response.headers["Retry-After"]) > 0
@@ -144,7 +155,7 @@ def test_no_reply_in_time_is_503_and_the_queued_message_still_makes_the_profile(
     assert profile_and_wallet(uow, credential.id)[0].name == "Ann"
     monkeypatch.setenv("EMARKET_REPLY_TIMEOUT", "10")
     settings.cache_clear()
-    retry = register(client, {"email": "ann@example.com", "password": PASSWORD, "name": "Ann"})
+    retry = register(client, {"email": "ann@example.com", "password": PASSWORD, "name": "Ann"}, key="r1")
     assert retry.status_code == 201
     assert retry.get_json() == {"id": credential.id, "email": "ann@example.com"}
 
