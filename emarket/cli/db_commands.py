@@ -5,6 +5,7 @@ import click
 
 from db import migrate
 from db.schema import DATABASES
+from emarket import idempotency
 from emarket.storage import database_url
 
 _which = click.option(
@@ -50,7 +51,5 @@ def check(databases: tuple[str, ...]) -> None:
             help="Delete the Idempotency-Keys older than 24 hours (beat does it hourly for the shop's databases).")
 @_which
 def forget_idempotency_keys(databases: tuple[str, ...]) -> None:
-    from emarket import idempotency
-
     for name in databases or DATABASES:
         click.echo(f"{name}: {idempotency.forget_older_than(name)} keys forgotten")

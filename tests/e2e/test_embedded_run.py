@@ -2,49 +2,20 @@
 scripted check logs in as the demo user, places and pays an order and sees it completed."""
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 
 import pytest
 import requests
 
 from emarket import demo
-from tests.support.http import free_port, wait_http
+from tests.support.embedded_run import embedded_run
 from tests.support.wait import wait_until
 
 
 @pytest.fixture(scope="module")
 def embedded(tmp_path_factory):
-    tmp_path = tmp_path_factory.mktemp("embedded")
-    ports = {name: free_port() for name in ("shop", "auth", "bank", "flower")}
-    # Only the embedded defaults: none of the suite's EMARKET_* settings leak in.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EMARKET_")}
-    env.update({
-        "EMARKET_VAR_DIR": str(tmp_path / "var"),
-        "EMARKET_SHOP_PORT": str(ports["shop"]), "EMARKET_AUTH_PORT": str(ports["auth"]),
-        "EMARKET_BANK_PORT": str(ports["bank"]), "EMARKET_FLOWER_PORT": str(ports["flower"]),
-        "EMARKET_AUTH_URL": f"http://127.0.0.1:{ports['auth']}",
-        "EMARKET_BANK_URL": f"http://127.0.0.1:{ports['bank']}",
-        "EMARKET_BANK_PUBLIC_URL": f"http://127.0.0.1:{ports['bank']}",
-    })
-    log = open(tmp_path / "up.log", "wb")
-    process = subprocess.Popen([sys.executable, "-m", "emarket.cli", "up"], env=env, cwd=tmp_path,
-                               stdout=log, stderr=subprocess.STDOUT)
-    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-    try:
-        wait_http(urls["shop"] + "/api/products", timeout=120)
-        wait_http(urls["auth"] + "/.well-known/jwks.json", timeout=60)
+    with embedded_run(tmp_path_factory.mktemp("embedded")) as (urls, process, _env):
         yield urls, process
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        print((tmp_path / "up.log").read_text(errors="replace")[-3000:])
 
 
 def test_demo_user_orders_and_pays_on_the_embedded_run(embedded):
