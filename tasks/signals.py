@@ -28,7 +28,8 @@ log = logging.getLogger("emarket.saga")
 
 HEADER = "emarket_cid"
 # Periodic sweeps and the liveness ping are not saga steps: no latency samples for them.
-NOT_STEPS = frozenset({"saga.ping", "saga.cancel_overdue", "saga.resume_stuck", "saga.resume", "money_add.sweep"})
+NOT_STEPS = frozenset({"saga.ping", "saga.cancel_overdue", "saga.resume_stuck", "saga.resume", "saga.forget_idempotency_keys",
+                       "money_add.sweep"})
 
 _running: dict[str, tuple[float, object, dict]] = {}
 
