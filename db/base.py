@@ -1,6 +1,6 @@
 """Declarative bases, one per database, each with its own MetaData and naming convention.
 
-The brief asks for named constraints (``CONSTRAINT firstkey``): the convention gives every
+Constraints are named, as the assignment's ``CONSTRAINT firstkey`` asks (docs/architecture.md): the convention gives every
 primary key, unique, foreign key, check and index an explicit, predictable name.
 """
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The catalogue: an administrator's plain edits of products (name, description, price, units
-on hand). These move no order, so they run directly, not through the saga (DESIGN.md).
+on hand). These move no order, so they run directly, not through the saga (docs/architecture.md).
 
 A product is two rows: ``product_desc`` (what it is) and ``product_accounting`` (price, stock).
 ``available = count - reserved``; ``reserved`` belongs to the saga and is never set here.

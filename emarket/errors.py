@@ -1,4 +1,4 @@
-"""Domain errors. Each carries a ``reason`` code (API.md's snake_case words) and a detail.
+"""Domain errors. Each carries a ``reason`` code (docs/api.md's snake_case words) and a detail.
 
 They are plain ``Exception`` subclasses whose ``args`` are ``(reason, detail)``, so Celery's
 JSON result serialisation rebuilds them with type and reason intact on the other side of a
@@ -45,7 +45,7 @@ class InvalidTransition(DomainError):
 
 
 class IdempotencyConflict(DomainError):
-    """An Idempotency-Key reused with another body (API.md: 422)."""
+    """An Idempotency-Key reused with another body (docs/api.md: 422)."""
 
     default_reason = "idempotency_key_reused"
 

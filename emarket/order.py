@@ -86,7 +86,7 @@ _NOT_DOOMED = Order.failure_reason.is_(None)
 
 
 def register(uow: UnitOfWork, order_id: str) -> None:
-    """accepted → processing (the brief's "create order" → "created order")."""
+    """accepted → processing ("create order" → "created order", as docs/architecture.md names the first steps)."""
     if _cas(uow, order_id, st.PROCESSING, (st.ACCEPTED,), _NOT_DOOMED):
         saga_events.record(uow, order_id, "registered")
         return

@@ -1,4 +1,4 @@
-"""The order's state machine: its statuses and the only transitions allowed (API.md)."""
+"""The order's state machine: its statuses and the only transitions allowed (docs/api.md)."""
 from __future__ import annotations
 
 ACCEPTED = "accepted"

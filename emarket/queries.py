@@ -1,6 +1,6 @@
 """Read-side queries for the shop's pages and API: an order with its saga timeline, a user's
 orders (the cabinet), the wallet and its ledger. They only read, and return plain dicts in
-API.md's field names (money as integers, times as RFC 3339); the web adds ``currency``.
+docs/api.md's field names (money as integers, times as RFC 3339); the web adds ``currency``.
 
 Lists are newest first with keyset pagination: the cursor names the last row shown, so a page
 is one index range scan however deep the client goes, and rows inserted meanwhile never shift
@@ -25,7 +25,7 @@ _MAX_ID = 2**63 - 1
 
 
 class BadCursor(ValueError):
-    """A pagination cursor this service did not issue (API.md: 400)."""
+    """A pagination cursor this service did not issue (docs/api.md: 400)."""
 
 
 # --- cursors -----------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from db.base import UTCDateTime, utcnow
 from db.emarket import SagaEvent
 from db.unit_of_work import UnitOfWork
 
-# Names, as API.md lists them.
+# Names, as docs/api.md lists them.
 FORWARD = ("accepted", "registered", "stock_checked", "awaiting_payment",
            "payment_started", "stock_reserved", "money_charged", "completed")
 FAILURES = ("registration_failed", "stock_check_failed", "stock_reservation_failed",

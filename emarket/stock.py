@@ -1,6 +1,6 @@
 """Mproduct's steps: check availability (and price), reserve, sell, release.
 
-A multi-item order reserves all its items or none, in ONE local transaction (the brief's
+A multi-item order reserves all its items or none, in ONE local transaction (docs/architecture.md's
 "check product availability" + "order booking"). Each reservation is a conditional update
 (``reserved + q <= count``), so concurrent orders can never oversell; items are taken in
 product-id order so two orders never deadlock on each other's rows.

@@ -1,4 +1,4 @@
-"""Timestamps as API.md writes them: RFC 3339, UTC, milliseconds, a ``Z``."""
+"""Timestamps as docs/api.md writes them: RFC 3339, UTC, milliseconds, a ``Z``."""
 from __future__ import annotations
 
 from datetime import datetime, timezone

@@ -62,7 +62,7 @@ def create_topup(uow: UnitOfWork, user_id: int, amount: int, bank_account: str) 
 
 
 def get_topup(uow: UnitOfWork, topup_id: str, user_id: int | None = None) -> Topup:
-    """One top-up; another user's is as unknown as a missing one (API.md: 404)."""
+    """One top-up; another user's is as unknown as a missing one (docs/api.md: 404)."""
     valid = _valid_id(topup_id)
     topup = uow.session.get(Topup, valid, populate_existing=True) if valid else None
     if topup is None or (user_id is not None and topup.user_id != user_id):

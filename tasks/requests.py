@@ -1,4 +1,4 @@
-"""Request-reply for the web (the brief's "synchronous replies over the broker").
+"""Request-reply for the web (the "synchronous replies over the broker" of docs/architecture.md).
 
 ``place_order`` stores the order as ``accepted`` with its first event before it returns, then
 publishes phase 1; if that publish is lost the stuck-saga sweeper re-sends it, so an accepted

@@ -5,6 +5,6 @@ from emarket.errors import DomainError
 
 
 class HoldCaptured(DomainError):
-    """The hold was captured: it cannot be released (API.md: 409)."""
+    """The hold was captured: it cannot be released (docs/api.md: 409)."""
 
     default_reason = "hold_captured"

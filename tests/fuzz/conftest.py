@@ -27,7 +27,7 @@ PASSWORD = "correct horse battery"
 
 @schemathesis.check
 def no_internals_in_errors(ctx, response, case):
-    """API.md: an error never holds a stack trace, SQL or a file path."""
+    """docs/api.md: an error never holds a stack trace, SQL or a file path."""
     if response.status_code >= 400:
         leak = stack.leak_in(response.text)
         if leak:

@@ -10,7 +10,7 @@ from tests.support import seed
 
 @pytest.mark.repeat(50)
 def test_out_of_stock_order_is_deleted(worker):
-    """The brief's flaky "deleted order" consumer test, made deterministic: it waits for the
+    """The flaky "deleted order" consumer test of the original assignment, made deterministic: it waits for the
     outcome itself, with a deadline, and is run 50 times in a row."""
     user = seed.user(balance=1_000)
     tea = seed.product(count=1)

@@ -1,4 +1,4 @@
-"""Test tokens: a key pair for the suite and a minting helper with API.md's claims."""
+"""Test tokens: a key pair for the suite and a minting helper with docs/api.md's claims."""
 from __future__ import annotations
 
 import os

@@ -1,4 +1,4 @@
-"""The auth service's JSON API, exactly as API.md's "Auth service" section."""
+"""The auth service's JSON API, exactly as docs/api.md's "Auth service" section."""
 from __future__ import annotations
 
 import logging

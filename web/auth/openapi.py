@@ -1,4 +1,4 @@
-"""``GET /auth/openapi.json``: the auth service's endpoints (API.md "Auth service") as OpenAPI
+"""``GET /auth/openapi.json``: the auth service's endpoints (docs/api.md "Auth service") as OpenAPI
 3.1. Request bodies come from the pydantic models that validate them, so limits cannot drift."""
 from __future__ import annotations
 

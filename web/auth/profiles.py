@@ -1,5 +1,5 @@
 """Asking Maccount (the ``account`` queue) for a user's profile and e-wallet, and waiting a
-bounded time for its reply — the brief's synchronous reply over the broker."""
+bounded time for its reply — a synchronous reply over the broker (docs/architecture.md)."""
 from __future__ import annotations
 
 from celery import Celery

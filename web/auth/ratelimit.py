@@ -1,4 +1,4 @@
-"""Login attempts limited in Redis, per email and per client address (API.md: 429 after 10
+"""Login attempts limited in Redis, per email and per client address (docs/api.md: 429 after 10
 failed attempts for one email within 15 minutes, or 100 from one address).
 
 Each key is a sorted set of attempt times: a sliding window, not a fixed one, so ten failures

@@ -1,4 +1,4 @@
-"""The bank's JSON API, as API.md's "Bank (port 8002)" section writes it."""
+"""The bank's JSON API, as docs/api.md's "Bank (port 8002)" section writes it."""
 from __future__ import annotations
 
 from typing import Annotated

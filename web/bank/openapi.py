@@ -1,4 +1,4 @@
-"""``GET /bank/openapi.json``: the bank's API (API.md "Bank") as OpenAPI 3.1. Request bodies
+"""``GET /bank/openapi.json``: the bank's API (docs/api.md "Bank") as OpenAPI 3.1. Request bodies
 come from the pydantic models that validate them, so limits cannot drift."""
 from __future__ import annotations
 

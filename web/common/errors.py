@@ -1,4 +1,4 @@
-"""The one error shape of API.md: ``{"error": {"code", "message"}}``, never a stack trace.
+"""The one error shape of docs/api.md: ``{"error": {"code", "message"}}``, never a stack trace.
 
 Views raise ``ApiError``; Werkzeug's own errors (404, 405, 413 …) and anything unexpected are
 mapped here once, so no view formats an error by hand.

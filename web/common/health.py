@@ -1,4 +1,4 @@
-"""Health and metrics of every HTTP service (API.md "Health and metrics"), declared next to each
+"""Health and metrics of every HTTP service (docs/api.md "Health and metrics"), declared next to each
 service's wiring: ``install(app, "shop", databases=("emarket", "account"), broker=True,
 cache=True, collectors=[SagaCollector()])``.
 

@@ -3,7 +3,7 @@
 Only the auth service holds the private key (``signing=True``); the others verify with the
 public key, from a PEM file or the auth service's JWKS URL. Tokens may come in the
 ``Authorization`` header (API clients) or in HttpOnly cookies (the pages), the latter with
-double-submit CSRF protection. Every failure is a 401 in the API.md error shape.
+double-submit CSRF protection. Every failure is a 401 in the docs/api.md error shape.
 """
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Small builders for the services' OpenAPI documents: schema references, JSON responses,
-request bodies and the error responses (always the API.md error shape)."""
+request bodies and the error responses (always the docs/api.md error shape)."""
 from __future__ import annotations
 
 REF = "#/components/schemas/{model}"

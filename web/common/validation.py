@@ -1,6 +1,6 @@
 """Request bodies and query strings validated by pydantic models, strictly: no coercion
 (``"1"`` and ``true`` are not integers), unknown fields refused. Any failure is a 400 in the
-API.md shape that names the field, and nothing has been changed yet."""
+docs/api.md shape that names the field, and nothing has been changed yet."""
 from __future__ import annotations
 
 import json

@@ -1,11 +1,9 @@
-"""The shop (port 8000): the JSON API of API.md and the pages built on it.
+"""The shop (port 8000): the JSON API of docs/api.md and the pages built on it.
 
 It verifies tokens with the auth service's public key only (it never signs), reads through
 emarket's query functions, and moves orders only through the saga (tasks.requests).
 """
 from __future__ import annotations
-
-import importlib.util
 
 from flask import Flask
 
@@ -31,15 +29,10 @@ def _security_headers(response):
 def create_app() -> Flask:
     app = base_app(__name__, static_folder="static", template_folder="templates")
     init_jwt(app)
-    from web.shop import api_orders, api_products, api_wallet, openapi, pages, pages_account
+    from web.shop import api_orders, api_products, api_wallet, openapi, pages, pages_account, topups_api
 
-    for module in (api_products, api_orders, api_wallet, openapi, pages, pages_account):
+    for module in (api_products, api_orders, api_wallet, topups_api, openapi, pages, pages_account):
         app.register_blueprint(module.bp)
-    # Top-ups are the bank engineer's module; the shop serves them once it exists.
-    if importlib.util.find_spec("web.shop.topups_api") is not None:
-        from web.shop import topups_api
-
-        app.register_blueprint(topups_api.bp)
     app.after_request(_security_headers)
     health.install(app, "shop", databases=("emarket", "account"), broker=True, cache=True,
                    collectors=[SagaCollector()])

@@ -1,4 +1,4 @@
-"""Orders (API.md "Shop — Orders"). Whatever moves an order goes through the saga: these views
+"""Orders (docs/api.md "Shop — Orders"). Whatever moves an order goes through the saga: these views
 only validate, ask the order service over the broker (tasks.requests) and translate its answer
 into HTTP; reading goes through emarket.queries."""
 from __future__ import annotations
@@ -29,7 +29,7 @@ def _not_found() -> ApiError:
 
 
 def _order_id(raw: str) -> str:
-    """A malformed id names nothing: 404, like an unknown one (API.md)."""
+    """A malformed id names nothing: 404, like an unknown one (docs/api.md)."""
     canonical = queries.valid_order_id(raw)
     if canonical is None:
         raise _not_found()

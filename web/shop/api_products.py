@@ -1,4 +1,4 @@
-"""Products: a public catalogue; administrators create and edit (API.md "Shop — Products")."""
+"""Products: a public catalogue; administrators create and edit (docs/api.md "Shop — Products")."""
 from __future__ import annotations
 
 from flask import Blueprint, g, jsonify

@@ -1,4 +1,4 @@
-"""The caller's e-wallet and its ledger (API.md "Shop — Wallet"; top-ups live in topups_api)."""
+"""The caller's e-wallet and its ledger (docs/api.md "Shop — Wallet"; top-ups live in topups_api)."""
 from __future__ import annotations
 
 from flask import Blueprint, g, jsonify

@@ -1,4 +1,4 @@
-"""The shop pages' calls to the auth service's JSON API (API.md "Auth service"), server-side.
+"""The shop pages' calls to the auth service's JSON API (docs/api.md "Auth service"), server-side.
 
 The pages never see passwords stored or tokens minted: they pass the form on and keep the
 tokens they get back in HttpOnly cookies. Any failure to reach the service is AuthUnavailable.

@@ -3,13 +3,13 @@ models that validate requests (web.shop.schemas), so limits cannot drift; the pa
 lists every endpoint with its parameters, bodies, replies and errors."""
 from __future__ import annotations
 
-import importlib.util
 from functools import lru_cache
 
 from flask import Blueprint, jsonify
 from pydantic.json_schema import models_json_schema
 
 from web.shop import schemas
+from web.shop.topups_api import TopupCreate
 
 bp = Blueprint("openapi", __name__)
 
@@ -133,7 +133,7 @@ def _paths() -> dict:
 
 
 def _topup_paths() -> dict:
-    """Top-ups (web.shop.topups_api, the bank engineer's module), when it is installed."""
+    """Top-ups (web.shop.topups_api)."""
     e = _errors
     topup_id = {"name": "topup_id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
     key = {"name": "Idempotency-Key", "in": "header", "required": False,
@@ -156,18 +156,9 @@ def _topup_paths() -> dict:
     }
 
 
-def _topup_request_models() -> tuple:
-    if importlib.util.find_spec("web.shop.topups_api") is None:
-        return ()
-    from web.shop.topups_api import TopupCreate
-
-    return (TopupCreate,)
-
-
 @lru_cache(maxsize=1)
 def document() -> dict:
-    topup_models = _topup_request_models()
-    _, defs = models_json_schema([(m, "validation") for m in schemas.REQUEST_MODELS + topup_models]
+    _, defs = models_json_schema([(m, "validation") for m in schemas.REQUEST_MODELS + (TopupCreate,)]
                                  + [(m, "serialization") for m in schemas.REPLY_MODELS],
                                  ref_template=REF)
     return {
@@ -176,7 +167,7 @@ def document() -> dict:
                  "description": "Money in integer minor units; every reply with money has `currency`. "
                                 "Errors are `{\"error\": {\"code\", \"message\"}}`."},
         "servers": [{"url": "/"}],
-        "paths": {**_paths(), **(_topup_paths() if topup_models else {})},
+        "paths": {**_paths(), **_topup_paths()},
         "components": {"schemas": defs["$defs"],
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
     }

@@ -32,7 +32,7 @@ class CheckoutForm(QueryModel):
 
 @bp.app_errorhandler(404)
 def _not_found(error):
-    # Pages, and a browser's mistyped address, get a page; API clients keep API.md's JSON error.
+    # Pages, and a browser's mistyped address, get a page; API clients keep docs/api.md's JSON error.
     is_page = request.blueprint in ("pages", "pages_account")
     if is_page or (not request.path.startswith("/api/") and request.accept_mimetypes.best == "text/html"):
         return page_error(error)

@@ -1,4 +1,4 @@
-"""Wallet top-ups (API.md "Shop — Wallet"): create one, list them, read one.
+"""Wallet top-ups (docs/api.md "Shop — Wallet"): create one, list them, read one.
 
 The top-up is stored ``initiated`` before the reply; its ``money_add.start`` message is sent
 after that commit. Should the broker refuse it, the top-up is not lost: the sweep job restarts

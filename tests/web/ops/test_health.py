@@ -1,4 +1,4 @@
-"""GET /health/live, /health/ready and /info on shop, auth and bank (API.md "Health and metrics")."""
+"""GET /health/live, /health/ready and /info on shop, auth and bank (docs/api.md "Health and metrics")."""
 from __future__ import annotations
 
 import threading
