@@ -21,6 +21,7 @@ from emarket.errors import InsufficientFunds, NotFound, TransientError
 from emarket.storage import unit_of_work
 from tasks import faults, metrics
 from tasks.celery_app import app
+from tasks.countdown import whole_seconds
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +32,13 @@ RETRYING = dict(
 MAX_POLLS = 1000  # far beyond a hold's lifetime; after that the sweep job takes over
 
 
-def poll_delay(polls: int) -> float:
+def poll_delay(polls: int) -> int:
     """Wait before the next look at a hold: doubling from the poll interval, capped, jittered
-    (±50 %) so many top-ups started together do not poll the bank in step."""
+    (50–100 %) so many top-ups started together do not poll the bank in step; whole seconds,
+    at least one (tasks.countdown)."""
     s = settings()
     base = min(s.topup_poll_max, s.topup_poll_interval * (2 ** min(polls, 16)))
-    return base * random.uniform(0.5, 1.0)
+    return whole_seconds(base * random.uniform(0.5, 1.0))
 
 
 @app.task(name="money_add.start", **RETRYING)

@@ -22,7 +22,7 @@ from emarket import saga_events
 from emarket.config import settings
 from emarket.errors import DomainError
 from emarket.storage import unit_of_work
-from tasks import metrics, money, product
+from tasks import countdown, metrics, money, product
 from tasks import order as order_tasks
 from tasks.celery_app import app
 from tasks.step import SagaStep
@@ -106,7 +106,8 @@ def compensate(failed_task_id: str, ctx: dict, failed_event: str | None, phase: 
 
 
 def schedule_payment_timeout(order_id: str, deadline: datetime) -> None:
-    payment_timeout.apply_async((order_id,), eta=deadline)
+    # A countdown, not an eta: see tasks.countdown.until.
+    payment_timeout.apply_async((order_id,), countdown=countdown.until(deadline))
 
 
 @app.task(base=SagaStep, name="saga.payment_timeout")

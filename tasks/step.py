@@ -16,13 +16,16 @@ from emarket import saga_events
 from emarket.config import settings
 from emarket.errors import DomainError, TransientError
 from tasks import faults
+from tasks.countdown import whole_seconds
 
 BACKOFF_MAX = 30.0
 
 
-def backoff(retries: int) -> float:
-    """Full-jitter exponential backoff: uniform in [0, min(max, base·2^n)]."""
-    return random.uniform(0, min(BACKOFF_MAX, settings().step_backoff_base * (2 ** retries)))
+def backoff(retries: int) -> int:
+    """Full-jitter exponential backoff in whole seconds (tasks.countdown): uniform in
+    [1, min(max, base·2^n) rounded up]."""
+    ceiling = min(BACKOFF_MAX, settings().step_backoff_base * (2 ** retries))
+    return random.randint(1, whole_seconds(ceiling))
 
 
 def is_retryable(error: BaseException) -> bool:

@@ -15,9 +15,12 @@ def test_business_errors_never_retry_and_transient_ones_do():
     assert is_retryable(IntegrityError("INSERT", {}, Exception("duplicate key")))
 
 
-def test_backoff_grows_and_is_capped():
-    assert all(0 <= backoff(0) <= 0.5 for _ in range(50))
-    assert max(backoff(3) for _ in range(200)) > 0.5
+def test_backoff_is_whole_seconds_grows_and_is_capped():
+    # A countdown under 1 s is refused by native delayed delivery (tasks.countdown).
+    delays = [backoff(n) for n in (0, 1, 3, 20) for _ in range(50)]
+    assert all(isinstance(d, int) and d >= 1 for d in delays)
+    assert all(backoff(0) == 1 for _ in range(20))  # base 0.5 s rounds up to one second
+    assert max(backoff(3) for _ in range(200)) > 1
     assert all(backoff(20) <= 30 for _ in range(50))
 
 
