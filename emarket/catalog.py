@@ -116,3 +116,15 @@ def list_products(uow: UnitOfWork, *, limit: int, cursor: str | None = None) -> 
     products = [_product(d, a) for d, a in rows[:limit]]
     more = len(rows) > limit
     return products, (encode_id_cursor(products[-1].id) if more else None)
+
+
+def products_by_id(uow: UnitOfWork, product_ids) -> dict[int, Product]:
+    """The products among ``product_ids`` that exist, by id (one query; a cart, an order's lines)."""
+    wanted = {int(i) for i in product_ids if 0 < int(i) <= MAX_ID}
+    if not wanted:
+        return {}
+    rows = uow.session.execute(
+        select(ProductDesc, ProductAccounting)
+        .join(ProductAccounting, ProductAccounting.product_id == ProductDesc.id)
+        .where(ProductDesc.id.in_(wanted))).all()
+    return {desc.id: _product(desc, acc) for desc, acc in rows}

@@ -150,3 +150,13 @@ def wallet_transactions(uow: UnitOfWork, user_id: int, *, limit: int, cursor: st
     following = encode_id_cursor(page[-1].id) if len(entries) > limit else None
     return [{"id": e.id, "kind": e.kind, "amount": e.amount, "order_id": e.order_id,
              "topup_id": e.topup_id, "at": rfc3339(e.created_at)} for e in page], following
+
+
+def order_lines(uow: UnitOfWork, order_ids: list[str]) -> dict[str, list[dict]]:
+    """The items of several orders at once (the cabinet's rows), by order id."""
+    lines: dict[str, list[dict]] = {order_id: [] for order_id in order_ids}
+    if order_ids:
+        for item in uow.session.scalars(select(OrderItem).where(OrderItem.order_id.in_(order_ids))
+                                        .order_by(OrderItem.order_id, OrderItem.product_id)):
+            lines[item.order_id].append({"product_id": item.product_id, "quantity": item.quantity, "price": item.price})
+    return lines

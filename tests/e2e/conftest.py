@@ -1,5 +1,5 @@
-"""The real stack for browser tests: the shop and the auth service under gunicorn, a real
-worker for every queue over RabbitMQ (its own virtual host), PostgreSQL and Redis."""
+"""The real stack for browser tests: the shop, the auth service and the bank under gunicorn, a
+real worker for every queue over RabbitMQ (its own virtual host), PostgreSQL and Redis."""
 from __future__ import annotations
 
 import os
@@ -12,11 +12,16 @@ import pytest
 
 from tests.settings import INTEGRATION_DB_PREFIX, REDIS_SERVER, RABBIT_URL
 from tests.support.app_server import AppServer
+from tests.support.bank_server import BankServer
 from tests.support.broker import ensure_vhost, purge_queues
 from tests.support.databases import migrated_pg
+from tests.support.http import free_port
 from tests.support.workers import ALL_QUEUES, Worker
 
 PAYMENT_TIMEOUT = 12
+# A saga untouched this long counts as stuck (for the operator's console); no beat runs here,
+# so only the operator's Resume re-drives one.
+STUCK_AFTER = 3
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
 
@@ -24,8 +29,17 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 class Stack:
     shop: AppServer
     auth: AppServer
+    bank: BankServer
     worker: Worker
     env: dict
+    celery: object
+    logs: Path
+
+    def restart_worker_losing(self, queues: tuple[str, ...]) -> None:
+        """The worker is already stopped: lose what waits in ``queues`` (a broker that forgot
+        its messages), and start a fresh worker."""
+        purge_queues(self.celery, queues)
+        self.worker = Worker(self.celery, self.logs, env=self.env).start()
 
     def emarket(self, *args: str) -> str:
         """Run an operator command against this stack's databases."""
@@ -46,8 +60,13 @@ def stack(tmp_path_factory):
         "EMARKET_DB_ACCOUNT": urls["account"], "EMARKET_DB_EMARKET": urls["emarket"], "EMARKET_DB_BANK": urls["bank"],
         "EMARKET_BROKER_URL": broker, "EMARKET_RESULT_BACKEND": f"{REDIS_SERVER}/9",
         "EMARKET_REDIS_URL": f"{REDIS_SERVER}/10", "EMARKET_PAYMENT_TIMEOUT": str(PAYMENT_TIMEOUT),
+        "EMARKET_SAGA_STUCK_AFTER": str(STUCK_AFTER), "EMARKET_TOPUP_POLL_INTERVAL": "0.5", "EMARKET_TOPUP_POLL_MAX": "1",
     }
     logs = tmp_path_factory.mktemp("e2e-logs")
+    shop_port = free_port()
+    env["EMARKET_SHOP_PUBLIC_URL"] = f"http://127.0.0.1:{shop_port}"  # the bank's link back
+    bank = BankServer(logs, env=env).start()
+    env.update({"EMARKET_BANK_URL": bank.url, "EMARKET_BANK_PUBLIC_URL": bank.url})
     from celery import Celery
 
     client = Celery("e2e", broker=broker, backend=env["EMARKET_RESULT_BACKEND"])
@@ -55,14 +74,17 @@ def stack(tmp_path_factory):
     client.conf.broker_url, client.conf.result_backend = broker, env["EMARKET_RESULT_BACKEND"]
     purge_queues(client, ALL_QUEUES)
     auth = AppServer("web.auth:create_app()", logs, env=env).start()
-    shop = AppServer("web.shop:create_app()", logs, env={**env, "EMARKET_AUTH_URL": auth.url}).start()
-    worker = Worker(client, logs, env=env).start()
+    shop = AppServer("web.shop:create_app()", logs, env={**env, "EMARKET_AUTH_URL": auth.url}, port=shop_port).start()
+    stack = Stack(shop, auth, bank, None, env, client, logs)
     try:
-        yield Stack(shop, auth, worker, env)
+        stack.worker = Worker(client, logs, env=env).start()
+        yield stack
     finally:
-        worker.stop()
+        if stack.worker:
+            stack.worker.stop()
         shop.stop()
         auth.stop()
+        bank.stop()
 
 
 @pytest.fixture(scope="package")

@@ -29,9 +29,11 @@ def _security_headers(response):
 def create_app() -> Flask:
     app = base_app(__name__, static_folder="static", template_folder="templates")
     init_jwt(app)
-    from web.shop import api_orders, api_products, api_wallet, openapi, pages, pages_account, topups_api
+    from web.shop import (api_orders, api_products, api_wallet, cart, console, openapi, pages, pages_account,
+                          topups_api, words)
 
-    for module in (api_products, api_orders, api_wallet, topups_api, openapi, pages, pages_account):
+    words.install(app)
+    for module in (api_products, api_orders, api_wallet, topups_api, openapi, pages, pages_account, cart, console):
         app.register_blueprint(module.bp)
     app.after_request(_security_headers)
     health.install(app, "shop", databases=("emarket", "account"), broker=True, cache=True,

@@ -1,7 +1,10 @@
 """The shop's pages: catalogue, product and checkout, the order page, the personal cabinet,
 the wallet and the admin's product list. They read through emarket's catalogue and query
-functions and place orders through the saga, exactly like the JSON API they sit beside; the
-live parts (statuses, the countdown, Pay and Cancel) are small scripts calling that API."""
+functions and place orders through the saga, exactly like the JSON API they sit beside.
+
+The live parts are server-rendered fragments (``…/live``) that the page's script fetches again
+while something can still change, so statuses and timelines are worded in one place (the
+templates and ``words``); Pay and Cancel call the JSON API."""
 from __future__ import annotations
 
 import uuid
@@ -11,11 +14,12 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from pydantic import Field, ValidationError
 from werkzeug.exceptions import HTTPException
 
-from emarket import catalog, queries
+from emarket import catalog, queries, topup
 from emarket.config import settings
 from emarket.errors import IdempotencyConflict, NotFound
 from emarket.storage import unit_of_work
 from tasks import requests as saga_requests
+from web.shop import cart
 from web.shop.page_auth import form_csrf_token, login_page_required, page_caller, page_error, verified_form_post
 from web.common import request_log
 from web.common.errors import error_response
@@ -33,23 +37,16 @@ class CheckoutForm(QueryModel):
 @bp.app_errorhandler(404)
 def _not_found(error):
     # Pages, and a browser's mistyped address, get a page; API clients keep docs/api.md's JSON error.
-    is_page = request.blueprint in ("pages", "pages_account")
+    is_page = request.blueprint in ("pages", "pages_account", "cart", "console")
     if is_page or (not request.path.startswith("/api/") and request.accept_mimetypes.best == "text/html"):
         return page_error(error)
     return error_response(404, "not_found", "no such resource")
 
 
-@bp.app_template_filter("money")
-def money(minor: int | None) -> str:
-    if minor is None:
-        return "—"
-    sign = "-" if minor < 0 else ""
-    return f"{sign}{abs(minor) // 100:,}.{abs(minor) % 100:02d} {settings().currency}"
-
-
 @bp.app_context_processor
 def _page_context() -> dict:
-    return {"caller": page_caller(), "csrf_token": form_csrf_token, "currency": settings().currency}
+    return {"caller": page_caller(), "csrf_token": form_csrf_token, "currency": settings().currency,
+            "cart_count": cart.item_count()}
 
 
 def _products_page(limit: int, cursor: str | None):
@@ -103,28 +100,74 @@ def checkout(product_id: int):
     return redirect(url_for("pages.order", order_id=order_id), code=303)
 
 
-@bp.get("/orders/<order_id>")
-@login_page_required()
-def order(order_id: str):
+def _product_names(product_ids) -> dict[int, str]:
+    with unit_of_work("emarket") as uow:
+        return {pid: p.name for pid, p in catalog.products_by_id(uow, product_ids).items()}
+
+
+def _order_view(order_id: str) -> dict:
     try:
         with unit_of_work("emarket") as uow:
             view = queries.order_view(uow, order_id, page_caller().id)
     except NotFound:
         abort(404, "There is no such order.")
-    return render_template("order.html", order=view)
+    return view
+
+
+@bp.get("/orders/<order_id>")
+@login_page_required()
+def order(order_id: str):
+    view = _order_view(order_id)
+    return render_template("order.html", order=view, names=_product_names(i["product_id"] for i in view["items"]))
+
+
+@bp.get("/orders/<order_id>/live")
+@login_page_required()
+def order_live(order_id: str):
+    """The order page's changing part, fetched again by the page while the order can move."""
+    view = _order_view(order_id)
+    return render_template("_order_live.html", order=view,
+                           names=_product_names(i["product_id"] for i in view["items"]))
+
+
+def _cabinet_rows(cursor: str | None):
+    try:
+        with unit_of_work("emarket") as uow:
+            orders, following = queries.list_orders(uow, page_caller().id, limit=50, cursor=cursor)
+            lines = queries.order_lines(uow, [o["id"] for o in orders])
+    except queries.BadCursor:
+        abort(400, "That page link is not valid any more.")
+    names = _product_names({line["product_id"] for found in lines.values() for line in found})
+    return orders, following, lines, names
 
 
 @bp.get("/orders")
 @login_page_required()
 def cabinet():
-    try:
-        with unit_of_work("emarket") as uow:
-            orders, following = queries.list_orders(uow, page_caller().id, limit=50,
-                                                    cursor=request.args.get("cursor") or None)
-    except queries.BadCursor:
-        abort(400, "That page link is not valid any more.")
-    return render_template("orders.html", orders=orders, next_cursor=following,
-                           first_page=not request.args.get("cursor"))
+    cursor = request.args.get("cursor") or None
+    orders, following, lines, names = _cabinet_rows(cursor)
+    return render_template("orders.html", orders=orders, next_cursor=following, lines=lines, names=names,
+                           first_page=cursor is None)
+
+
+@bp.get("/orders/live")
+@login_page_required()
+def cabinet_live():
+    """The cabinet's first page of rows, fetched again by the page: new orders and statuses."""
+    orders, _following, lines, names = _cabinet_rows(None)
+    return render_template("_cabinet_rows.html", orders=orders, lines=lines, names=names)
+
+
+def _topups_enabled() -> bool:
+    return any(rule.rule == "/api/wallet/topups" for rule in current_app.url_map.iter_rules())
+
+
+def _wallet_now() -> tuple[dict, list]:
+    with unit_of_work("account") as uow:
+        view = queries.wallet_view(uow, page_caller().id)
+        rows, _last = topup.list_topups(uow, page_caller().id, 10, None)
+        topups = [topup.topup_view(row) for row in rows]
+    return view, topups
 
 
 @bp.get("/wallet")
@@ -132,14 +175,21 @@ def cabinet():
 def wallet():
     try:
         with unit_of_work("account") as uow:
-            view = queries.wallet_view(uow, page_caller().id)
             entries, following = queries.wallet_transactions(uow, page_caller().id, limit=20,
                                                              cursor=request.args.get("cursor") or None)
     except queries.BadCursor:
         abort(400, "That page link is not valid any more.")
-    topups = any(rule.rule == "/api/wallet/topups" for rule in current_app.url_map.iter_rules())
-    return render_template("wallet.html", wallet=view, transactions=entries, next_cursor=following,
-                           topups_enabled=topups)
+    view, topups = _wallet_now()
+    return render_template("wallet.html", wallet=view, topups=topups, transactions=entries, next_cursor=following,
+                           topups_enabled=_topups_enabled())
+
+
+@bp.get("/wallet/live")
+@login_page_required()
+def wallet_live():
+    """The balance and the latest top-ups with their progress, fetched again by the page."""
+    view, topups = _wallet_now()
+    return render_template("_wallet_live.html", wallet=view, topups=topups, topups_enabled=_topups_enabled())
 
 
 @bp.get("/admin/products")

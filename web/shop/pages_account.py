@@ -2,7 +2,9 @@
 the tokens it issues are kept in HttpOnly cookies, with flask-jwt-extended's CSRF cookie."""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+import re
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_jwt_extended import set_access_cookies, set_refresh_cookies, unset_jwt_cookies
 
 from werkzeug.exceptions import HTTPException
@@ -13,6 +15,7 @@ from web.shop.page_auth import check_anonymous_csrf, page_error, safe_next, veri
 bp = Blueprint("pages_account", __name__)
 bp.register_error_handler(HTTPException, page_error)
 
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 UNAVAILABLE = "The sign-in service is not answering just now; please try again in a moment."
 
 
@@ -56,18 +59,33 @@ def register():
     return render_template("register.html", email="", name="")
 
 
+def _register_field_errors(email: str, name: str, password: str) -> dict[str, str]:
+    """docs/api.md's limits, checked here first so each message sits next to its field."""
+    errors = {}
+    if not EMAIL.fullmatch(email) or len(email) > 254:
+        errors["email"] = "Enter an email address such as ann@example.com."
+    if len(name) > 100:
+        errors["name"] = "At most 100 characters."
+    if not 8 <= len(password) <= 128:
+        errors["password"] = "Choose a password of 8 to 128 characters."
+    return errors
+
+
 @bp.post("/register")
 def register_post():
     check_anonymous_csrf()
     email, name, password = _form("email"), _form("name"), _form("password")
 
-    def again(error: str, status: int):
-        return render_template("register.html", email=email, name=name, error=error), status
+    def again(error: str, status: int, errors: dict | None = None):
+        return render_template("register.html", email=email, name=name, error=error, errors=errors or {}), status
 
+    errors = _register_field_errors(email, name, password)
+    if errors:
+        return again("", 400, errors)
     try:
         created = auth_client.register(email, password, name or None, request.remote_addr)
         if created.status == 409:
-            return again("That email is already registered. Log in instead?", 409)
+            return again("", 409, {"email": "That email is already registered. Log in instead?"})
         if created.status == 400:
             return again(created.message or "Please check the fields.", 400)
         if created.status != 201:
@@ -84,6 +102,7 @@ def register_post():
 def logout():
     verified_form_post()  # a cross-site page may not log the visitor out either
     auth_client.logout(request.cookies.get("access_token_cookie", ""))
+    session.pop("cart", None)  # the next visitor of this browser starts with an empty cart
     response = redirect(url_for("pages.catalogue"), code=303)
     unset_jwt_cookies(response)
     return response

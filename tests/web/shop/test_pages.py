@@ -62,15 +62,16 @@ def test_catalogue_and_product_pages_render_for_anyone(client, product):
     assert "Tea &lt;b&gt;bold&lt;/b&gt;" in html and "<b>bold</b>" not in html
     assert "19.99 USD" in html and "4 available" in html
     one = client.get(f"/products/{product.id}").get_data(as_text=True)
-    assert "Log in to order" in one and 'name="quantity"' not in one
+    assert "Log in to buy now" in one and 'name="idempotency_key"' not in one
+    assert 'action="/cart/add"' in one  # anyone may fill a cart
 
 
 def test_a_logged_in_visitor_gets_the_order_form_with_its_csrf_token(client, product):
     log_in(client)
     html = client.get(f"/products/{product.id}").get_data(as_text=True)
     assert 'name="quantity"' in html and 'name="idempotency_key"' in html
-    assert hidden_csrf(html) == {CSRF}  # the order form and the log-out form
-    assert "Log out" in html and "Admin" not in html
+    assert hidden_csrf(html) == {CSRF}  # the cart, order and log-out forms
+    assert "Log out" in html and "Sagas" not in html
 
 
 def test_unknown_product_page_is_an_html_404(client):
@@ -122,7 +123,8 @@ def test_an_expired_cookie_without_refresh_means_log_in_again(client, dbs):
 def test_the_order_page_shows_status_deadline_items_and_timeline(client, order, product):
     log_in(client)
     html = client.get(f"/orders/{order}").get_data(as_text=True)
-    assert f'data-order-id="{order}"' in html and "awaiting_payment" in html
+    assert f'data-order-id="{order}"' in html and 'data-status="awaiting_payment"' in html
+    assert "Waiting for your payment" in html and "Tea &lt;b&gt;bold&lt;/b&gt;" in html
     assert 'id="pay"' in html and 'id="cancel"' in html and "data-deadline=\"20" in html
     assert html.count('class="event-name"') == 4 and "39.98 USD" in html
     assert CSRF in hidden_csrf(html) or f'data-csrf="{CSRF}"' in html
@@ -138,8 +140,8 @@ def test_another_users_order_page_is_404(client, order):
 def test_the_cabinet_lists_own_orders(client, order):
     log_in(client)
     html = client.get("/orders").get_data(as_text=True)
-    assert f'data-order-id="{order}"' in html and "awaiting_payment" in html
-    assert 'data-api="/api/orders?limit=50"' in html
+    assert f'data-order-id="{order}"' in html and "Waiting for your payment" in html
+    assert "2 × Tea &lt;b&gt;bold&lt;/b&gt;" in html and 'data-live="/orders/live"' in html
     log_in(client, OTHER)
     assert order not in client.get("/orders").get_data(as_text=True)
     assert client.get("/orders?cursor=nonsense").status_code == 400
@@ -160,7 +162,7 @@ def test_the_wallet_page(client, dbs):
         uow.session.add(WalletEntry(user_id=USER, kind="adjustment", amount=124_456))
     log_in(client)
     html = client.get("/wallet").get_data(as_text=True)
-    assert "1,234.56 USD" in html and "10.00 USD" in html and "adjustment" in html
+    assert "1,234.56 USD" in html and "10.00 USD" in html and "Adjustment" in html
     log_in(client, OTHER)
     assert "0.00 USD" in client.get("/wallet").get_data(as_text=True)
 
@@ -172,6 +174,7 @@ def test_the_admin_page_is_for_admins(client, product):
     html = client.get("/admin/products").get_data(as_text=True)
     assert f'data-url="/api/products/{product.id}"' in html and 'data-method="PATCH"' in html
     assert 'data-url="/api/products"' in html and hidden_csrf(html) == {CSRF}
+    assert 'value="19.99"' in html and 'data-field="available">4<' in html
 
 
 def test_admin_json_writes_with_cookies_need_the_csrf_header(client, product, snapshot):

@@ -1,9 +1,8 @@
-// emarket pages: a little vanilla JS over the shop's JSON API. No build step, no inline
+// emarket pages: a little vanilla JS over server-rendered pages. No build step, no inline
 // script (the CSP forbids it); data comes in through data- attributes, text through
-// textContent only, so nothing a user typed can become markup.
+// textContent only, and the live parts are HTML fragments our own server rendered (the
+// templates escape whatever a user typed), so nothing a user typed can become markup.
 "use strict";
-
-const FINAL = ["completed", "cancelled"];
 
 function cookie(name) {
   const found = document.cookie.split("; ").find((part) => part.startsWith(name + "="));
@@ -13,14 +12,6 @@ function cookie(name) {
 function csrfToken(fallback) {
   // flask-jwt-extended's double submit: the readable CSRF cookie, echoed in a header.
   return cookie("csrf_access_token") || fallback || "";
-}
-
-function money(minor) {
-  if (minor === null || minor === undefined) return "—";
-  const sign = minor < 0 ? "-" : "";
-  const abs = Math.abs(minor);
-  const units = Math.floor(abs / 100).toLocaleString("en-US");
-  return `${sign}${units}.${String(abs % 100).padStart(2, "0")} ${document.body.dataset.currency}`;
 }
 
 async function api(method, url, body, csrf, extraHeaders) {
@@ -44,75 +35,87 @@ function newKey() {
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-function element(tag, text, className) {
-  const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = text;
-  if (className) node.className = className;
-  return node;
-}
-
-function setStatus(node, status) {
-  node.textContent = status;
-  node.className = `status status-${status}`;
-}
-
 function show(node, text, isError) {
   node.textContent = text;
   node.classList.toggle("hidden", !text);
   node.classList.toggle("error", Boolean(isError));
 }
 
-// --- the order page: live status, the payment countdown, Pay and Cancel, the timeline ------
-function orderPage() {
-  const root = document.getElementById("order");
-  const $ = (id) => document.getElementById(id);
-  const message = $("message");
-  let order = null;
+// --- times: served in UTC, shown in the browser's own time zone ------------------------------
+const TIME_STYLES = {
+  datetime: { dateStyle: "medium", timeStyle: "short" },
+  time: { timeStyle: "medium" },
+  clock: { timeStyle: "short" },
+};
+
+function localTimes(root) {
+  for (const node of root.querySelectorAll("time[datetime]")) {
+    const moment = new Date(node.getAttribute("datetime"));
+    if (Number.isNaN(moment.getTime())) continue;
+    const style = TIME_STYLES[node.dataset.style] || TIME_STYLES.datetime;
+    node.textContent = new Intl.DateTimeFormat(undefined, style).format(moment);
+    node.title = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "long" }).format(moment);
+  }
+}
+
+// --- live fragments: [data-live] elements fetch their own HTML again while it can change -----
+function live(element) {
+  const offline = document.getElementById("offline");
+  let last = null;
   let timer = null;
 
-  function render(o) {
-    order = o;
-    setStatus($("status"), o.status);
-    $("reason").textContent = o.reason || "";
-    $("total").textContent = money(o.total);
-    $("pay").textContent = `Pay ${money(o.total)}`;
-    const payable = o.status === "awaiting_payment";
-    $("pay").disabled = !payable;
-    $("cancel").disabled = !payable;
-    $("countdown").dataset.deadline = o.payment_deadline || "";
-    $("deadline-line").classList.toggle("hidden", !(payable && o.payment_deadline));
-    const items = $("items");
-    items.replaceChildren(...o.items.map((item) => {
-      const row = element("tr");
-      const link = element("a", `#${item.product_id}`);
-      link.href = `/products/${item.product_id}`;
-      const cell = element("td");
-      cell.append(link);
-      row.append(cell, element("td", String(item.quantity)), element("td", money(item.price)));
-      return row;
-    }));
-    $("events").replaceChildren(...o.events.map((event) => {
-      const li = element("li");
-      li.append(element("span", event.name, "event-name"), " ", element("time", event.at));
-      if (event.detail) li.append(" ", element("span", event.detail, "muted"));
-      return li;
-    }));
+  async function refresh() {
+    clearTimeout(timer);
+    let final = false;
+    try {
+      const response = await fetch(element.dataset.live, { credentials: "same-origin", headers: { Accept: "text/html" } });
+      if (response.redirected || response.status === 401) {
+        window.location.reload();  // the session ended: a page load logs in again
+        return;
+      }
+      if (!response.ok) throw new Error(`status ${response.status}`);
+      const html = await response.text();
+      offline.classList.add("hidden");
+      if (html !== last) {
+        const before = element.querySelector(".live-root");
+        // Keyboard users keep their place: focus returns to the same control, or near it.
+        const hadFocus = element.contains(document.activeElement) ? document.activeElement.id || "-" : "";
+        last = html;
+        element.innerHTML = html;
+        localTimes(element);
+        if (hadFocus) {
+          element.tabIndex = -1;
+          (document.getElementById(hadFocus) || element).focus();
+        }
+        const after = element.querySelector(".live-root");
+        element.dispatchEvent(new CustomEvent("live:update", {
+          detail: { before: before && before.dataset.status, after: after && after.dataset.status },
+        }));
+      }
+      const root = element.querySelector(".live-root");
+      final = Boolean(root && root.dataset.final === "yes");
+    } catch (error) {
+      offline.classList.remove("hidden");  // the next poll tries again
+    }
+    const pace = Number(element.dataset.interval || 1500);
+    timer = setTimeout(refresh, final ? Math.max(pace, 10000) : pace);
   }
+
+  element.refresh = refresh;
+  timer = setTimeout(refresh, Number(element.dataset.interval || 1500));
+}
+
+// --- the order page: the payment countdown, Pay and Cancel -----------------------------------
+function orderPage() {
+  const root = document.getElementById("order");
+  const livepart = document.getElementById("order-live");
+  const message = document.getElementById("message");
 
   function tick() {
-    const deadline = $("countdown").dataset.deadline;
-    if (!deadline) return;
-    const left = Math.max(0, Math.floor((Date.parse(deadline) - Date.now()) / 1000));
-    $("countdown").textContent = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
-  }
-
-  async function poll() {
-    try {
-      const { status, data } = await api("GET", root.dataset.api, undefined, root.dataset.csrf);
-      if (status === 200) render(data);
-    } catch (error) { /* the next poll tries again */ }
-    const delay = order && FINAL.includes(order.status) ? 10000 : 1000;
-    timer = setTimeout(poll, delay);
+    const countdown = document.getElementById("countdown");
+    if (!countdown || !countdown.dataset.deadline) return;
+    const left = Math.max(0, Math.floor((Date.parse(countdown.dataset.deadline) - Date.now()) / 1000));
+    countdown.textContent = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
   }
 
   async function act(action, button) {
@@ -124,150 +127,137 @@ function orderPage() {
         await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000));
         continue;
       }
-      if (status === 202) show(message, action === "payment" ? "Payment started." : "Order cancelled.");
-      else if (status === 200) show(message, `The order is ${data.status}.`);
+      if (status === 202) show(message, action === "payment" ? "Payment started: your wallet is being charged." : "Order cancelled.");
+      else if (status === 200) show(message, "This order had already moved on: see its status above.");
       else show(message, (data.error && data.error.message) || "That did not work.", true);
       break;
     }
-    clearTimeout(timer);
-    poll();
+    livepart.refresh();
   }
 
-  $("pay").addEventListener("click", () => act("payment", $("pay")));
-  $("cancel").addEventListener("click", () => act("cancel", $("cancel")));
+  root.addEventListener("click", (event) => {
+    const button = event.target.closest("button");
+    if (button && button.id === "pay") act("payment", button);
+    if (button && button.id === "cancel") act("cancel", button);
+  });
+  // A message about Pay or Cancel is news only until the order's status moves on.
+  livepart.addEventListener("live:update", (event) => {
+    if (event.detail.before !== event.detail.after) show(message, "");
+    tick();
+  });
   setInterval(tick, 1000);
   tick();
-  poll();
 }
 
-// --- the cabinet: one row per order, statuses updating without a reload --------------------
-function cabinetPage() {
-  const table = document.getElementById("cabinet");
-  const rows = document.getElementById("cabinet-rows");
-
-  function row(o) {
-    const tr = element("tr");
-    tr.dataset.orderId = o.id;
-    const link = element("a");
-    link.href = `/orders/${o.id}`;
-    link.append(element("code", o.id));
-    const idCell = element("td");
-    idCell.append(link);
-    const statusCell = element("td");
-    const status = element("span", o.status, `status status-${o.status}`);
-    status.dataset.field = "status";
-    const reason = element("span", o.reason || "", "reason");
-    reason.dataset.field = "reason";
-    statusCell.append(status, " ", reason);
-    const total = element("td", money(o.total));
-    total.dataset.field = "total";
-    const placed = element("td");
-    placed.append(element("time", o.created_at));
-    tr.append(idCell, statusCell, total, placed);
-    return tr;
+// --- field errors: a message next to each field, from the browser's checks or the API's -------
+function fieldErrors(form) {
+  const slots = form.querySelectorAll(".field-error[data-for], .error[data-for]");
+  function clear() {
+    for (const slot of slots) show(slot, "");
+    for (const input of form.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
   }
-
-  function update(orders) {
-    for (const o of [...orders].reverse()) {
-      let tr = rows.querySelector(`tr[data-order-id="${CSS.escape(o.id)}"]`);
-      if (!tr) {
-        if (table.dataset.live !== "yes") continue;
-        tr = row(o);
-        rows.prepend(tr);
+  function put(field, text) {
+    const slot = form.querySelector(`[data-for="${field}"]`) || form.querySelector('[data-for="form"]');
+    show(slot, text, slot.classList.contains("error"));
+    const input = form.elements[field];
+    if (input) input.setAttribute("aria-invalid", "true");
+  }
+  function checkLocally() {
+    let ok = true;
+    for (const input of form.querySelectorAll("input:not([type=hidden]), textarea")) {
+      if (!input.checkValidity()) {
+        put(input.name, input.validationMessage);
+        if (ok) input.focus();
+        ok = false;
       }
-      setStatus(tr.querySelector('[data-field="status"]'), o.status);
-      tr.querySelector('[data-field="reason"]').textContent = o.reason || "";
-      tr.querySelector('[data-field="total"]').textContent = money(o.total);
     }
-    document.getElementById("cabinet-empty").classList.toggle("hidden", rows.children.length > 0);
+    return ok;
   }
-
-  async function poll() {
-    try {
-      const { status, data } = await api("GET", table.dataset.api, undefined, table.dataset.csrf);
-      if (status === 200) update(data.orders);
-    } catch (error) { /* the next poll tries again */ }
-    setTimeout(poll, 2000);
+  function fromApi(data, fallbackField) {
+    const text = (data.error && data.error.message) || "Not saved.";
+    let placed = false;
+    for (const part of text.split("; ")) {  // "price: Input should be …; count: …"
+      const [field, ...rest] = part.split(": ");
+      if (rest.length && form.elements[field]) { put(field, rest.join(": ")); placed = true; }
+    }
+    if (!placed) put(fallbackField || "form", text);
   }
-  poll();
+  return { clear, put, checkLocally, fromApi };
 }
 
-// --- the wallet: top-ups from the bank ------------------------------------------------------
+// --- the wallet: top-ups from the bank, their progress shown live ----------------------------
 function walletPage() {
   const section = document.getElementById("topups");
   if (!section) return;
-  const body = document.getElementById("topup-rows");
   const message = document.getElementById("topup-message");
-  const pending = ["initiated", "pending_confirmation", "captured"];
-
-  async function load() {
-    let again = false;
-    try {
-      const { status, data } = await api("GET", section.dataset.api, undefined, section.dataset.csrf);
-      if (status === 200) {
-        body.replaceChildren(...data.topups.map((t) => {
-          const tr = element("tr");
-          const link = element("td");
-          if (t.confirm_url && t.status === "pending_confirmation") {
-            const a = element("a", "Confirm at the bank");
-            a.href = t.confirm_url;
-            a.rel = "noopener";
-            link.append(a);
-          }
-          const status = element("span");
-          setStatus(status, t.status);
-          const statusCell = element("td");
-          statusCell.append(status);
-          tr.append(element("td", t.id.slice(0, 8)), element("td", money(t.amount)), statusCell, link);
-          return tr;
-        }));
-        again = data.topups.some((t) => pending.includes(t.status));
-      }
-    } catch (error) { again = true; }
-    setTimeout(load, again ? 2000 : 10000);
-  }
-
-  const topupForm = document.getElementById("topup-form");
-  topupForm.dataset.key = newKey();
-  topupForm.addEventListener("submit", async (event) => {
+  const form = document.getElementById("topup-form");
+  const errors = fieldErrors(form);
+  form.dataset.key = newKey();
+  form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const form = event.target;
+    errors.clear();
+    show(message, "");
+    if (!errors.checkLocally()) return;
     const amount = Math.round(Number(form.elements["amount"].value) * 100);
     const { status, data } = await api("POST", section.dataset.api,
       { amount, bank_account: form.elements["bank_account"].value.trim() }, form.elements["csrf_token"].value,
       { "Idempotency-Key": form.dataset.key });  // a double submit starts one top-up
     if (status === 202 || status === 201 || status === 200) {
-      show(message, "Top-up started: confirm it at your bank when the link appears below.");
+      show(message, "Top-up started: confirm it at your bank when the link appears above.");
       form.reset();
       form.dataset.key = newKey();
+      document.getElementById("wallet-live").refresh();
+    } else if (status === 404) {
+      errors.put("bank_account", "Your bank knows no such account.");
     } else {
-      show(message, (data.error && data.error.message) || "The top-up was refused.", true);
+      errors.fromApi(data, "amount");
     }
   });
-  load();
 }
 
-// --- the admin's product forms: JSON to the products API --------------------------------------
+// --- the admin's product forms: JSON to the products API, price typed in currency units -------
 function adminPage() {
   for (const form of document.querySelectorAll("form.product-form")) {
+    const errors = fieldErrors(form);
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
-      const error = form.querySelector(".error");
+      errors.clear();
+      if (!errors.checkLocally()) return;
       const payload = {
         name: form.elements["name"].value,
         description: form.elements["description"].value,
-        price: Number.parseInt(form.elements["price"].value, 10),
+        price: Math.round(Number(form.elements["price"].value) * 100),
         count: Number.parseInt(form.elements["count"].value, 10),
       };
       const { status, data } = await api(form.dataset.method, form.dataset.url, payload, form.elements["csrf_token"].value);
-      if (status === 200 || status === 201) window.location.reload();
-      else show(error, (data.error && data.error.message) || "Not saved.", true);
+      if (status === 201) window.location.reload();
+      else if (status === 200) {
+        form.querySelector('[data-field="reserved"]').textContent = String(data.reserved);
+        form.querySelector('[data-field="available"]').textContent = String(data.available);
+        form.elements["count"].min = String(data.reserved);
+        show(form.querySelector(".saved"), "Saved.");
+      } else errors.fromApi(data, status === 409 ? "count" : "form");
     });
   }
 }
 
+// --- the cart: one order per checkout, however often "Place order" is pressed -----------------
+function cartPage() {
+  const form = document.getElementById("cart-form");
+  if (!form) return;
+  form.addEventListener("submit", (event) => {
+    if (!event.submitter || event.submitter.id !== "place-order") return;
+    if (form.dataset.sent) { event.preventDefault(); return; }  // the server's key is the backstop
+    form.dataset.sent = "yes";
+    event.submitter.setAttribute("aria-busy", "true");
+    event.submitter.textContent = "Placing your order…";
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
-  const pages = { order: orderPage, cabinet: cabinetPage, wallet: walletPage, admin: adminPage };
+  localTimes(document);
+  for (const element of document.querySelectorAll("[data-live]")) live(element);
+  const pages = { order: orderPage, wallet: walletPage, admin: adminPage, cart: cartPage };
   const start = pages[document.body.dataset.page];
   if (start) start();
 });

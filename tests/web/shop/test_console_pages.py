@@ -1,0 +1,100 @@
+"""The operators' saga console: admins only; counts by status; the stuck sagas by the rule of
+``emarket saga stuck``; a search by order id; a saga's timeline with each step's task (linked
+to Flower), worker, attempt and a failed step's error. Resuming needs the real workers: it is
+in tests/e2e/test_operator_console.py."""
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from db.base import utcnow
+from db.emarket import Order, OrderItem, SagaEvent
+from emarket import catalog
+from emarket.storage import unit_of_work
+from tests.web.shop.conftest import ADMIN, USER
+from tests.web.shop.test_pages import CSRF, log_in
+
+
+def _order(status: str, age: timedelta, events=()) -> str:
+    order_id, moment = str(uuid.uuid4()), utcnow() - age
+    with unit_of_work("emarket") as uow:
+        tea = catalog.create_product(uow, name="Console tea", price=300, count=5)
+        uow.session.add(Order(id=order_id, user_id=USER, status=status, created_at=moment, updated_at=moment))
+        uow.session.flush()
+        uow.session.add(OrderItem(order_id=order_id, product_id=tea.id, quantity=2))
+        for offset, (name, detail, run) in enumerate(events):
+            uow.session.add(SagaEvent(order_id=order_id, name=name, detail=detail,
+                                      at=moment + timedelta(milliseconds=40 * offset), **run))
+    return order_id
+
+
+@pytest.fixture
+def stuck_and_fresh(dbs, monkeypatch):
+    monkeypatch.setenv("EMARKET_FLOWER_PUBLIC_URL", "http://flower.example:5555/")
+    from emarket.config import settings
+
+    settings.cache_clear()
+    stuck = _order("processing", timedelta(hours=1), [
+        ("accepted", "", {}),
+        ("registered", "", {"task_id": "t-register", "worker": "celery@order-1", "attempt": 1}),
+        ("stock_check_failed", "failed", {"task_id": "t-check", "worker": "celery@product-2", "attempt": 9,
+                                          "error": "OperationalError: the database is away"}),
+    ])
+    fresh = _order("processing", timedelta(seconds=1))
+    done = _order("completed", timedelta(hours=2))
+    return stuck, fresh, done
+
+
+def test_the_console_is_for_admins_only(client, stuck_and_fresh):
+    assert client.get("/admin/sagas").status_code == 302
+    log_in(client)
+    for path in ("/admin/sagas", "/admin/sagas/live", f"/admin/sagas/{stuck_and_fresh[0]}"):
+        assert client.get(path).status_code == 403, path
+    assert client.post(f"/admin/sagas/{stuck_and_fresh[0]}/resume", data={"csrf_token": CSRF}).status_code == 403
+
+
+def test_counts_and_the_stuck_sagas_by_the_sweeps_rule(client, stuck_and_fresh):
+    stuck, fresh, done = stuck_and_fresh
+    log_in(client, ADMIN, ["admin"])
+    page = client.get("/admin/sagas").get_data(as_text=True)
+    assert '<li class="count status-processing" data-status="processing"><span class="count-figure">2</span>' in page
+    assert '<li class="count status-completed" data-status="completed"><span class="count-figure">1</span>' in page
+    stuck_part, latest = page.split("Latest sagas")
+    assert f'data-order-id="{stuck}"' in stuck_part and f"/admin/sagas/{stuck}/resume" in stuck_part
+    assert fresh not in stuck_part and done not in stuck_part
+    assert latest.index(fresh) < latest.index(stuck) < latest.index(done)  # the last moved first
+    assert f'data-order-id="{stuck}"' in client.get("/admin/sagas/live").get_data(as_text=True)
+
+
+def test_the_search_finds_a_saga_by_its_id(client, stuck_and_fresh):
+    stuck = stuck_and_fresh[0]
+    log_in(client, ADMIN, ["admin"])
+    found = client.get(f"/admin/sagas?order=+{stuck.upper()}+")
+    assert found.status_code == 303 and found.headers["Location"] == f"/admin/sagas/{stuck}"
+    bad = client.get("/admin/sagas?order=12345")
+    assert bad.status_code == 400 and 'aria-describedby="saga-search-error"' in bad.get_data(as_text=True)
+    assert client.get(f"/admin/sagas/{uuid.uuid4()}").status_code == 404
+
+
+def test_a_sagas_timeline_names_each_steps_task_worker_attempt_and_error(client, stuck_and_fresh):
+    stuck = stuck_and_fresh[0]
+    log_in(client, ADMIN, ["admin"])
+    page = client.get(f"/admin/sagas/{stuck}").get_data(as_text=True)
+    assert page.index('data-event="accepted"') < page.index('data-event="registered"') < page.index(
+        'data-event="stock_check_failed"')
+    assert 'href="http://flower.example:5555/task/t-register"' in page and "celery@order-1" in page
+    assert 'href="http://flower.example:5555/task/t-check"' in page and "celery@product-2" in page
+    assert '<dd class="warn">9</dd>' in page and "OperationalError: the database is away" in page
+    assert "+0.080 s" in page and "2 × Console tea" in page
+    assert f"/admin/sagas/{stuck}/resume" in page  # stuck: the Resume button is there too
+    assert 'class="step service-product failed"' in page
+
+
+def test_resume_refuses_a_form_without_its_csrf_token(client, stuck_and_fresh):
+    log_in(client, ADMIN, ["admin"])
+    # Without it the token cookie does not make a logged-in visitor: off to the log-in page.
+    refused = client.post(f"/admin/sagas/{stuck_and_fresh[0]}/resume", data={})
+    assert refused.status_code == 302 and refused.headers["Location"].startswith("/login")
+    assert client.post(f"/admin/sagas/{stuck_and_fresh[0]}/resume", data={"csrf_token": "x"}).status_code == 302

@@ -1,0 +1,195 @@
+"""The cart: lines kept in the visitor's signed session cookie (so it survives a reload and
+works before logging in), a page to change quantities and remove lines, and one "Place order"
+that places a single order for every line through the saga.
+
+The cart page carries a fresh Idempotency-Key for its checkout form: a double click (or a
+resent form) places one order, not two. The lines ordered are the quantities on that form, so
+what the shopper saw is what is ordered. A line whose product ran out says so before checkout.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from werkzeug.exceptions import HTTPException
+
+from emarket import catalog
+from emarket.catalog import Product
+from emarket.errors import Conflict, IdempotencyConflict
+from emarket.storage import unit_of_work
+from tasks import requests as saga_requests
+from web.common import request_log
+from web.shop.page_auth import check_anonymous_csrf, page_caller, page_error, safe_next, verified_form_post
+
+bp = Blueprint("cart", __name__)
+bp.register_error_handler(HTTPException, page_error)
+
+MAX_LINES, MAX_QUANTITY = 50, 1000  # docs/api.md: 1..50 items an order, quantity 1..1,000
+
+
+@dataclass
+class Line:
+    product_id: int
+    quantity: int
+    product: Product | None
+    error: str = ""
+
+    @property
+    def subtotal(self) -> int | None:
+        return self.product.price * self.quantity if self.product else None
+
+
+def stored() -> dict[int, int]:
+    """The session's cart: product id → quantity (ignoring anything malformed in it)."""
+    raw = session.get("cart")
+    cart = {}
+    if isinstance(raw, dict):
+        for key, value in raw.items():
+            if str(key).isdigit() and isinstance(value, int) and 1 <= value <= MAX_QUANTITY:
+                cart[int(key)] = value
+    return cart
+
+
+def _store(cart: dict[int, int]) -> None:
+    session["cart"] = {str(pid): qty for pid, qty in cart.items()}
+
+
+def item_count() -> int:
+    return sum(stored().values())
+
+
+def _check_csrf() -> None:
+    """Anyone may fill a cart: a logged-in visitor's form is checked against the token cookie,
+    an anonymous one's against the session."""
+    if page_caller() is not None:
+        verified_form_post()
+    else:
+        check_anonymous_csrf()
+
+
+def _quantity(text: str | None) -> int | None:
+    text = (text or "").strip()
+    return int(text) if text.isdigit() and 1 <= int(text) <= MAX_QUANTITY else None
+
+
+def lines(cart: dict[int, int]) -> list[Line]:
+    """The cart's lines with their products and what stands in the way of ordering each."""
+    with unit_of_work("emarket") as uow:
+        products = catalog.products_by_id(uow, cart)
+    result = []
+    for product_id, quantity in cart.items():
+        product = products.get(product_id)
+        line = Line(product_id, quantity, product)
+        if product is None:
+            line.error = "This product is no longer sold: remove it to order the rest."
+        elif product.available == 0:
+            line.error = "Sold out: remove it to order the rest."
+        elif product.available < quantity:
+            line.error = f"Only {product.available} left: lower the quantity."
+        result.append(line)
+    return result
+
+
+def _page(cart_lines: list[Line], status: int = 200, error: str = ""):
+    total = sum(line.subtotal or 0 for line in cart_lines)
+    return render_template("cart.html", lines=cart_lines, total=total, error=error,
+                           blocked=any(line.error for line in cart_lines),
+                           idempotency_key=str(uuid.uuid4())), status
+
+
+@bp.get("/cart")
+def show():
+    return _page(lines(stored()))
+
+
+@bp.post("/cart/add")
+def add():
+    _check_csrf()
+    target = safe_next(request.form.get("next"))
+    product_id, quantity = request.form.get("product_id", ""), _quantity(request.form.get("quantity", "1"))
+    with unit_of_work("emarket") as uow:
+        product = catalog.products_by_id(uow, [product_id]).get(int(product_id)) if product_id.isdigit() else None
+    if product is None or quantity is None:
+        flash("That could not be added: choose a quantity from 1 to 1000.", "error")
+        return redirect(target, code=303)
+    cart = stored()
+    if product.id not in cart and len(cart) >= MAX_LINES:
+        flash(f"A cart holds at most {MAX_LINES} different products.", "error")
+        return redirect(target, code=303)
+    cart[product.id] = min(MAX_QUANTITY, cart.get(product.id, 0) + quantity)
+    _store(cart)
+    flash(f"Added {quantity} × {product.name} to your cart.", "info")
+    return redirect(target, code=303)
+
+
+def _form_cart(cart: dict[int, int]) -> tuple[dict[int, int], dict[int, str]]:
+    """The quantities as the cart form sent them: the new cart and each bad field's error."""
+    updated, errors = {}, {}
+    for product_id, quantity in cart.items():
+        sent = request.form.get(f"quantity-{product_id}")
+        if sent is None:
+            updated[product_id] = quantity
+            continue
+        parsed = _quantity(sent)
+        if parsed is None:
+            errors[product_id] = "Choose a quantity from 1 to 1000."
+            updated[product_id] = quantity
+        else:
+            updated[product_id] = parsed
+    removed = request.form.get("remove", "")
+    if removed.isdigit():
+        updated.pop(int(removed), None)
+    return updated, errors
+
+
+def _with_errors(cart: dict[int, int], errors: dict[int, str]) -> list[Line]:
+    found = lines(cart)
+    for line in found:
+        if line.product_id in errors:
+            line.error = errors[line.product_id]
+    return found
+
+
+@bp.post("/cart/update")
+def update():
+    _check_csrf()
+    cart, errors = _form_cart(stored())
+    _store(cart)
+    if errors:
+        return _page(_with_errors(cart, errors), 400, "Some quantities were not changed.")
+    return redirect(url_for("cart.show"), code=303)
+
+
+@bp.post("/cart/checkout")
+def checkout():
+    """Place one order for every line, then show it (Post/Redirect/Get)."""
+    if page_caller() is None:
+        return redirect(url_for("pages_account.login", next=url_for("cart.show")), code=303)
+    caller = verified_form_post()
+    # The lines are the form's own, not the session's: a second click whose request carries the
+    # already emptied cart still names the same lines, so its key finds the same order.
+    sent = {int(name.split("-", 1)[1]): 1 for name in request.form
+            if name.startswith("quantity-") and name.split("-", 1)[1].isdigit()}
+    if len(sent) > MAX_LINES:
+        return _page(lines(stored()), 400, f"An order holds at most {MAX_LINES} different products.")
+    cart, errors = _form_cart(sent)
+    _store(cart)
+    cart_lines = _with_errors(cart, errors)
+    if not cart_lines:
+        return _page(cart_lines, 400, "Your cart is empty.")
+    if any(line.error for line in cart_lines):
+        return _page(cart_lines, 409, "Some lines cannot be ordered as they are: see below.")
+    key = request.form.get("idempotency_key", "")
+    if not 1 <= len(key) <= 255:
+        return _page(cart_lines, 400, "This form has expired; please try again.")
+    items = [{"product_id": line.product_id, "quantity": line.quantity} for line in cart_lines]
+    try:
+        order_id, _created = saga_requests.place_order(caller.id, items, key,
+                                                       correlation_id=request_log.correlation_id())
+    except IdempotencyConflict:
+        return _page(cart_lines, 422, "The cart changed after this form was shown; please place the order again.")
+    except Conflict:
+        return _page(cart_lines, 409, "Your order is still being placed; please wait a moment.")
+    _store({})
+    return redirect(url_for("pages.order", order_id=order_id), code=303)
