@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from emarket import catalog
 from emarket.catalog import Product
-from emarket.errors import Conflict, IdempotencyConflict
+from emarket.errors import IdempotencyConflict
 from emarket.storage import unit_of_work
 from tasks import requests as saga_requests
 from web.common import request_log
@@ -185,11 +185,9 @@ def checkout():
         return _page(cart_lines, 400, "This form has expired; please try again.")
     items = [{"product_id": line.product_id, "quantity": line.quantity} for line in cart_lines]
     try:
-        order_id, _created = saga_requests.place_order(caller.id, items, key,
-                                                       correlation_id=request_log.correlation_id())
+        order_id = saga_requests.place_order(caller.id, items, key,
+                                             correlation_id=request_log.correlation_id()).resource_id
     except IdempotencyConflict:
         return _page(cart_lines, 422, "The cart changed after this form was shown; please place the order again.")
-    except Conflict:
-        return _page(cart_lines, 409, "Your order is still being placed; please wait a moment.")
     _store({})
     return redirect(url_for("pages.order", order_id=order_id), code=303)
