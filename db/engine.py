@@ -10,7 +10,8 @@ import os
 import threading
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+import sqlalchemy
+from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 
 _engines: dict[tuple[str, int], Engine] = {}
@@ -51,10 +52,12 @@ def _create(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = sqlalchemy.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         _configure_sqlite(engine)
         return engine
-    return create_engine(
+    # Looked up on the module at each call, so OpenTelemetry's SQLAlchemy instrumentation
+    # (which wraps sqlalchemy.create_engine) reaches the engines made after it is installed.
+    return sqlalchemy.create_engine(
         url,
         pool_pre_ping=True,
         pool_size=5,

@@ -11,20 +11,19 @@ The correlation id lives in a context variable: the web sets it per request, a w
 from __future__ import annotations
 
 import contextvars
-import json
 import logging
 import re
 import sys
 import uuid
 from datetime import datetime, timezone
 
+from opentelemetry import trace
+from pythonjsonlogger import json as jsonlogger
+
 _correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("emarket_cid", default=None)
 
 # A client-chosen id is echoed into logs and headers: keep it short and plain (no log injection).
 _CID_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-
-# Attributes every LogRecord has; anything else on a record came from ``extra=`` and is a field.
-_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "taskName"}
 
 
 def correlation_id() -> str | None:
@@ -51,31 +50,29 @@ def clean_correlation_id(raw: str | None) -> str | None:
     return raw if raw and _CID_PATTERN.match(raw) else None
 
 
-class JsonFormatter(logging.Formatter):
-    """``{"ts", "level", "service", "logger", "msg", "cid"?, <extra fields>…, "exc"?}``."""
+class JsonFormatter(jsonlogger.JsonFormatter):
+    """``{"ts", "level", "service", "logger", "msg", "cid"?, "trace_id"?, "span_id"?, <extra
+    fields>…, "exc"?}``: python-json-logger does the record-to-JSON work (extra fields,
+    exceptions, anything not JSON-able as ``str``); we add the time as docs/api.md writes times,
+    the correlation id and the OpenTelemetry trace, so a log line leads to its trace."""
 
     def __init__(self, service: str):
-        super().__init__()
-        self.service = service
+        super().__init__("{levelname}{name}{message}", style="{", json_default=str, json_ensure_ascii=False,
+                         rename_fields={"levelname": "level", "name": "logger", "message": "msg", "exc_info": "exc"},
+                         static_fields={"service": service})
 
-    def format(self, record: logging.LogRecord) -> str:
-        entry = {
-            "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds")
-            .replace("+00:00", "Z"),
-            "level": record.levelname,
-            "service": self.service,
-            "logger": record.name,
-            "msg": record.getMessage(),
-        }
+    def add_fields(self, log_data: dict, record: logging.LogRecord, message_dict: dict) -> None:
+        log_data["ts"] = (datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds")
+                          .replace("+00:00", "Z"))
+        super().add_fields(log_data, record, message_dict)
         cid = _correlation_id.get()
         if cid:
-            entry["cid"] = cid
-        for key, value in vars(record).items():
-            if key not in _STANDARD and not key.startswith("_"):
-                entry[key] = value
-        if record.exc_info:
-            entry["exc"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str, ensure_ascii=False)
+            log_data["cid"] = cid
+        span = trace.get_current_span().get_span_context()
+        if span.is_valid:
+            log_data["trace_id"] = format(span.trace_id, "032x")
+            log_data["span_id"] = format(span.span_id, "016x")
+        log_data.pop("taskName", None)
 
 
 class _EmarketHandler(logging.StreamHandler):

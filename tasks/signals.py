@@ -2,7 +2,8 @@
 and one latency sample per saga step.
 
 - ``setup_logging``: Celery leaves logging to us (every worker and beat log JSON lines
-  on stderr through ``emarket.logs``; Flower keeps its own tornado log format).
+  on stderr through ``emarket.logs``; Flower keeps its own tornado log format), and traces
+  start here when they are on (``emarket.telemetry``).
 - ``before_task_publish``: every message sent while a correlation id is current (an HTTP
   request, or a task that is itself part of a saga) carries it in the ``emarket_cid`` header,
   so tasks whose arguments hold no saga context (``money_add.*``, the payment clock) keep it.
@@ -21,7 +22,7 @@ import uuid
 
 from celery import signals
 
-from emarket import logs
+from emarket import logs, telemetry
 from tasks import metrics
 
 log = logging.getLogger("emarket.saga")
@@ -44,6 +45,16 @@ def _process_name() -> str:
 @signals.setup_logging.connect
 def _setup_logging(loglevel=None, **_):
     logs.configure(_process_name(), loglevel)
+    if telemetry.configure(_process_name()) is not None:  # OTEL_EXPORTER_OTLP_ENDPOINT is set
+        _log_steps_inside_their_spans()
+
+
+def _log_steps_inside_their_spans() -> None:
+    """Celery calls a signal's receivers in the order they connected, and the tracer connected
+    after us: connect ``step started`` again, after the tracer has opened the task's span, so
+    that line carries the trace id too (``step done`` already runs before the span ends)."""
+    signals.task_prerun.disconnect(_step_started)
+    signals.task_prerun.connect(_step_started)
 
 
 @signals.before_task_publish.connect

@@ -23,7 +23,7 @@ from sqlalchemy import text
 
 import emarket
 from db.engine import get_engine
-from emarket import logs
+from emarket import logs, telemetry
 from emarket.config import settings
 from emarket.storage import database_url
 from web.common import metrics, request_log
@@ -114,7 +114,9 @@ def ops_blueprint(service: str, databases: tuple[str, ...] = (), broker: bool = 
 
 def install(app: Flask, service: str, databases: tuple[str, ...] = (), broker: bool = False,
             cache: bool = False, collectors=()) -> None:
-    """JSON logs, per-request correlation id + log line + metrics, and the ops endpoints."""
+    """JSON logs, traces, per-request correlation id + log line + metrics, and the ops endpoints."""
     logs.configure(service)
+    telemetry.configure(service)
+    telemetry.instrument_flask(app)
     request_log.install(app, service)
     app.register_blueprint(ops_blueprint(service, databases, broker, cache, collectors))
