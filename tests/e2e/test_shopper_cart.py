@@ -111,3 +111,22 @@ def test_the_cart_works_from_the_keyboard_alone(stack, browser):
     page.keyboard.press("Enter")
     expect(page.locator("#status")).to_have_text("Cancelled by you", timeout=30_000)
     context.close()
+
+
+def test_the_order_page_says_when_its_live_updates_lose_the_server(stack, browser):
+    shop, tag = stack.shop.url, uuid.uuid4().hex[:6]
+    product = create_product(stack, f"Offline clock {tag}", price=1_000, count=3)
+    context = browser.new_context(viewport=WIDTHS["phone"])
+    page = context.new_page()
+    register_and_log_in(page, shop, f"offline-{tag}@example.com", "a-long-password")
+    page.goto(f"{shop}/products/{product}")
+    page.click("form.checkout button[type=submit]")
+    page.wait_for_url(re.compile(r"/orders/[0-9a-f-]{36}$"))
+    expect(page.locator("#status")).to_have_attribute("data-status", "awaiting_payment", timeout=30_000)
+    expect(page.locator("#offline")).to_be_hidden()
+    context.set_offline(True)
+    expect(page.locator("#offline")).to_be_visible(timeout=10_000)
+    expect(page.locator("#offline")).to_contain_text("lost contact with the server")
+    context.set_offline(False)
+    expect(page.locator("#offline")).to_be_hidden(timeout=10_000)
+    context.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from pydantic import Field, ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -158,10 +158,6 @@ def cabinet_live():
     return render_template("_cabinet_rows.html", orders=orders, lines=lines, names=names)
 
 
-def _topups_enabled() -> bool:
-    return any(rule.rule == "/api/wallet/topups" for rule in current_app.url_map.iter_rules())
-
-
 def _wallet_now() -> tuple[dict, list]:
     with unit_of_work("account") as uow:
         view = queries.wallet_view(uow, page_caller().id)
@@ -180,8 +176,7 @@ def wallet():
     except queries.BadCursor:
         abort(400, "That page link is not valid any more.")
     view, topups = _wallet_now()
-    return render_template("wallet.html", wallet=view, topups=topups, transactions=entries, next_cursor=following,
-                           topups_enabled=_topups_enabled())
+    return render_template("wallet.html", wallet=view, topups=topups, transactions=entries, next_cursor=following)
 
 
 @bp.get("/wallet/live")
@@ -189,7 +184,7 @@ def wallet():
 def wallet_live():
     """The balance and the latest top-ups with their progress, fetched again by the page."""
     view, topups = _wallet_now()
-    return render_template("_wallet_live.html", wallet=view, topups=topups, topups_enabled=_topups_enabled())
+    return render_template("_wallet_live.html", wallet=view, topups=topups)
 
 
 @bp.get("/admin/products")
