@@ -70,7 +70,8 @@ TOPUP_STATUS = {
 
 ENTRY_KIND = {"topup": "Top-up", "debit": "Payment", "refund": "Refund", "adjustment": "Adjustment"}
 
-REASON_TEXT = {**CANCEL_REASON, "cancelled_by_user": "cancelled by you"}
+# The same reasons inside a timeline sentence ("Order cancelled: at your request").
+REASON_TEXT = {**CANCEL_REASON, "cancelled_by_user": "at your request"}
 
 
 def money(minor: int | None) -> str:
