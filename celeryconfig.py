@@ -1,16 +1,22 @@
 """Celery's configuration, from emarket's settings (environment variables).
 
-One queue per service, routes by task name (``order.register`` → queue ``order``), JSON only,
-late acks with reject-on-worker-lost so a step killed mid-way is redelivered, prefetch 1 so a
-slow step does not hold messages another worker could run, publisher confirms on RabbitMQ.
+One queue per service behind a topic exchange of its name (emarket/broker.py), routes by task
+name (``order.register`` → queue ``order``), JSON only, late acks with reject-on-worker-lost
+so a step killed mid-way is redelivered, prefetch 1 so a slow step does not hold messages
+another worker could run, publisher confirms on RabbitMQ. On RabbitMQ every countdown (the
+payment clock, step retries, top-up polls) waits in the broker (native delayed delivery, on
+because some queues are quorum queues); Redis has no such delay, so the embedded run keeps no
+payment countdown at all and sweeps overdue orders every few seconds instead (docs/saga.md).
 """
-from kombu import Exchange, Queue
-
+from emarket import broker
 from emarket.config import settings
 
 _settings = settings()
 
-QUEUES = ("account", "order", "product", "money", "money_add", "saga")
+QUEUES = broker.QUEUES
+ON_RABBITMQ = broker.is_rabbitmq(_settings.broker_url)
+# Without a broker-side delay (Redis) the beat sweep is the payment clock: this often.
+SWEEP_WITHOUT_BROKER_DELAY = 5.0
 
 broker_url = _settings.broker_url
 result_backend = _settings.result_backend
@@ -35,23 +41,27 @@ result_expires = 3600
 # Steps that succeed store nothing (ignore_result), so this costs the happy path nothing.
 result_extended = True
 
-task_queues = [Queue(name, Exchange(name, type="direct"), routing_key=name, durable=True) for name in QUEUES]
+task_queues = broker.task_queues(broker.quorum_names(_settings.quorum_queues))
+broker_native_delayed_delivery_queue_type = broker.DELAY_QUEUE_TYPE
+# Read by tasks.saga: publish the payment countdown only where it waits in the broker.
+emarket_clock_in_broker = ON_RABBITMQ
 task_default_queue = "saga"
 task_default_exchange = "saga"
 task_default_routing_key = "saga"
 task_routes = {f"{name}.*": {"queue": name, "exchange": name, "routing_key": name} for name in QUEUES}
 
-if broker_url.startswith(("amqp", "pyamqp")):
+if ON_RABBITMQ:
     # RabbitMQ confirms each publish: a step's next message is on disk before its ack.
     broker_transport_options = {"confirm_publish": True}
 else:
     # Redis redelivers an unacked message after the visibility timeout; it must outlast the
-    # longest countdown (the payment clock), or a waiting timeout task would run twice early.
-    broker_transport_options = {"visibility_timeout": max(3600, 2 * _settings.payment_timeout)}
+    # longest countdown a worker holds (a step's retry, a top-up poll: 30 s at most).
+    broker_transport_options = {"visibility_timeout": 3600}
     result_backend_transport_options = {"retry_policy": {"timeout": 5.0}}
 
 beat_schedule = {
-    "cancel-overdue-orders": {"task": "saga.cancel_overdue", "schedule": _settings.beat_interval},
+    "cancel-overdue-orders": {"task": "saga.cancel_overdue", "schedule": _settings.beat_interval
+                              if ON_RABBITMQ else min(_settings.beat_interval, SWEEP_WITHOUT_BROKER_DELAY)},
     "resume-stuck-sagas": {"task": "saga.resume_stuck", "schedule": _settings.beat_interval},
     "resume-stuck-topups": {"task": "money_add.sweep", "schedule": _settings.beat_interval},
     "forget-idempotency-keys": {"task": "saga.forget_idempotency_keys", "schedule": 3600.0},

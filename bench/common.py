@@ -43,19 +43,24 @@ def add_service_args(parser: argparse.ArgumentParser, prefix: str, redis_db: int
 
 
 def ensure_vhost(url: str) -> None:
+    """The bench's vhost, deleted and created again (every run starts from an empty broker,
+    and an older layout's classic queues cannot refuse today's quorum ones with a 406), then
+    laid out as ``emarket broker setup`` does."""
     from kombu import Connection
 
-    try:
+    from emarket import broker
+    from emarket.config import settings
+
+    vhost = urlparse(url).path.lstrip("/") or "/"
+    if shutil.which("rabbitmqctl") and vhost != "/":
+        subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True)
+        subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], capture_output=True)
+        subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"],
+                       check=True, capture_output=True)
+    else:
         with Connection(url, connect_timeout=3) as conn:
             conn.ensure_connection(max_retries=1)
-        return
-    except Exception:
-        if not shutil.which("rabbitmqctl"):
-            raise
-    vhost = urlparse(url).path.lstrip("/") or "/"
-    subprocess.run(["rabbitmqctl", "add_vhost", vhost], capture_output=True)
-    subprocess.run(["rabbitmqctl", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"],
-                   check=True, capture_output=True)
+    broker.setup(url, broker.task_queues(broker.quorum_names(settings().quorum_queues)))
 
 
 def ensure_database(server: str, name: str, fresh: bool = False) -> str:

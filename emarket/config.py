@@ -34,6 +34,7 @@ class Settings:
     db_emarket: str
     db_bank: str
     broker_url: str
+    quorum_queues: str
     result_backend: str
     redis_url: str
     payment_timeout: int
@@ -82,6 +83,7 @@ SETTINGS: dict[str, tuple[str, object, str]] = {
     "broker_url": ("EMARKET_BROKER_URL", lambda: _embedded_redis(0), "Celery broker (RabbitMQ `amqp://…` in the real stack)"),
     "result_backend": ("EMARKET_RESULT_BACKEND", lambda: _embedded_redis(1), "Celery result backend (Redis)"),
     "redis_url": ("EMARKET_REDIS_URL", lambda: _embedded_redis(2), "Redis for revoked tokens, rate limits and caches"),
+    "quorum_queues": ("EMARKET_QUORUM_QUEUES", lambda: "account,order,product,money,money_add,saga", "RabbitMQ only: the queues declared as quorum queues (at least one: countdowns then wait in the broker), the others classic; changing it needs a fresh vhost (docs/operations.md)"),
     "payment_timeout": ("EMARKET_PAYMENT_TIMEOUT", lambda: 300, "seconds an order waits for payment before it is cancelled"),
     "currency": ("EMARKET_CURRENCY", lambda: "USD", "the deployment's one currency (amounts are minor units)"),
     "jwt_private_key": ("EMARKET_JWT_PRIVATE_KEY", lambda: str(_var_dir() / "jwt" / "private.pem"), "PEM file of the auth service's RS256 signing key"),

@@ -106,8 +106,12 @@ def compensate(failed_task_id: str, ctx: dict, failed_event: str | None, phase: 
 
 
 def schedule_payment_timeout(order_id: str, deadline: datetime) -> None:
-    # A countdown, not an eta: see tasks.countdown.until.
-    payment_timeout.apply_async((order_id,), countdown=countdown.until(deadline))
+    """On RabbitMQ the countdown waits in the broker (celeryconfig.py) and fires at the
+    deadline. Redis has none: a worker would hold every countdown in memory and take them back
+    slowly after a restart, so there the beat sweep, run every few seconds, is the clock."""
+    if app.conf.get("emarket_clock_in_broker"):
+        # A countdown, not an eta: see tasks.countdown.until.
+        payment_timeout.apply_async((order_id,), countdown=countdown.until(deadline))
 
 
 @app.task(base=SagaStep, name="saga.payment_timeout")
@@ -122,7 +126,8 @@ def payment_timeout(order_id: str) -> bool:
 
 @app.task(base=SagaStep, name="saga.cancel_overdue")
 def cancel_overdue() -> int:
-    """Beat, every 30 s: a lost countdown can never leave an order waiting for ever."""
+    """Beat, every 30 s on RabbitMQ (a lost countdown can never leave an order waiting for
+    ever), every 5 s on Redis, where it is the payment clock (celeryconfig.py)."""
     with unit_of_work("emarket") as uow:
         ids = orders.overdue(uow)
     cancelled = 0

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from emarket.cli import bank_commands, db_commands, saga_commands, up_command, users_commands
+from emarket.cli import bank_commands, broker_commands, db_commands, saga_commands, up_command, users_commands
 
 
 @click.group(help="emarket: run the shop, migrate its databases, operate its sagas.")
@@ -12,6 +12,7 @@ def main() -> None:
 
 
 main.add_command(db_commands.db)
+main.add_command(broker_commands.broker_group, name="broker")
 main.add_command(bank_commands.bank)
 main.add_command(users_commands.keys)
 main.add_command(users_commands.users)

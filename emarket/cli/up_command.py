@@ -19,7 +19,7 @@ import click
 
 from db import migrate
 from db.schema import DATABASES
-from emarket import demo, embedded_redis
+from emarket import broker, demo, embedded_redis
 from emarket.config import settings
 from emarket.keys import generate_keypair
 from emarket.storage import database_url
@@ -51,6 +51,8 @@ def _prepare(var: Path) -> None:
     var.mkdir(parents=True, exist_ok=True)
     for name in DATABASES:
         migrate.upgrade(name, database_url(name))
+    if broker.is_rabbitmq(s.broker_url):  # the delay ladder before the first countdown (emarket/broker.py)
+        broker.setup(s.broker_url, broker.task_queues(broker.quorum_names(s.quorum_queues)))
     if generate_keypair(s.jwt_private_key, s.jwt_public_key):
         click.echo(f"wrote dev JWT keys to {Path(s.jwt_private_key).parent}")
 

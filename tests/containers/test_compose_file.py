@@ -126,8 +126,16 @@ def test_beat_flower_and_migrations_are_there(services):
     commands = {name: " ".join(spec.get("command", [])) for name, spec in services.items()}
     assert "celery -A tasks beat" in commands["beat"]
     assert "celery -A tasks flower" in commands["flower"]
-    assert commands["migrate"] == "emarket db upgrade"
+    assert commands["migrate"] == "sh -c emarket db upgrade && emarket broker setup"
     assert commands["keys"] == "emarket keys generate"
+
+
+def test_rabbitmq_is_pinned_past_the_dead_letter_bug(services):
+    # Countdowns travel by dead-lettering; 3.13.0-3.13.2 drop such messages (rabbitmq-server#11159).
+    image = services["rabbitmq"]["image"]
+    version = re.match(r"rabbitmq:(\d+)\.(\d+)\.(\d+)", image)
+    assert version, f"{image}: pin a full version"
+    assert tuple(map(int, version.groups())) >= (3, 13, 3)
 
 
 def test_start_is_ordered_by_health(services):

@@ -54,5 +54,6 @@ def test_poll_delay_grows_is_capped_and_jittered(monkeypatch):
     settings.cache_clear()
     for polls, ceiling in ((0, 1), (1, 2), (2, 4), (3, 8), (10, 8), (500, 8)):
         delays = [poll_delay(polls) for _ in range(50)]
-        assert all(ceiling / 2 <= d <= ceiling for d in delays)
-        assert len(set(delays)) > 1
+        # Whole seconds, at least one (tasks.countdown): the jitter shows from 4 s on.
+        assert all(isinstance(d, int) and max(1, ceiling / 2) <= d <= ceiling for d in delays)
+        assert len(set(delays)) > 1 or ceiling < 4
