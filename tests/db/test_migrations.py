@@ -7,6 +7,7 @@ from sqlalchemy import create_engine, inspect, text
 from db import migrate
 from db.schema import DATABASES
 from tests.support.databases import ensure_pg_database
+from tests.settings import INTEGRATION_DB_PREFIX
 
 
 @pytest.fixture(params=["postgresql", "sqlite"])
@@ -15,7 +16,7 @@ def empty_urls(request, tmp_path):
         return {name: f"sqlite:///{tmp_path}/{name}.db" for name in DATABASES}
     urls = {}
     for name in DATABASES:
-        url = ensure_pg_database(f"emarket_migtest_{name}")
+        url = ensure_pg_database(f"{INTEGRATION_DB_PREFIX}_mig_{name}")
         engine = create_engine(url, isolation_level="AUTOCOMMIT")
         with engine.connect() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))
@@ -38,7 +39,7 @@ def test_upgrade_down_up_matches_models(empty_urls):
 
 
 def test_postgres_constraints_carry_their_names():
-    url = ensure_pg_database("emarket_migtest_names")
+    url = ensure_pg_database(f"{INTEGRATION_DB_PREFIX}_mig_names")
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))

@@ -1,5 +1,5 @@
 """API fuzzing with schemathesis: the shop, auth and bank apps (WSGI, in this process) on
-databases of our own (prefix ``emarket_fuzz``, Redis db 11), with a real worker for the order
+databases of our own (prefix ``<EMARKET_TEST_DB_PREFIX>_fuzz``, Redis db 11), with a real worker for the order
 saga and the account queue. Every generated request must get no 5xx and a reply that matches
 the service's own OpenAPI document; no error reply may hold a stack trace, SQL or a path."""
 from __future__ import annotations
@@ -15,6 +15,7 @@ from emarket.bank.accounts import ensure_merchant_account
 from emarket.storage import unit_of_work
 from tests.security import stack
 from tests.support import seed
+from tests.settings import INTEGRATION_DB_PREFIX
 
 # Per operation and role, on top of schemathesis' coverage phase (boundaries and every kind of
 # invalid value): small enough for the suite; raise it for a long run (EMARKET_FUZZ_EXAMPLES=500).
@@ -47,7 +48,7 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="package")
 def fuzz_env():
-    with stack.stack_env("emarket_fuzz", redis_db=11) as env:
+    with stack.stack_env(f"{INTEGRATION_DB_PREFIX}_fuzz", redis_db=11) as env:
         stack.wipe(env["urls"])
         yield env
 

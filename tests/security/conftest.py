@@ -1,5 +1,5 @@
 """The security suite: every attack against the real shop, auth and bank apps on databases of
-our own (prefix ``emarket_sec``, Redis db 12). Each test starts from empty databases; after it,
+our own (prefix ``<EMARKET_TEST_DB_PREFIX>_sec``, Redis db 12). Each test starts from empty databases; after it,
 every error reply it received is scanned for stack traces, SQL and file paths."""
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from tests.security import stack
 from tests.support import seed
 from tests.support.tokens import bearer, mint
 from tests.support.wait import wait_until
+from tests.settings import INTEGRATION_DB_PREFIX
 
 PASSWORD = "correct horse battery"
 
@@ -24,7 +25,7 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="package")
 def sec_env():
-    with stack.stack_env("emarket_sec", redis_db=12) as env:
+    with stack.stack_env(f"{INTEGRATION_DB_PREFIX}_sec", redis_db=12) as env:
         yield env
 
 

@@ -13,11 +13,12 @@ from db.unit_of_work import UnitOfWork
 from emarket import accounts
 from emarket.errors import Conflict, DomainError, NotFound
 from tests.support.databases import migrated_pg, truncate_all
+from tests.settings import INTEGRATION_DB_PREFIX
 
 
 @pytest.fixture(scope="module")
 def account_url():
-    return migrated_pg("emarket_authtest")["account"]
+    return migrated_pg(f"{INTEGRATION_DB_PREFIX}_auth")["account"]
 
 
 @pytest.fixture

@@ -17,8 +17,9 @@ from tests.support.broker import ensure_vhost, purge_queues
 from tests.support.databases import migrated_pg, truncate_all
 from tests.support.env import overridden_env
 from tests.support.workers import Worker
+from tests.settings import INTEGRATION_DB_PREFIX
 
-BROKER_URL = RABBIT_URL.rsplit("/", 1)[0] + "/emarket_authtest"
+BROKER_URL = RABBIT_URL + "_auth"  # the suite's vhost (EMARKET_TEST_BROKER), suffixed
 REDIS_URL = f"{REDIS_SERVER}/7"
 OUR_KEYS = ("emarket:login:*", "emarket:revoked:*", "emarket:refresh-rotated:*")
 PASSWORD = "correct horse battery"
@@ -27,7 +28,7 @@ PASSWORD = "correct horse battery"
 @pytest.fixture(scope="package")
 def auth_env():
     ensure_vhost(BROKER_URL)
-    urls = migrated_pg("emarket_authtest")
+    urls = migrated_pg(f"{INTEGRATION_DB_PREFIX}_auth")
     env = {
         "EMARKET_DB_ACCOUNT": urls["account"], "EMARKET_DB_EMARKET": urls["emarket"],
         "EMARKET_DB_BANK": urls["bank"], "EMARKET_BROKER_URL": BROKER_URL,

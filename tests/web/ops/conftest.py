@@ -11,6 +11,7 @@ from emarket.config import settings
 from tests.settings import RABBIT_URL, REDIS_SERVER
 from tests.support.broker import ensure_vhost
 from tests.support.databases import migrated_pg
+from tests.settings import INTEGRATION_DB_PREFIX
 
 REDIS_URL = f"{REDIS_SERVER}/8"
 CLOSED_PORT_REDIS = "redis://127.0.0.1:1/0"
@@ -22,7 +23,7 @@ METRICS_PREFIX = f"emarket:test-metrics:{uuid.uuid4().hex[:12]}"
 @pytest.fixture(scope="session")
 def ops_dbs():
     ensure_vhost(RABBIT_URL)
-    yield migrated_pg("emarket_opstest")
+    yield migrated_pg(f"{INTEGRATION_DB_PREFIX}_ops")
     import redis
 
     client = redis.Redis.from_url(REDIS_URL)
