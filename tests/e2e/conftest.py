@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from kombu import Connection
 
 from tests.settings import INTEGRATION_DB_PREFIX, REDIS_SERVER, RABBIT_URL
 from tests.support.app_server import AppServer
@@ -37,9 +38,16 @@ class Stack:
 
     def restart_worker_losing(self, queues: tuple[str, ...]) -> None:
         """The worker is already stopped: lose what waits in ``queues`` (a broker that forgot
-        its messages), and start a fresh worker."""
-        purge_queues(self.celery, queues)
-        self.worker = Worker(self.celery, self.logs, env=self.env).start()
+        its messages), and start a fresh worker — whatever happens, so later tests have one."""
+        try:
+            # A connection of its own: the app's pooled one may have idled out meanwhile.
+            with Connection(self.env["EMARKET_BROKER_URL"], connect_timeout=5) as conn:
+                conn.ensure_connection(max_retries=3)
+                channel = conn.channel()
+                for queue in queues:
+                    channel.queue_purge(queue)
+        finally:
+            self.worker = Worker(self.celery, self.logs, env=self.env).start()
 
     def emarket(self, *args: str) -> str:
         """Run an operator command against this stack's databases."""

@@ -92,3 +92,35 @@ def test_the_admin_edits_a_product_with_errors_next_to_fields(stack, browser, sc
     expect(page.locator("h1")).to_have_text(f"Edited mug {tag}")
     expect(page.locator(".price")).to_have_text("12.50 USD")
     page.context.close()
+
+
+def test_a_failed_step_shows_its_error_to_the_operator_and_words_to_the_shopper(stack, browser, screenshots,
+                                                                                  operator):
+    shop, tag = stack.shop.url, uuid.uuid4().hex[:6]
+    product = create_product(stack, f"Dear vase {tag}", price=9_900, count=2)
+    shopper = browser.new_context(viewport=WIDTHS["desktop"]).new_page()
+    email = f"broke-{tag}@example.com"
+    register_and_log_in(shopper, shop, email, "a-long-password")
+    stack.emarket("wallet", "credit", email, "1000")  # 10.00: not enough for 99.00
+    shopper.goto(f"{shop}/products/{product}")
+    shopper.click("form.checkout button[type=submit]")
+    shopper.wait_for_url(re.compile(r"/orders/[0-9a-f-]{36}$"))
+    order_id = shopper.url.rsplit("/", 1)[1]
+    expect(shopper.locator("#status")).to_have_attribute("data-status", "awaiting_payment", timeout=30_000)
+    shopper.click("#pay")
+    expect(shopper.locator("#status")).to_have_text("Cancelled — not enough money in your wallet", timeout=30_000)
+    expect(shopper.locator("#events")).to_contain_text("Payment failed: not enough money in your wallet")
+    expect(shopper.locator("#events")).to_contain_text("Items put back on the shelf")
+    check_and_shoot(shopper, screenshots, "order-cancelled", "desktop")
+
+    console = browser.new_context(viewport=WIDTHS["desktop"]).new_page()
+    log_in(console, shop, *operator)
+    console.goto(f"{shop}/admin/sagas?order={order_id}")
+    failed = console.locator("li[data-event=charge_failed]")
+    expect(failed).to_contain_text("InsufficientFunds")
+    expect(failed.locator("a.task-link")).to_have_attribute("href", re.compile(r"/task/[0-9a-f-]{36}$"))
+    expect(failed).to_contain_text(stack.worker.name)
+    expect(console.locator("li[data-event=stock_released]")).to_be_visible()
+    check_and_shoot(console, screenshots, "console-saga-failed", "desktop", shopper=False)
+    console.context.close()
+    shopper.context.close()
