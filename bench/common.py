@@ -173,6 +173,12 @@ class Workers:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
 
+    def kill(self) -> None:
+        """SIGKILL the node (main process and pool processes), as a crash would."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
     def __enter__(self) -> "Workers":
         return self.start()
 

@@ -1,0 +1,266 @@
+"""The payment clock with many orders awaiting payment, across restarts (docs/saga.md).
+
+Restart run (default): ``--orders`` orders are placed (phase 1 only) and left awaiting payment
+with a ``--payment-timeout`` clock, on two worker nodes (``saga``; the five step queues). Then:
+
+1. ``celery inspect scheduled`` on every node: the countdowns a worker holds (want 0: they
+   wait in RabbitMQ's delay ladder, whose queues are counted too);
+2. every node SIGKILLed and started again; right after, an out-of-stock order is placed (time
+   until it is cancelled, want ≤ 2 s) and a user cancels an awaiting order (time until the
+   reply, want ≤ 2 s);
+3. every order must then be cancelled ``payment_timeout`` by its countdown (beat does not run
+   here): lateness = cancel time − deadline (want ≤ 5 s for every order), and the runs of
+   ``saga.payment_timeout`` counted in the workers' logs (want exactly one per order).
+
+``--broker-restart`` also stops and starts RabbitMQ (``rabbitmqctl stop_app``/``start_app``:
+every vhost on the machine sees it) while the countdowns wait, and SIGKILLs the workers while
+it is down: each countdown must still fire once.
+
+    python bench/clock.py                                   # 10,000 orders, 600 s clock
+    python bench/clock.py --orders 1000 --payment-timeout 120 --broker-restart
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import common  # noqa: E402
+
+NAME = "clock"
+STEP_QUEUES = ("account", "order", "product", "money", "money_add")
+LADDER = [f"celery_delayed_{level}" for level in range(28)]
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--orders", type=int, default=10_000, help="orders left awaiting payment (default 10,000)")
+    parser.add_argument("--payment-timeout", type=int, default=600,
+                        help="the payment clock, s: must outlast placing every order (default 600)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count(), help="pool processes per node (default: cores)")
+    parser.add_argument("--broker-restart", action="store_true",
+                        help="also restart RabbitMQ (stop_app/start_app) while the countdowns wait")
+    common.add_service_args(parser, "emarket_benchclock", 7)
+    return parser.parse_args(argv)
+
+
+class Nodes:
+    """The two worker nodes, started, killed and started again as a pair."""
+
+    def __init__(self, app, workers: int, log_dir: Path):
+        self.app, self.workers, self.log_dir = app, workers, log_dir
+        self.all: list[common.Workers] = []  # every node ever started (their logs are counted)
+        self.live: list[common.Workers] = []
+
+    def start(self) -> None:
+        # INFO: the worker logs each task's end ("succeeded"), which step 3 counts; unbuffered,
+        # or a pool process's last lines die with it (it ends with os._exit).
+        self.live = []
+        for queues in (("saga",), STEP_QUEUES):
+            node = common.Workers(self.app, self.workers, self.log_dir, queues=queues, loglevel="INFO",
+                                  include="tasks.saga", env={"PYTHONUNBUFFERED": "1"})
+            self.all.append(node)  # before it starts: stop() must reach it whatever happens
+            self.live.append(node.start())
+
+    def kill(self) -> None:
+        for node in self.live:
+            node.kill()
+
+    def stop(self) -> None:
+        for node in self.all:
+            node.stop()
+
+    def scheduled(self) -> int:
+        replies = self.app.control.inspect(destination=[n.name for n in self.live], timeout=10).scheduled() or {}
+        missing = {n.name for n in self.live} - set(replies)
+        if missing:
+            raise RuntimeError(f"no answer to inspect scheduled from {sorted(missing)}")
+        return sum(len(held) for held in replies.values())
+
+    def timeout_runs(self) -> dict:
+        """The runs of saga.payment_timeout in every node's (JSON) log: how many, how many
+        cancelled their order, and how many orders saw more than one run."""
+        per_order: dict[str, int] = {}
+        cancelling = 0
+        for node in self.all:
+            for line in node.log_path.read_text(errors="replace").splitlines():
+                if "saga.payment_timeout[" not in line or "succeeded" not in line:
+                    continue
+                data = json.loads(line)["data"]
+                per_order[data["args"]] = per_order.get(data["args"], 0) + 1
+                cancelling += data["return_value"] == "True"
+        return {"timeout_runs": sum(per_order.values()), "timeout_runs_cancelling": cancelling,
+                "orders_run_twice": sum(1 for n in per_order.values() if n > 1)}
+
+
+def in_ladder(app) -> int:
+    with app.connection_for_write() as conn:
+        channel = conn.channel()
+        return sum(channel.queue_declare(name, passive=True).message_count for name in LADDER)
+
+
+def sql(dsn: str, query: str, params=()) -> list[tuple]:
+    import psycopg2
+
+    with psycopg2.connect(dsn) as conn, conn.cursor() as cursor:
+        cursor.execute(query, params)
+        return cursor.fetchall()
+
+
+def wait_for(what: str, check, timeout: float, interval: float = 0.02):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what}: not within {timeout:.0f} s")
+        time.sleep(interval)
+
+
+def place_all(n: int, users: list[int], products: list[int], dsn: str) -> float:
+    """Place n orders (phase 1 runs on its own) and wait until all await payment; seconds taken."""
+    from tasks import requests
+
+    started = time.monotonic()
+    for i in range(n):
+        requests.place_order(users[i % len(users)], [{"product_id": products[i % len(products)], "quantity": 1}], None)
+    count = lambda: sql(dsn, "SELECT count(*) FROM \"order\" WHERE status = 'awaiting_payment'")[0][0]  # noqa: E731
+    wait_for(f"{n} orders to await payment", lambda: count() >= n, timeout=max(600, n / 5), interval=1)
+    return time.monotonic() - started
+
+
+def first_try_after_restart(call):
+    """A request from this process right after the broker restarted may meet a connection that
+    died with it: tried again at once (up to 3 times), the time counting from the first try."""
+    for attempt in range(3):
+        try:
+            return call()
+        except OSError:
+            if attempt == 2:
+                raise
+
+
+def out_of_stock_cancelled_in(user: int, product: int, dsn: str) -> float:
+    from tasks import requests
+
+    started = time.time()
+    order_id = first_try_after_restart(
+        lambda: requests.place_order(user, [{"product_id": product, "quantity": 1}], None)).resource_id
+    row = wait_for("the out-of-stock order to be cancelled",
+                   lambda: sql(dsn, "SELECT reason, updated_at FROM \"order\" WHERE id = %s AND status = 'cancelled'",
+                               (order_id,)), timeout=600)
+    assert row[0][0] == "out_of_stock", row
+    return row[0][1].timestamp() - started
+
+
+def cancel_answered_in(dsn: str) -> float:
+    from tasks import requests
+
+    order_id, user = sql(dsn, "SELECT id, user_id FROM \"order\" WHERE status = 'awaiting_payment' "
+                              "ORDER BY payment_deadline DESC LIMIT 1")[0]
+    started = time.monotonic()
+    assert first_try_after_restart(lambda: requests.request_cancel(order_id, user, timeout=600)) == "cancelled"
+    return time.monotonic() - started
+
+
+def restart_broker() -> float:
+    started = time.monotonic()
+    for command in (["stop_app"], ["start_app"], ["await_startup"]):
+        subprocess.run(["rabbitmqctl", "-q", *command], check=True, timeout=180, capture_output=True)
+    return time.monotonic() - started
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    os.environ["EMARKET_PAYMENT_TIMEOUT"] = str(args.payment_timeout)
+    urls = common.configure(args)
+    common.truncate(urls)
+    from sqlalchemy import insert
+
+    from bench.saga import seed
+    from db.emarket import ProductAccounting, ProductDesc
+    from emarket.storage import unit_of_work
+    from tasks import app
+
+    dsn = urls["emarket"].replace("+psycopg2", "")
+    users, products = seed(50, 50)
+    with unit_of_work("emarket") as uow:  # the product that is always out of stock
+        uow.session.execute(insert(ProductDesc), [{"id": 999_999, "name": "Gone", "description": ""}])
+        uow.session.execute(insert(ProductAccounting), [{"product_id": 999_999, "count": 0, "reserved": 0, "price": 1}])
+    nodes = Nodes(app, args.workers, Path(args.results) / "logs")
+    figures: dict = {"orders": args.orders, "payment_timeout_s": args.payment_timeout, "workers": args.workers,
+                     "broker_restart": args.broker_restart, "load_before": common.load_average()}
+    nodes.start()
+    try:
+        figures["placing_s"] = round(place_all(args.orders, users, products, dsn), 1)
+        figures["scheduled_in_workers"] = nodes.scheduled()
+        figures["waiting_in_ladder"] = in_ladder(app)
+        print(f"{args.orders:,} orders awaiting payment after {figures['placing_s']} s; countdowns held by "
+              f"workers: {figures['scheduled_in_workers']}, in RabbitMQ's delay ladder: {figures['waiting_in_ladder']:,}",
+              flush=True)
+        nodes.kill()
+        if args.broker_restart:
+            figures["broker_restart_s"] = round(restart_broker(), 1)
+            # This process's pooled connections died with the broker: new pools, as after a fork.
+            from kombu import pools
+
+            pools.reset()
+            app._after_fork()
+            print(f"RabbitMQ stopped and started in {figures['broker_restart_s']} s; ladder holds {in_ladder(app):,}")
+        nodes.start()
+        figures["out_of_stock_cancelled_s"] = round(out_of_stock_cancelled_in(users[0], 999_999, dsn), 2)
+        figures["cancel_answered_s"] = round(cancel_answered_in(dsn), 2)
+        print(f"after SIGKILL and restart of every worker: out-of-stock order cancelled in "
+              f"{figures['out_of_stock_cancelled_s']} s, a cancel answered in {figures['cancel_answered_s']} s", flush=True)
+        last = sql(dsn, "SELECT max(payment_deadline) FROM \"order\" WHERE reason IS NULL")[0][0]
+        print(f"waiting for the last deadline ({last:%H:%M:%S} UTC) ...", flush=True)
+        left = lambda: sql(dsn, "SELECT count(*) FROM \"order\" WHERE status = 'awaiting_payment'")[0][0] == 0  # noqa: E731
+        wait_for("every order to be cancelled", left, timeout=max(60.0, last.timestamp() - time.time() + 120), interval=1)
+        time.sleep(5)  # a duplicate run (at-least-once dead-lettering) would show in the logs by now
+        figures.update(lateness(dsn, args.orders - 1))
+    finally:
+        nodes.stop()
+    figures.update(nodes.timeout_runs())  # after the stop: the workers' logs are flushed
+    figures["load_after"] = common.load_average()
+    return report(args, figures)
+
+
+def lateness(dsn: str, expected: int) -> dict:
+    rows = sql(dsn, "SELECT extract(epoch FROM updated_at - payment_deadline) FROM \"order\" "
+                    "WHERE status = 'cancelled' AND reason = 'payment_timeout'")
+    late = [float(r[0]) for r in rows]
+    return {"timed_out": len(late), "timed_out_expected": expected,
+            "lateness_s": {"p50": round(common.percentile(late, 50), 2), "p99": round(common.percentile(late, 99), 2),
+                           "max": round(max(late), 2), "min": round(min(late), 2)}}
+
+
+def report(args, f: dict) -> dict:
+    f["meets_target"] = (f["scheduled_in_workers"] == 0 and f["out_of_stock_cancelled_s"] <= 2
+                         and f["cancel_answered_s"] <= 2 and f["lateness_s"]["max"] <= 5 and f["lateness_s"]["min"] >= 0
+                         and f["timed_out"] == f["timed_out_expected"] == f["timeout_runs_cancelling"]
+                         and f["timeout_runs"] == f["orders"] and f["orders_run_twice"] == 0)
+    print(common.table([
+        ["countdowns held by workers (inspect scheduled)", f["scheduled_in_workers"], "0"],
+        ["out-of-stock order cancelled after restart, s", f["out_of_stock_cancelled_s"], "≤ 2"],
+        ["cancel answered after restart, s", f["cancel_answered_s"], "≤ 2"],
+        ["orders cancelled payment_timeout", f"{f['timed_out']:,}", f"{f['timed_out_expected']:,}"],
+        ["lateness after deadline p50 / p99 / max, s",
+         f"{f['lateness_s']['p50']} / {f['lateness_s']['p99']} / {f['lateness_s']['max']}", "max ≤ 5"],
+        ["saga.payment_timeout runs (cancelling; orders run twice)",
+         f"{f['timeout_runs']:,} ({f['timeout_runs_cancelling']:,}; {f['orders_run_twice']})",
+         f"{f['orders']:,} ({f['timed_out_expected']:,}; 0)"],
+    ], ["", "measured", "target"]))
+    print(f"meets target: {f['meets_target']}; load {f['load_before']} before, {f['load_after']} after")
+    print(f"written to {common.write_results(args.results, NAME, f)}")
+    return f
+
+
+if __name__ == "__main__":
+    main()
