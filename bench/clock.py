@@ -50,7 +50,7 @@ def parse_args(argv=None):
     parser.add_argument("--workers", type=int, default=os.cpu_count(), help="pool processes per node (default: cores)")
     parser.add_argument("--broker-restart", action="store_true",
                         help="also restart RabbitMQ (stop_app/start_app) while the countdowns wait")
-    common.add_service_args(parser, "emarket_benchclock", 7)
+    common.add_service_args(parser, "emarket_benchclock", 15)
     return parser.parse_args(argv)
 
 
@@ -215,8 +215,8 @@ def main(argv=None) -> dict:
     nodes = Nodes(app, args.workers, Path(args.results) / "logs")
     figures: dict = {"orders": args.orders, "deadlines_per_s": args.rate, "lead_s": args.lead, "workers": args.workers,
                      "broker_restart": args.broker_restart, "load_before": common.load_average()}
-    nodes.start()
     try:
+        nodes.start()
         figures["seeding_s"] = round(seed_awaiting(args.orders, users, args.rate, args.lead), 1)
         figures["scheduled_in_workers"] = nodes.scheduled()
         figures["waiting_in_ladder"] = in_ladder(app)

@@ -147,12 +147,20 @@ class Workers:
         self.process = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT, env=self.env,
                                         cwd=str(ROOT), start_new_session=True)
         deadline = time.monotonic() + timeout
-        while not self.app.control.ping(destination=[self.name], timeout=0.5):
+        while not self._answers_ping():
             if self.process.poll() is not None:
                 raise RuntimeError(f"worker exited with {self.process.returncode}; see {self.log_path}")
             if time.monotonic() > deadline:
                 raise RuntimeError(f"worker did not answer in {timeout}s; see {self.log_path}")
         return self
+
+    def _answers_ping(self) -> bool:
+        from kombu.exceptions import OperationalError
+
+        try:
+            return bool(self.app.control.ping(destination=[self.name], timeout=0.5))
+        except (OperationalError, OSError):  # a loaded broker slow to take a connection: ask again
+            return False
 
     def pids(self) -> list[int]:
         """The node's main process and its pool processes."""

@@ -12,9 +12,9 @@ from tests.settings import RABBIT_URL, REDIS_SERVER
 os.environ.setdefault("EMARKET_BROKER_URL", RABBIT_URL)
 os.environ.setdefault("EMARKET_RESULT_BACKEND", f"{REDIS_SERVER}/5")
 os.environ.setdefault("EMARKET_REDIS_URL", f"{REDIS_SERVER}/6")
-# A short clock: every order leaves a countdown message on the saga queue, held unacked by the
-# worker until it fires, and each worker (re)start must take them all in first (Celery widens
-# its prefetch window for ETA messages only a few at a time). 60 s keeps that backlog small.
+# A short clock: an order a test leaves awaiting payment is cancelled within a minute. Its
+# countdown waits in RabbitMQ, not in a worker (docs/saga.md), so a worker restart takes
+# nothing back whatever the clock.
 os.environ.setdefault("EMARKET_PAYMENT_TIMEOUT", "60")
 
 
