@@ -208,6 +208,7 @@ def main(argv=None) -> dict:
     from tasks import app
 
     dsn = urls["emarket"].replace("+psycopg2", "")
+    common.purge(app)
     users, products = seed(50, 50)
     with unit_of_work("emarket") as uow:  # the product that is always out of stock
         uow.session.execute(insert(ProductDesc), [{"id": 999_999, "name": "Gone", "description": ""}])

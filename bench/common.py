@@ -43,24 +43,30 @@ def add_service_args(parser: argparse.ArgumentParser, prefix: str, redis_db: int
 
 
 def ensure_vhost(url: str) -> None:
-    """The bench's vhost, deleted and created again (every run starts from an empty broker,
-    and an older layout's classic queues cannot refuse today's quorum ones with a 406), then
-    laid out as ``emarket broker setup`` does."""
-    from kombu import Connection
+    """The bench's vhost with the broker's layout (as ``emarket broker setup`` declares it);
+    created if missing, and deleted and created again only if it holds an older layout that
+    RabbitMQ refuses to redeclare (406): deleting a vhost is slow and blocks the broker's other
+    vhost operations, so it is not done on every run."""
+    from amqp.exceptions import PreconditionFailed
 
     from emarket import broker
     from emarket.config import settings
 
     vhost = urlparse(url).path.lstrip("/") or "/"
-    if shutil.which("rabbitmqctl") and vhost != "/":
-        subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True)
-        subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], capture_output=True)
-        subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"],
-                       check=True, capture_output=True)
-    else:
-        with Connection(url, connect_timeout=3) as conn:
-            conn.ensure_connection(max_retries=1)
-    broker.setup(url, broker.task_queues(broker.quorum_names(settings().quorum_queues)))
+    lay_out = lambda: broker.setup(url, broker.task_queues(broker.quorum_names(settings().quorum_queues)))  # noqa: E731
+    ctl = lambda *a, check=True: shutil.which("rabbitmqctl") and subprocess.run(  # noqa: E731
+        ["rabbitmqctl", "-q", *a], check=check, capture_output=True, timeout=900)
+    try:
+        lay_out()
+    except PreconditionFailed:
+        ctl("delete_vhost", vhost, check=False)
+        ctl("add_vhost", vhost)
+        ctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+        lay_out()
+    except Exception:  # no such vhost yet
+        ctl("add_vhost", vhost, check=False)
+        ctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+        lay_out()
 
 
 def ensure_database(server: str, name: str, fresh: bool = False) -> str:
@@ -115,8 +121,11 @@ def truncate(urls: dict[str, str]) -> None:
 
 
 def purge(app, queues=ALL_QUEUES) -> None:
+    """Empty the queues and the delay ladder (countdowns an earlier run left waiting)."""
+    from emarket.broker import DELAY_QUEUES
+
     with app.connection_for_write() as conn:
-        for queue in queues:
+        for queue in (*queues, *DELAY_QUEUES):
             try:
                 conn.default_channel.queue_purge(queue)
             except Exception:  # not declared yet: nothing in it

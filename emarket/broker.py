@@ -26,6 +26,9 @@ QUEUES = ("account", "order", "product", "money", "money_add", "saga")
 DELAY_QUEUE_TYPE = "quorum"
 
 
+DELAY_QUEUES = tuple(f"celery_delayed_{level}" for level in range(28))
+
+
 def is_rabbitmq(url: str) -> bool:
     return url.startswith(("amqp", "pyamqp"))
 

@@ -58,3 +58,12 @@ def test_memory_bench_samples_the_worker(tmp_path):
     assert result["failed_sagas"] == 0
     assert [s["sagas"] for s in result["curve"]] == [0, 10, 20, 30, 40, 50]
     assert all(s["rss_mb"] > 10 for s in result["curve"])
+
+
+def test_clock_bench_fires_every_countdown_once_across_a_restart(tmp_path):
+    result = run("clock", tmp_path, "--orders", "20", "--rate", "10", "--lead", "25")
+    assert result["scheduled_in_workers"] == 0 and result["awaiting_at_kill"] == 20
+    assert result["timed_out"] == 19  # one of them was cancelled by its user
+    assert result["timeout_runs"] == 20 and result["timeout_runs_cancelling"] == 19
+    assert result["orders_run_twice"] == 0
+    assert 0 <= result["lateness_s"]["min"] <= result["lateness_s"]["max"]
