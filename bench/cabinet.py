@@ -217,7 +217,7 @@ def main(argv=None) -> dict:
         deep_at, deep_id = cur.fetchone()
         cur.execute('SELECT id FROM "order" WHERE user_id = %s ORDER BY random() LIMIT %s', (top, args.requests))
         detail_ids = [r[0] for r in cur.fetchall()]
-    from emarket import queries
+    from emarket import pagination
     from emarket.keys import generate_keypair
 
     keys = Path(args.results) / "keys"
@@ -226,7 +226,7 @@ def main(argv=None) -> dict:
 
     os.environ["EMARKET_JWT_PUBLIC_KEY"] = str(keys / "public.pem")
     os.environ["EMARKET_JWT_PRIVATE_KEY"] = str(keys / "private.pem")
-    deep_cursor = queries.encode_order_cursor(deep_at, deep_id)
+    deep_cursor = pagination.encode((deep_at, deep_id))
 
     import requests
 

@@ -23,8 +23,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `python bench/x.py` puts bench/ first, not the project
     sys.path.insert(0, str(ROOT))
 
+from celeryconfig import QUEUES  # noqa: E402 — importable once the project is on the path
+
 RESULTS = ROOT / "bench" / "results"
-ALL_QUEUES = ("account", "order", "product", "money", "money_add", "saga")
+ALL_QUEUES = QUEUES  # every service queue, as celeryconfig declares them
 DATABASES = ("account", "emarket", "bank")
 
 

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import BigIntId, EmarketBase, IdempotentRequestColumns, UTCDateTime, utcnow
 
+# The order's statuses in their saga order: the one list (emarket.order_status names them and
+# says which moves are allowed; the CHECK constraint below keeps the table to them).
 ORDER_STATUSES = ("accepted", "processing", "awaiting_payment", "payment_started", "completed", "cancelled")
 _status_list = ", ".join(f"'{s}'" for s in ORDER_STATUSES)
 

@@ -3,7 +3,9 @@
 ``with UnitOfWork(engine) as uow:`` opens a session and a transaction; leaving the block
 commits, an exception rolls back, and the session is always closed, so nothing leaks from one
 Celery task or HTTP request into the next. ``after_commit`` callbacks run only once the commit
-succeeded: that is where a step publishes its next message.
+succeeded: that is where the web publishes what it has just stored (a new order's phase 1, a
+top-up's start). A saga step publishes nothing itself: its next step is the Celery chain's,
+sent after the task has returned, that is after its commit.
 """
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from db.emarket import ProductAccounting, ProductDesc
 from db.unit_of_work import UnitOfWork
 from emarket.errors import Conflict, NotFound
-from emarket.queries import decode_id_cursor, encode_id_cursor
+from emarket import pagination
 
 # Beyond a signed 64-bit integer nothing can exist; callers get NotFound instead of a DB error.
 MAX_ID = 2**63 - 1
@@ -108,14 +108,9 @@ def update_product(uow: UnitOfWork, product_id: int, *, name: str | None = None,
 def list_products(uow: UnitOfWork, *, limit: int, cursor: str | None = None) -> tuple[list[Product], str | None]:
     """Newest first (ids only grow), keyset-paginated on the id. A bad cursor raises BadCursor."""
     query = (select(ProductDesc, ProductAccounting)
-             .join(ProductAccounting, ProductAccounting.product_id == ProductDesc.id)
-             .order_by(ProductDesc.id.desc()).limit(limit + 1))
-    if cursor is not None:
-        query = query.where(ProductDesc.id < decode_id_cursor(cursor))
-    rows = uow.session.execute(query).all()
-    products = [_product(d, a) for d, a in rows[:limit]]
-    more = len(rows) > limit
-    return products, (encode_id_cursor(products[-1].id) if more else None)
+             .join(ProductAccounting, ProductAccounting.product_id == ProductDesc.id))
+    rows, following = pagination.page(uow.session, query, (ProductDesc.id,), cursor, limit, scalars=False)
+    return [_product(d, a) for d, a in rows], following
 
 
 def products_by_id(uow: UnitOfWork, product_ids) -> dict[int, Product]:

@@ -2,7 +2,8 @@
 
 The defaults are the embedded run: SQLite files and a pip-shipped Redis under ``var/``.
 Operators point the same variables at PostgreSQL, RabbitMQ and Redis for the real stack.
-The README's configuration table is generated from ``SETTINGS`` below, so it cannot drift.
+The README's configuration table names every one of ``SETTINGS`` below (tests/test_readme.py
+checks it), so it cannot drift.
 """
 from __future__ import annotations
 
@@ -146,13 +147,3 @@ def load_settings() -> Settings:
 def settings() -> Settings:
     """The process's settings, read once. Tests call ``settings.cache_clear()`` after changing env."""
     return load_settings()
-
-
-def settings_table() -> str:
-    """The README's configuration table, in Markdown."""
-    rows = ["| variable | default | what it sets |", "|---|---|---|"]
-    for name, (env, default_factory, doc) in SETTINGS.items():
-        default = default_factory()
-        shown = str(default).replace(str(PROJECT_ROOT), ".")
-        rows.append(f"| `{env}` | `{shown}` | {doc} |")
-    return "\n".join(rows)

@@ -1,14 +1,14 @@
 """The order's state machine: its statuses and the only transitions allowed (docs/api.md)."""
 from __future__ import annotations
 
-ACCEPTED = "accepted"
-PROCESSING = "processing"
-AWAITING_PAYMENT = "awaiting_payment"
-PAYMENT_STARTED = "payment_started"
-COMPLETED = "completed"
-CANCELLED = "cancelled"
+from db.emarket import ORDER_STATUSES
+
+STATUSES = ORDER_STATUSES
+ACCEPTED, PROCESSING, AWAITING_PAYMENT, PAYMENT_STARTED, COMPLETED, CANCELLED = STATUSES
 
 FINAL = frozenset({COMPLETED, CANCELLED})
+# Where phase 1 has settled: the order awaits payment, or went past that, or was cancelled.
+PHASE1_SETTLED = frozenset({AWAITING_PAYMENT, PAYMENT_STARTED, COMPLETED, CANCELLED})
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     ACCEPTED: frozenset({PROCESSING, CANCELLED}),

@@ -15,11 +15,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, update
 
 from db.account import Topup, Wallet, WalletEntry
 from db.base import utcnow
 from db.unit_of_work import UnitOfWork
+from emarket import pagination
 from emarket.config import settings
 from emarket.errors import NotFound
 from emarket.timefmt import rfc3339
@@ -70,18 +71,10 @@ def get_topup(uow: UnitOfWork, topup_id: str, user_id: int | None = None) -> Top
     return topup
 
 
-def list_topups(uow: UnitOfWork, user_id: int, limit: int,
-                after: tuple[datetime, str] | None = None) -> tuple[list[Topup], tuple[datetime, str] | None]:
-    """Newest first, keyset-paginated on (created_at, id); returns the page and the key of its
-    last row when more follow."""
-    query = select(Topup).where(Topup.user_id == user_id)
-    if after is not None:
-        created_at, topup_id = after
-        query = query.where(or_(Topup.created_at < created_at,
-                                and_(Topup.created_at == created_at, Topup.id < topup_id)))
-    rows = uow.session.scalars(query.order_by(Topup.created_at.desc(), Topup.id.desc()).limit(limit + 1)).all()
-    page = list(rows[:limit])
-    return page, ((page[-1].created_at, page[-1].id) if len(rows) > limit else None)
+def list_topups(uow: UnitOfWork, user_id: int, *, limit: int, cursor: str | None = None) -> tuple[list[Topup], str | None]:
+    """Newest first, keyset-paginated on (created_at, id)."""
+    return pagination.page(uow.session, select(Topup).where(Topup.user_id == user_id),
+                           (Topup.created_at, Topup.id), cursor, limit)
 
 
 # --- the state machine ----------------------------------------------------------------------

@@ -14,11 +14,11 @@ not), and a crash between commit and HINCRBY loses that one count.
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
 
 import redis
 
 from emarket.config import settings
+from emarket.redis_client import redis_client
 
 log = logging.getLogger(__name__)
 
@@ -28,14 +28,8 @@ BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 _SEP = "|"
 
 
-@lru_cache(maxsize=4)
-def _client(url: str) -> redis.Redis:
-    # Short timeouts: a slow Redis must not hold a saga step (or a scrape) for long.
-    return redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
-
-
 def _redis() -> redis.Redis:
-    return _client(settings().redis_url)
+    return redis_client(timeout=1)
 
 
 def _key(name: str) -> str:

@@ -19,6 +19,7 @@ from db.unit_of_work import UnitOfWork
 from emarket import idempotency
 from emarket import order as orders
 from emarket.config import settings
+from emarket.errors import TransientError
 from emarket.idempotency import Outcome, Reply
 from emarket.order_status import AWAITING_PAYMENT, CANCELLED
 from emarket.storage import unit_of_work
@@ -28,7 +29,7 @@ from tasks import metrics, saga
 log = logging.getLogger(__name__)
 
 
-class ReplyTimeout(Exception):
+class ReplyTimeout(TransientError):
     """No answer over the broker in time; the request may still win later (retry to learn)."""
 
 

@@ -8,7 +8,6 @@ Redis it starts the same processes against them.
 """
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys

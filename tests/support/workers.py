@@ -8,9 +8,10 @@ import sys
 import uuid
 from pathlib import Path
 
+from celeryconfig import QUEUES
 from tests.support.wait import wait_until
 
-ALL_QUEUES = ("account", "order", "product", "money", "money_add", "saga")
+ALL_QUEUES = QUEUES  # every service queue, as celeryconfig declares them
 
 
 class Worker:

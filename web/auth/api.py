@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 from db.account import IdempotentRequest
 from emarket import accounts, idempotency
 from emarket.config import settings
-from emarket.errors import Conflict, NotFound
+from emarket.errors import NotFound
 from emarket.idempotency import Reply
 from emarket.storage import unit_of_work
 from web.auth import profiles, ratelimit, tokens
@@ -81,10 +81,8 @@ def register():
         return str(accounts.register_credentials(uow, email, body.password))
 
     def set_up_profile(user_id: str) -> Reply:
-        try:
+        try:  # a Conflict (the email taken meanwhile) is answered 409 email_taken by the app
             profiles.create_profile(current_app.extensions["emarket_account_queue"], int(user_id), email, body.name)
-        except Conflict:
-            raise ApiError(409, "email_taken", "this email is already registered") from None
         except profiles.NoReply:
             if key is not None:  # the retry with this key takes the registration over
                 idempotency.store_reply("account", IdempotentRequest, scope, key, _UNANSWERED, settled=False)
@@ -92,11 +90,8 @@ def register():
                            {"Retry-After": _RETRY_AFTER}) from None
         return idempotent.json_reply(201, {"id": int(user_id), "email": email})
 
-    try:
-        outcome = idempotency.create_once("account", IdempotentRequest, scope, key,
-                                          idempotent.fingerprint(body.model_dump()) if key else None, create)
-    except Conflict:
-        raise ApiError(409, "email_taken", "this email is already registered") from None
+    outcome = idempotency.create_once("account", IdempotentRequest, scope, key,
+                                      idempotent.fingerprint(body.model_dump()) if key else None, create)
     if not outcome.created:
         return idempotent.replay("account", IdempotentRequest, scope, key, outcome.earlier, set_up_profile)
     reply = set_up_profile(outcome.resource_id)

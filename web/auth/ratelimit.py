@@ -6,6 +6,10 @@ spread over two windows' edges still count together. An attempt is recorded *bef
 password is checked and taken back if it succeeds; a burst of parallel guesses therefore
 cannot slip past the limit between a check and its increment. A refused attempt records
 nothing, so hammering a blocked account does not extend its block.
+
+Not the ``limits`` package (Flask-Limiter's core): it cannot take an attempt back, so it either
+lets a parallel burst past or counts good logins as failures; tests/web/auth/test_limiter_choice.py
+shows both cases against it.
 """
 from __future__ import annotations
 
@@ -14,11 +18,10 @@ import math
 import time
 import uuid
 from dataclasses import dataclass
-from functools import lru_cache
 
 import redis
 
-from emarket.config import settings
+from emarket.redis_client import redis_client
 
 WINDOW = 15 * 60
 EMAIL_LIMIT = 10
@@ -30,11 +33,6 @@ class Blocked(Exception):
     def __init__(self, retry_after: int):
         super().__init__(retry_after)
         self.retry_after = retry_after
-
-
-@lru_cache(maxsize=4)
-def _client(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
 
 def email_key(email: str) -> str:
@@ -54,7 +52,7 @@ class Attempt:
 
 def begin(email: str, address: str) -> Attempt:
     """Record an attempt; ``Blocked`` (with the seconds to wait) if a limit is already reached."""
-    client, now = _client(settings().redis_url), time.time()
+    client, now = redis_client(), time.time()
     member = f"{now:.6f}:{uuid.uuid4().hex}"
     recorded: list[str] = []
     for key, limit in ((email_key(email), EMAIL_LIMIT), (address_key(address or "unknown"), ADDRESS_LIMIT)):
@@ -88,11 +86,11 @@ def _retry_after(client: redis.Redis, key: str, failures: int, limit: int, now: 
 
 def succeeded(attempt: Attempt) -> None:
     """The password was right: the attempt is not a failure, and the email's count starts over."""
-    client = _client(settings().redis_url)
+    client = redis_client()
     _take_back(client, attempt.keys, attempt.member)
     client.delete(attempt.keys[0])
 
 
 def abandon(attempt: Attempt) -> None:
     """The check could not be made (the database did not answer): the attempt does not count."""
-    _take_back(_client(settings().redis_url), attempt.keys, attempt.member)
+    _take_back(redis_client(), attempt.keys, attempt.member)

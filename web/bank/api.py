@@ -7,9 +7,7 @@ from flask import Blueprint, jsonify
 from pydantic import ConfigDict, Field, StringConstraints
 
 from emarket.bank import accounts, holds
-from emarket.bank.errors import HoldCaptured
 from db.bank import IdempotentRequest
-from emarket.errors import InsufficientFunds, NotFound
 from emarket.storage import unit_of_work
 from web.bank.keys import ADMIN, MERCHANT, key_required
 from web.common import idempotency as idempotent
@@ -44,15 +42,6 @@ class AvailabilityQuery(StrictModel):
     amount: Amount
 
 
-_NOT_FOUND = {"unknown_account": "no such bank account", "unknown_hold": "no such hold"}
-
-
-def _not_found(error: NotFound) -> ApiError:
-    # The domain's detail repeats the id asked for; an error reply never echoes the caller's
-    # input (it may be a 10 KB path or an SQL string), so the message is fixed per reason.
-    return ApiError(404, error.reason, _NOT_FOUND.get(error.reason, "not found"))
-
-
 @bp.post("/accounts")
 @key_required(ADMIN)
 def create_account():
@@ -71,57 +60,40 @@ def create_account():
 @bp.get("/accounts/<number>")
 @key_required(ADMIN)
 def get_account(number: str):
-    try:
-        with unit_of_work("bank") as uow:
-            return jsonify(accounts.account_view(accounts.get_account(uow, number)))
-    except NotFound as error:
-        raise _not_found(error) from None
+    with unit_of_work("bank") as uow:
+        return jsonify(accounts.account_view(accounts.get_account(uow, number)))
 
 
 @bp.get("/accounts/<number>/availability")
 @key_required(MERCHANT)
 def availability(number: str):
     query = parse_query(AvailabilityQuery)
-    try:
-        with unit_of_work("bank") as uow:
-            return jsonify({"sufficient": accounts.is_sufficient(uow, number, query.amount)})
-    except NotFound as error:
-        raise _not_found(error) from None
+    with unit_of_work("bank") as uow:
+        return jsonify({"sufficient": accounts.is_sufficient(uow, number, query.amount)})
 
 
 @bp.post("/holds")
 @key_required(MERCHANT)
 def create_hold():
     body = parse_json_body(NewHold)
-    try:
-        return idempotent.create_once(
-            "bank", IdempotentRequest, MERCHANT, body.model_dump(),
-            lambda uow: holds.create_hold(uow, body.account, body.amount, body.reference).id,
-            lambda uow, hold_id: idempotent.json_reply(201, holds.hold_view(holds.get_hold(uow, hold_id))))
-    except NotFound as error:
-        raise _not_found(error) from None
-    except InsufficientFunds as error:
-        raise ApiError(409, "insufficient_funds", error.detail) from None
+    return idempotent.create_once(
+        "bank", IdempotentRequest, MERCHANT, body.model_dump(),
+        lambda uow: holds.create_hold(uow, body.account, body.amount, body.reference).id,
+        lambda uow, hold_id: idempotent.json_reply(201, holds.hold_view(holds.get_hold(uow, hold_id))))
 
 
 @bp.get("/holds/<hold_id>")
 @key_required(MERCHANT)
 def get_hold(hold_id: str):
-    try:
-        with unit_of_work("bank") as uow:
-            return jsonify(holds.hold_view(holds.get_hold(uow, hold_id)))
-    except NotFound as error:
-        raise _not_found(error) from None
+    with unit_of_work("bank") as uow:
+        return jsonify(holds.hold_view(holds.get_hold(uow, hold_id)))
 
 
 @bp.post("/holds/<hold_id>/confirm")
 def confirm_hold(hold_id: str):
     body = parse_json_body(Confirm)
-    try:
-        with unit_of_work("bank") as uow:
-            outcome = holds.confirm_hold(uow, hold_id, body.pin)
-    except NotFound as error:
-        raise _not_found(error) from None
+    with unit_of_work("bank") as uow:
+        outcome = holds.confirm_hold(uow, hold_id, body.pin)
     if outcome.closed:
         raise ApiError(409, "hold_closed", "the hold was released or has expired")
     if outcome.captured:
@@ -136,11 +108,6 @@ def confirm_hold(hold_id: str):
 @key_required(MERCHANT)
 def release_hold(hold_id: str):
     parse_json_body(EmptyBody, allow_empty=True)
-    try:
-        with unit_of_work("bank") as uow:
-            hold = holds.release_hold(uow, hold_id)
-    except NotFound as error:
-        raise _not_found(error) from None
-    except HoldCaptured as error:
-        raise ApiError(409, error.reason, error.detail) from None
+    with unit_of_work("bank") as uow:
+        hold = holds.release_hold(uow, hold_id)
     return jsonify({"status": hold.status})

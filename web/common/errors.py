@@ -1,7 +1,10 @@
 """The one error shape of docs/api.md: ``{"error": {"code", "message"}}``, never a stack trace.
 
-Views raise ``ApiError``; Werkzeug's own errors (404, 405, 413 …) and anything unexpected are
-mapped here once, so no view formats an error by hand.
+Views raise ``ApiError``, or let a domain error (``emarket.errors``) pass: each is mapped here
+once for every app — its status by its class, its code its reason, its message fixed by reason
+(an error reply never echoes the caller's input, which a domain detail may hold). Werkzeug's own
+errors (404, 405, 413 …) and anything unexpected are mapped here too, so no view formats an
+error by hand or translates a domain error itself.
 """
 from __future__ import annotations
 
@@ -10,7 +13,8 @@ import logging
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
-from emarket.errors import IdempotencyConflict
+from emarket.errors import DomainError, IdempotencyConflict, NotFound, TransientError
+from emarket.pagination import BadCursor
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +22,25 @@ _HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type",
     422: "unprocessable", 429: "too_many_requests", 503: "unavailable",
+}
+
+
+# A domain error's status, by its class (the first that matches); any other refusal of a business
+# rule is a conflict with the current state of what was asked for.
+_DOMAIN_STATUS = ((NotFound, 404), (BadCursor, 400), (IdempotencyConflict, 422), (DomainError, 409))
+
+# The message of each reason a view lets through; a reason not listed gets its status's word.
+_MESSAGES = {
+    "not_found": "no such resource",
+    "unknown_account": "no such bank account",
+    "unknown_hold": "no such hold",
+    "no_wallet": "this user has no e-wallet",
+    "invalid_cursor": "the cursor is not one this service issued",
+    "idempotency_key_reused": "this Idempotency-Key was used with another body",
+    "email_taken": "this email is already registered",
+    "insufficient_funds": "the account cannot cover the amount",
+    "hold_captured": "the hold was captured; it cannot be released",
+    "count_below_reserved": "count is below the units reserved",
 }
 
 
@@ -40,9 +63,16 @@ def register_error_handlers(app: Flask) -> None:
     def _api_error(error: ApiError):
         return error_response(error.status, error.code, error.message, error.headers)
 
-    @app.errorhandler(IdempotencyConflict)
-    def _key_reused(error: IdempotencyConflict):
-        return error_response(422, "idempotency_key_reused", "this Idempotency-Key was used with another body")
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError):
+        status = next(status for kind, status in _DOMAIN_STATUS if isinstance(error, kind))
+        return error_response(status, error.reason, _MESSAGES.get(error.reason, _HTTP_CODES[status].replace("_", " ")))
+
+    @app.errorhandler(TransientError)
+    def _not_in_time(error: TransientError):
+        # A dependency did not answer in time; the request is idempotent, so a retry is safe
+        # and tells the outcome.
+        return error_response(503, "unavailable", "a service did not answer in time; retry", {"Retry-After": "1"})
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

@@ -14,9 +14,7 @@ from __future__ import annotations
 import re
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from functools import lru_cache
 
-import redis
 from flask import Blueprint, Flask, Response, jsonify
 from kombu import Connection
 from sqlalchemy import text
@@ -25,6 +23,7 @@ import emarket
 from db.engine import get_engine
 from emarket import logs, telemetry
 from emarket.config import settings
+from emarket.redis_client import redis_client
 from emarket.storage import database_url
 from web.common import metrics, request_log
 
@@ -55,13 +54,8 @@ def check_broker() -> None:
         conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=CHECK_TIMEOUT)
 
 
-@lru_cache(maxsize=4)
-def _redis(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_timeout=CHECK_TIMEOUT, socket_connect_timeout=CHECK_TIMEOUT)
-
-
 def check_cache() -> None:
-    _redis(settings().redis_url).ping()
+    redis_client(timeout=CHECK_TIMEOUT).ping()
 
 
 def run_checks(checks: dict) -> dict[str, str]:

@@ -5,22 +5,16 @@ and the refresh token it came with) is. Entries expire with the longest token th
 """
 from __future__ import annotations
 
-from functools import lru_cache
 
 import redis
 
-from emarket.config import settings
+from emarket.redis_client import redis_client
 
 _PREFIX = "emarket:revoked:"
 
 
-@lru_cache(maxsize=4)
-def _client(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-
-
 def client() -> redis.Redis:
-    return _client(settings().redis_url)
+    return redis_client()
 
 
 def revoke(identifier: str, ttl_seconds: int) -> None:

@@ -3,13 +3,13 @@ only validate, ask the order service over the broker (tasks.requests) and transl
 into HTTP; reading goes through emarket.queries."""
 from __future__ import annotations
 
+from functools import partial
 
 from flask import Blueprint, g, jsonify
 
 from db.emarket import IdempotentRequest
-from emarket import idempotency, queries
+from emarket import idempotency, order_status, queries
 from emarket.config import settings
-from emarket.errors import NotFound
 from emarket.storage import unit_of_work
 from web.common import idempotency as idempotent
 from web.common import request_log
@@ -17,11 +17,10 @@ from web.common.errors import ApiError
 from web.common.jwt_setup import auth_required
 from web.common.validation import EmptyBody, parse_json_body, parse_query
 from tasks import requests as saga_requests
-from web.shop.schemas import OrderCreate, OrderCreateQuery, PageQuery
+from web.shop.schemas import OrderCreate, OrderCreateQuery
+from web.shop.listing import list_reply
 
 bp = Blueprint("api_orders", __name__)
-
-SETTLED = ("awaiting_payment", "payment_started", "completed", "cancelled")
 
 
 def _not_found() -> ApiError:
@@ -37,21 +36,13 @@ def _order_id(raw: str) -> str:
 
 
 def order_view(order_id: str, user_id: int) -> dict:
-    try:
-        with unit_of_work("emarket") as uow:
-            view = queries.order_view(uow, order_id, user_id)
-    except NotFound:
-        raise _not_found() from None
+    with unit_of_work("emarket") as uow:
+        view = queries.order_view(uow, order_id, user_id)
     return {**view, "currency": settings().currency}
 
 
 def _correlation_id() -> str:
     return request_log.correlation_id()  # the request's (X-Correlation-ID or fresh)
-
-
-def _unavailable() -> ApiError:
-    return ApiError(503, "unavailable", "the order service did not answer in time; retry",
-                    headers={"Retry-After": "1"})
 
 
 @bp.post("/api/orders")
@@ -85,20 +76,14 @@ def place_order():
 def _order_reply(view: dict, order_id: str, settled_is_200: bool):
     """202 with the order as it stands; 200 once a ``?wait`` saw phase 1 settle."""
     view = {**view, "currency": settings().currency}
-    status = 200 if settled_is_200 and view["status"] in SETTLED else 202
+    status = 200 if settled_is_200 and view["status"] in order_status.PHASE1_SETTLED else 202
     return idempotent.json_reply(status, view, f"/api/orders/{order_id}")
 
 
 @bp.get("/api/orders")
 @auth_required()
 def list_orders():
-    query = parse_query(PageQuery)
-    try:
-        with unit_of_work("emarket") as uow:
-            orders, following = queries.list_orders(uow, g.caller.id, limit=query.limit, cursor=query.cursor)
-    except queries.BadCursor:
-        raise ApiError(400, "invalid_cursor", "the cursor is not one this service issued") from None
-    return jsonify({"orders": orders, "currency": settings().currency, "next": following})
+    return list_reply("emarket", "orders", partial(queries.list_orders, user_id=g.caller.id))
 
 
 @bp.get("/api/orders/<order_id>")
@@ -110,34 +95,32 @@ def get_order(order_id: str):
 @bp.post("/api/orders/<order_id>/payment")
 @auth_required()
 def pay(order_id: str):
-    order_id = _order_id(order_id)
-    parse_json_body(EmptyBody, allow_empty=True)
-    try:
-        outcome = saga_requests.request_payment(order_id, g.caller.id, correlation_id=_correlation_id())
-    except saga_requests.ReplyTimeout:
-        raise _unavailable() from None
-    if outcome == "started":
-        return jsonify({"id": order_id, "status": "payment_started"}), 202
-    if outcome == "already_started":
-        return jsonify(order_view(order_id, g.caller.id)), 200
-    if outcome == "not_payable":
-        raise ApiError(409, "order_not_payable", "the order is not awaiting payment")
-    raise _not_found()
+    return _compare_and_set(order_id, saga_requests.request_payment, won=("started", "payment_started"),
+                            before="already_started",
+                            refused=("not_payable", "order_not_payable", "the order is not awaiting payment"))
 
 
 @bp.post("/api/orders/<order_id>/cancel")
 @auth_required()
 def cancel(order_id: str):
+    return _compare_and_set(order_id, saga_requests.request_cancel, won=("cancelled", "cancelled"),
+                            before="already_cancelled",
+                            refused=("not_cancellable", "order_not_cancellable",
+                                     "only an order awaiting payment can be cancelled"))
+
+
+def _compare_and_set(order_id: str, ask, won: tuple[str, str], before: str, refused: tuple[str, str, str]):
+    """Pay or cancel (docs/api.md): ask the order service, over the broker, to move the order;
+    202 with the new status when this request won, 200 with the order when it had happened
+    before, 409 when the order is in no status for it, 404 when it is not the caller's. No
+    answer in time is a 503 from the app's error handler (``ReplyTimeout``)."""
     order_id = _order_id(order_id)
     parse_json_body(EmptyBody, allow_empty=True)
-    try:
-        outcome = saga_requests.request_cancel(order_id, g.caller.id, correlation_id=_correlation_id())
-    except saga_requests.ReplyTimeout:
-        raise _unavailable() from None
-    if outcome == "cancelled":
-        return jsonify({"id": order_id, "status": "cancelled"}), 202
-    if outcome == "already_cancelled":
+    outcome = ask(order_id, g.caller.id, correlation_id=_correlation_id())
+    if outcome == won[0]:
+        return jsonify({"id": order_id, "status": won[1]}), 202
+    if outcome == before:
         return jsonify(order_view(order_id, g.caller.id)), 200
-    if outcome == "not_cancellable":
-        raise ApiError(409, "order_not_cancellable", "only an order awaiting payment can be cancelled")
+    if outcome == refused[0]:
+        raise ApiError(409, refused[1], refused[2])
     raise _not_found()

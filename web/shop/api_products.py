@@ -1,19 +1,18 @@
 """Products: a public catalogue; administrators create and edit (docs/api.md "Shop — Products")."""
 from __future__ import annotations
 
+
 from flask import Blueprint, g, jsonify
 
 from db.emarket import IdempotentRequest
 from emarket import catalog
 from emarket.config import settings
-from emarket.errors import NotFound
-from emarket.queries import BadCursor
 from emarket.storage import unit_of_work
 from web.common import idempotency as idempotent
-from web.common.errors import ApiError
 from web.common.jwt_setup import auth_optional, auth_required
-from web.common.validation import parse_json_body, parse_query
-from web.shop.schemas import PageQuery, ProductCreate, ProductUpdate
+from web.common.validation import parse_json_body
+from web.shop.schemas import ProductCreate, ProductUpdate
+from web.shop.listing import list_reply
 
 bp = Blueprint("api_products", __name__)
 
@@ -33,24 +32,15 @@ def _one(product: catalog.Product, status: int = 200):
 @bp.get("/api/products")
 @auth_optional
 def list_products():
-    query = parse_query(PageQuery)
-    try:
-        with unit_of_work("emarket") as uow:
-            products, following = catalog.list_products(uow, limit=query.limit, cursor=query.cursor)
-    except BadCursor:
-        raise ApiError(400, "invalid_cursor", "the cursor is not one this service issued") from None
-    return jsonify({"products": [_view(p, _is_admin()) for p in products],
-                    "currency": settings().currency, "next": following})
+    admin = _is_admin()
+    return list_reply("emarket", "products", catalog.list_products, view=lambda product: _view(product, admin))
 
 
 @bp.get("/api/products/<int:product_id>")
 @auth_optional
 def get_product(product_id: int):
-    try:
-        with unit_of_work("emarket") as uow:
-            product = catalog.get_product(uow, product_id)
-    except NotFound:
-        raise ApiError(404, "not_found", "no such product") from None
+    with unit_of_work("emarket") as uow:
+        product = catalog.get_product(uow, product_id)
     return _one(product)
 
 
@@ -73,13 +63,8 @@ def create_product():
 @auth_required(admin=True)
 def update_product(product_id: int):
     body = parse_json_body(ProductUpdate)
-    try:
-        with unit_of_work("emarket") as uow:
-            product = catalog.update_product(uow, product_id, **body.model_dump(exclude_none=True))
-    except NotFound:
-        raise ApiError(404, "not_found", "no such product") from None
-    except catalog.CountBelowReserved as error:
-        # A conflict with the stock's current state, not a malformed request: it may succeed
-        # once the payments in progress complete or are released.
-        raise ApiError(409, error.reason, error.detail) from None
+    # A count below the units reserved is a conflict with the stock's current state (409), not
+    # a malformed request: it may succeed once the payments in progress complete or are released.
+    with unit_of_work("emarket") as uow:
+        product = catalog.update_product(uow, product_id, **body.model_dump(exclude_none=True))
     return _one(product)

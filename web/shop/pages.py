@@ -161,7 +161,7 @@ def cabinet_live():
 def _wallet_now() -> tuple[dict, list]:
     with unit_of_work("account") as uow:
         view = queries.wallet_view(uow, page_caller().id)
-        rows, _last = topup.list_topups(uow, page_caller().id, 10, None)
+        rows, _last = topup.list_topups(uow, page_caller().id, limit=10)
         topups = [topup.topup_view(row) for row in rows]
     return view, topups
 

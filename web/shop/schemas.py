@@ -7,6 +7,7 @@ from typing import Annotated, Literal, Optional
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from emarket import order_status
 from web.common.validation import StrictModel
 
 MAX_ID = 2**63 - 1
@@ -88,8 +89,6 @@ class OrderCreateQuery(QueryModel):
     wait: Annotated[Optional[int], QueryInt, Field(ge=0, le=30)] = None
 
 
-IdempotencyKey = Annotated[str, Field(min_length=1, max_length=255)]
-
 # --- replies (documentation) -------------------------------------------------------------
 
 
@@ -134,7 +133,7 @@ class SagaEventOut(BaseModel):
     detail: str
 
 
-OrderStatus = Literal["accepted", "processing", "awaiting_payment", "payment_started", "completed", "cancelled"]
+OrderStatus = Literal[order_status.STATUSES]
 
 
 class OrderSummary(BaseModel):

@@ -9,21 +9,20 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
+from functools import partial
+
 from flask import Blueprint, g, jsonify, url_for
 from pydantic import Field, StringConstraints
 
 from db.account import IdempotentRequest
-from emarket import queries, topup
-from emarket.config import settings
-from emarket.errors import NotFound
+from emarket import topup
 from emarket.storage import unit_of_work
 from tasks import metrics as saga_metrics
 from tasks.celery_app import app as celery_app
 from web.common import idempotency as idempotent
-from web.common.errors import ApiError
 from web.common.jwt_setup import auth_required
-from web.common.validation import StrictModel, parse_json_body, parse_query
-from web.shop.schemas import PageQuery
+from web.common.validation import StrictModel, parse_json_body
+from web.shop.listing import list_reply
 
 log = logging.getLogger(__name__)
 bp = Blueprint("api_topups", __name__)
@@ -57,33 +56,17 @@ def create_topup():
         view = topup.topup_view(topup.get_topup(uow, topup_id))
         return idempotent.json_reply(202, view, url_for("api_topups.get_topup", topup_id=topup_id))
 
-    try:
-        return idempotent.create_once("account", IdempotentRequest, f"user:{user_id}", body.model_dump(),
-                                      create, render)
-    except NotFound as error:
-        raise ApiError(404, "not_found", error.detail) from None
+    return idempotent.create_once("account", IdempotentRequest, f"user:{user_id}", body.model_dump(), create, render)
 
 
 @bp.get("/api/wallet/topups")
 @auth_required()
 def list_topups():
-    query = parse_query(PageQuery)
-    try:
-        after = queries.decode_order_cursor(query.cursor) if query.cursor else None
-    except queries.BadCursor:
-        raise ApiError(400, "invalid_cursor", "the cursor is not one this service issued") from None
-    with unit_of_work("account") as uow:
-        rows, last = topup.list_topups(uow, g.caller.id, query.limit, after)
-        views = [topup.topup_view(row) for row in rows]
-    following = queries.encode_order_cursor(*last) if last else None
-    return jsonify({"topups": views, "currency": settings().currency, "next": following})
+    return list_reply("account", "topups", partial(topup.list_topups, user_id=g.caller.id), view=topup.topup_view)
 
 
 @bp.get("/api/wallet/topups/<topup_id>")
 @auth_required()
 def get_topup(topup_id: str):
-    try:
-        with unit_of_work("account") as uow:
-            return jsonify(topup.topup_view(topup.get_topup(uow, topup_id, user_id=g.caller.id)))
-    except NotFound:
-        raise ApiError(404, "not_found", "no such top-up") from None
+    with unit_of_work("account") as uow:
+        return jsonify(topup.topup_view(topup.get_topup(uow, topup_id, user_id=g.caller.id)))

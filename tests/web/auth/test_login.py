@@ -117,7 +117,7 @@ def test_a_success_clears_the_emails_failures(client, user):
 def test_the_block_lifts_when_the_failures_leave_the_window(client, user):
     # Ten failures recorded sixteen minutes ago are outside the 15-minute window.
     long_ago = time.time() - 16 * 60
-    redis = ratelimit._client(ratelimit.settings().redis_url)
+    redis = ratelimit.redis_client()
     redis.zadd(ratelimit.email_key("ann@example.com"), {f"old-{i}": long_ago for i in range(10)})
     assert post(client, {"email": "ann@example.com", "password": PASSWORD}).status_code == 200
 
@@ -126,7 +126,7 @@ def test_a_hundred_failures_from_one_address_block_it(client, user):
     # The first 99 failures (different emails) are seeded in the limiter's own sorted set, which
     # saves 99 argon2 verifications; the 100th goes through the endpoint.
     now = time.time()
-    redis = ratelimit._client(ratelimit.settings().redis_url)
+    redis = ratelimit.redis_client()
     redis.zadd(ratelimit.address_key("10.9.9.9"), {f"seeded-{i}": now - 60 for i in range(99)})
     assert post(client, {"email": "guess@example.com", "password": "guess"}, address="10.9.9.9").status_code == 401
     blocked = post(client, {"email": "ann@example.com", "password": PASSWORD}, address="10.9.9.9")
