@@ -1,6 +1,7 @@
 """Test tokens: a key pair for the suite and a minting helper with docs/api.md's claims."""
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -32,3 +33,19 @@ def mint(user_id: int, roles=(), *, kind: str = "access", ttl: int = 900, key: s
 
 def bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
+
+
+def claims_of(token: str) -> dict:
+    """A token's claims, verified with the suite's public key."""
+    return jwt.decode(token, PUBLIC.read_text(), algorithms=["RS256"], issuer="emarket-auth")
+
+
+@functools.lru_cache(maxsize=1)
+def foreign_key() -> str:
+    """A key pair that is not the auth service's."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption()).decode()

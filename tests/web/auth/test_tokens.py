@@ -1,21 +1,18 @@
-"""POST /auth/refresh, POST /auth/logout and the JWKS: rotation, revocation seen by every
+"""POST /auth/refresh and POST /auth/logout: rotation, revocation seen by every
 service, and a 401 for every token that is not the right, live one."""
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import hmac
 import json
-import threading
 
 import jwt
 import pytest
 from flask import g, jsonify
 
 from emarket import accounts
-from tests.support.tokens import PUBLIC, bearer, mint
-from tests.web.auth.conftest import PASSWORD
+from tests.support.tokens import PUBLIC, bearer, claims_of, foreign_key, mint
 from web.common.app_base import base_app
 from web.common.jwt_setup import auth_required, init_jwt
 
@@ -42,10 +39,6 @@ def tampered(token: str, **changes) -> str:
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     claims.update(changes)
     return f"{header}.{_b64(json.dumps(claims).encode())}.{signature}"
-
-
-def claims_of(token: str) -> dict:
-    return jwt.decode(token, PUBLIC.read_text(), algorithms=["RS256"], issuer="emarket-auth")
 
 
 def refresh(client, token=None, **kwargs):
@@ -123,21 +116,10 @@ def bad_tokens(user_id: int, good_access: str, good_refresh: str) -> dict[str, s
         "tampered": tampered(good_refresh, sub="1", roles=["admin"]),
         "alg_none": unsigned(claims),
         "hs256_with_public_key": hs256_with_public_key(claims),
-        "another_key": jwt.encode(claims, _foreign_key(), algorithm="RS256"),
+        "another_key": jwt.encode(claims, foreign_key(), algorithm="RS256"),
         "access_as_refresh": good_access,
         "garbage": "not.a.token",
     }
-
-
-@functools.lru_cache(maxsize=1)
-def _foreign_key() -> str:
-    """A key pair that is not the auth service's."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption()).decode()
 
 
 @pytest.mark.parametrize("kind", ["expired", "tampered", "alg_none", "hs256_with_public_key", "another_key",
@@ -209,7 +191,7 @@ def test_logout_refuses_every_bad_token_with_401(client, login, user, shop_like_
         "tampered": tampered(tokens["access_token"], roles=["admin"]),
         "alg_none": unsigned(claims),
         "hs256_with_public_key": hs256_with_public_key(claims),
-        "another_key": jwt.encode(claims, _foreign_key(), algorithm="RS256"),
+        "another_key": jwt.encode(claims, foreign_key(), algorithm="RS256"),
         "refresh_as_access": tokens["refresh_token"],
         "garbage": "garbage",
         "missing": None,
@@ -231,78 +213,6 @@ def test_logout_with_a_body_is_400_and_revokes_nothing(client, login, shop_like_
     response = logout(client, tokens["access_token"], data='{"everywhere": true}', content_type="application/json")
     assert response.status_code == 400
     assert shop_like_app.get("/me", headers=bearer(tokens["access_token"])).status_code == 200
-
-
-# --- JWKS and methods --------------------------------------------------------------------------
-
-def test_jwks_publishes_the_key_that_verifies_the_tokens(client, login):
-    response = client.get("/.well-known/jwks.json")
-    assert response.status_code == 200
-    (key,) = response.get_json()["keys"]
-    assert key["kty"] == "RSA" and key["use"] == "sig" and key["alg"] == "RS256" and key["kid"]
-    assert "d" not in key and "p" not in key  # public parts only
-    token = login()["access_token"]
-    assert jwt.get_unverified_header(token)["kid"] == key["kid"]
-    public = jwt.PyJWK(key).key
-    assert jwt.decode(token, public, algorithms=["RS256"], issuer="emarket-auth")["type"] == "access"
-
-
-@pytest.mark.parametrize("method, path", [
-    ("get", "/auth/register"), ("put", "/auth/login"), ("get", "/auth/refresh"),
-    ("delete", "/auth/logout"), ("post", "/.well-known/jwks.json"),
-])
-def test_a_wrong_method_on_a_known_path_is_405(client, method, path):
-    response = getattr(client, method)(path)
-    assert response.status_code == 405
-    assert response.get_json()["error"]["code"] == "method_not_allowed"
-
-
-def test_an_unknown_path_is_404_in_the_error_shape(client):
-    response = client.get("/auth/nothing")
-    assert response.status_code == 404
-    assert response.get_json()["error"]["code"] == "not_found"
-
-
-def test_another_service_verifies_with_the_key_from_the_jwks_url(app, login, monkeypatch):
-    """The auth service served over HTTP; a verifier configured with only its JWKS URL (no key
-    file) accepts the auth service's token and refuses a forged one."""
-    from werkzeug.serving import make_server
-
-    from emarket.config import settings
-
-    server = make_server("127.0.0.1", 0, app)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        monkeypatch.setenv("EMARKET_JWKS_URL", f"http://127.0.0.1:{server.port}/.well-known/jwks.json")
-        monkeypatch.setenv("EMARKET_JWT_PUBLIC_KEY", "/nonexistent/public.pem")
-        settings.cache_clear()
-        verifier = base_app("verifier")
-        init_jwt(verifier, signing=False)
-
-        @verifier.get("/me")
-        @auth_required()
-        def me():
-            return jsonify({"id": g.caller.id})
-
-        token = login()["access_token"]
-        assert verifier.test_client().get("/me", headers=bearer(token)).get_json() == {"id": int(claims_of(token)["sub"])}
-        forged = jwt.encode({**claims_of(token), "jti": "z"}, _foreign_key(), algorithm="RS256")
-        assert verifier.test_client().get("/me", headers=bearer(forged)).status_code == 401
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-
-
-def test_the_auth_service_starts_with_a_jwks_url_set(auth_env, monkeypatch):
-    """One environment for every process may set EMARKET_JWKS_URL: the signer, which is that
-    URL, reads its own key file instead of fetching from itself (nothing answers yet)."""
-    from emarket.config import settings
-    from web.auth import create_app
-
-    monkeypatch.setenv("EMARKET_JWKS_URL", "http://127.0.0.1:9/.well-known/jwks.json")
-    settings.cache_clear()
-    assert create_app().config["JWT_PUBLIC_KEY"] == PUBLIC.read_text()
 
 
 def test_without_the_token_store_refresh_and_logout_are_503_not_500(client, login, monkeypatch):
