@@ -8,20 +8,11 @@ from functools import lru_cache
 from flask import Blueprint, jsonify
 from pydantic.json_schema import models_json_schema
 
+from web.common.openapi_parts import REF, body, error_responses, json_response
 from web.shop import schemas
 from web.shop.topups_api import TopupCreate
 
 bp = Blueprint("openapi", __name__)
-
-REF = "#/components/schemas/{model}"
-
-
-def _ref(name: str) -> dict:
-    return {"$ref": REF.format(model=name)}
-
-
-def _json(name: str, description: str) -> dict:
-    return {"description": description, "content": {"application/json": {"schema": _ref(name)}}}
 
 
 def _errors(*statuses: int) -> dict:
@@ -36,11 +27,7 @@ def _errors(*statuses: int) -> dict:
     # that reads a token answers 503 rather than let a possibly revoked token through.
     if 401 in statuses and 503 not in statuses:
         statuses = (*statuses, 503)
-    return {str(s): _json("Error", text[s]) for s in statuses}
-
-
-def _body(name: str, required: bool = True) -> dict:
-    return {"required": required, "content": {"application/json": {"schema": _ref(name)}}}
+    return error_responses(text, *statuses)
 
 
 EMPTY_BODY = {"required": False, "content": {"application/json": {
@@ -63,24 +50,24 @@ def _paths() -> dict:
     return {
         "/api/products": {
             "get": {"summary": "The catalogue, newest first", "security": OPTIONAL, "parameters": PAGE,
-                    "responses": {"200": _json("ProductList", "a page of products"), **e(400, 401)}},
+                    "responses": {"200": json_response("ProductList", "a page of products"), **e(400, 401)}},
             "post": {"summary": "Create a product (admin)", "security": SECURED,
-                     "requestBody": _body("ProductCreate"),
-                     "responses": {"201": _json("ProductOne", "the product, admin view"), **e(400, 401, 403, 413)}},
+                     "requestBody": body("ProductCreate"),
+                     "responses": {"201": json_response("ProductOne", "the product, admin view"), **e(400, 401, 403, 413)}},
         },
         "/api/products/{product_id}": {
             "parameters": [PRODUCT_ID],
             "get": {"summary": "One product", "security": OPTIONAL,
-                    "responses": {"200": _json("ProductOne", "the product"), **e(401, 404)}},
+                    "responses": {"200": json_response("ProductOne", "the product"), **e(401, 404)}},
             "patch": {"summary": "Edit a product (admin); count sets the units on hand", "security": SECURED,
-                      "requestBody": _body("ProductUpdate"),
-                      "responses": {"200": _json("ProductOne", "the product, admin view"),
+                      "requestBody": body("ProductUpdate"),
+                      "responses": {"200": json_response("ProductOne", "the product, admin view"),
                                     **e(400, 401, 403, 404, 413),
-                                    "409": _json("Error", "count below the units reserved (count_below_reserved)")}},
+                                    "409": json_response("Error", "count below the units reserved (count_below_reserved)")}},
         },
         "/api/orders": {
             "get": {"summary": "The caller's orders (the cabinet), newest first", "security": SECURED,
-                    "parameters": PAGE, "responses": {"200": _json("OrderList", "a page of orders"), **e(400, 401)}},
+                    "parameters": PAGE, "responses": {"200": json_response("OrderList", "a page of orders"), **e(400, 401)}},
             "post": {"summary": "Place an order (starts its saga)", "security": SECURED,
                      "parameters": [
                          {"name": "wait", "in": "query", "required": False,
@@ -88,41 +75,41 @@ def _paths() -> dict:
                           "description": "seconds to wait for the first phase to settle"},
                          {"name": "Idempotency-Key", "in": "header", "required": False,
                           "schema": {"type": "string", "minLength": 1, "maxLength": 255}}],
-                     "requestBody": _body("OrderCreate"),
-                     "responses": {"200": _json("OrderOut", "settled within the wait"),
-                                   "202": {**_json("OrderOut", "accepted (or still running after the wait)"),
+                     "requestBody": body("OrderCreate"),
+                     "responses": {"200": json_response("OrderOut", "settled within the wait"),
+                                   "202": {**json_response("OrderOut", "accepted (or still running after the wait)"),
                                            "headers": {"Location": {"schema": {"type": "string"}}}},
                                    **e(400, 401, 413, 422),
-                                   "409": _json("Error", "the first request with this key is still being handled")}},
+                                   "409": json_response("Error", "the first request with this key is still being handled")}},
         },
         "/api/orders/{order_id}": {
             "parameters": [ORDER_ID],
             "get": {"summary": "One order with its saga events", "security": SECURED,
-                    "responses": {"200": _json("OrderOut", "the order"), **e(401, 404)}},
+                    "responses": {"200": json_response("OrderOut", "the order"), **e(401, 404)}},
         },
         "/api/orders/{order_id}/payment": {
             "parameters": [ORDER_ID],
             "post": {"summary": "Pay for an order awaiting payment", "security": SECURED, "requestBody": EMPTY_BODY,
-                     "responses": {"202": _json("PaymentStarted", "this request started the payment"),
-                                   "200": _json("OrderOut", "a payment had already been started"),
+                     "responses": {"202": json_response("PaymentStarted", "this request started the payment"),
+                                   "200": json_response("OrderOut", "a payment had already been started"),
                                    **e(400, 401, 404, 413, 503),
-                                   "409": _json("Error", "order_not_payable")}},
+                                   "409": json_response("Error", "order_not_payable")}},
         },
         "/api/orders/{order_id}/cancel": {
             "parameters": [ORDER_ID],
             "post": {"summary": "Cancel an order awaiting payment", "security": SECURED, "requestBody": EMPTY_BODY,
-                     "responses": {"202": _json("OrderCancelled", "this request cancelled the order"),
-                                   "200": _json("OrderOut", "already cancelled by the user"),
+                     "responses": {"202": json_response("OrderCancelled", "this request cancelled the order"),
+                                   "200": json_response("OrderOut", "already cancelled by the user"),
                                    **e(400, 401, 404, 413, 503),
-                                   "409": _json("Error", "order_not_cancellable")}},
+                                   "409": json_response("Error", "order_not_cancellable")}},
         },
         "/api/wallet": {
             "get": {"summary": "The caller's e-wallet", "security": SECURED,
-                    "responses": {"200": _json("WalletOut", "balance and frozen money"), **e(401)}},
+                    "responses": {"200": json_response("WalletOut", "balance and frozen money"), **e(401)}},
         },
         "/api/wallet/transactions": {
             "get": {"summary": "The wallet's ledger, newest first", "security": SECURED, "parameters": PAGE,
-                    "responses": {"200": _json("TransactionList", "a page of entries"), **e(400, 401)}},
+                    "responses": {"200": json_response("TransactionList", "a page of entries"), **e(400, 401)}},
         },
         "/api/openapi.json": {
             "get": {"summary": "This document", "security": [{}],
@@ -141,17 +128,17 @@ def _topup_paths() -> dict:
     return {
         "/api/wallet/topups": {
             "post": {"summary": "Top up the wallet from a bank account", "security": SECURED, "parameters": [key],
-                     "requestBody": _body("TopupCreate"),
-                     "responses": {"202": {**_json("Topup", "the top-up, started"),
+                     "requestBody": body("TopupCreate"),
+                     "responses": {"202": {**json_response("Topup", "the top-up, started"),
                                            "headers": {"Location": {"schema": {"type": "string"}}}},
                                    **e(400, 401, 404, 413, 422)}},
             "get": {"summary": "The caller's top-ups, newest first", "security": SECURED, "parameters": PAGE,
-                    "responses": {"200": _json("TopupList", "a page of top-ups"), **e(400, 401)}},
+                    "responses": {"200": json_response("TopupList", "a page of top-ups"), **e(400, 401)}},
         },
         "/api/wallet/topups/{topup_id}": {
             "parameters": [topup_id],
             "get": {"summary": "One top-up", "security": SECURED,
-                    "responses": {"200": _json("Topup", "the top-up"), **e(401, 404)}},
+                    "responses": {"200": json_response("Topup", "the top-up"), **e(401, 404)}},
         },
     }
 
