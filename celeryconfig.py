@@ -36,10 +36,8 @@ worker_hijack_root_logger = False
 worker_send_task_events = True
 task_send_sent_event = True
 result_expires = 3600
-# A stored result (a failed step's, a request-reply's) also keeps the task's worker and retries:
-# the compensation credits a failed step's saga event with them (the operators' console).
-# Steps that succeed store nothing (ignore_result), so this costs the happy path nothing.
-result_extended = True
+# Only the request-reply tasks store a result (the web waits for it). A failed step's worker,
+# attempt and error reach the compensation in its message (tasks.saga.step_failed), not here.
 
 task_queues = broker.task_queues(broker.quorum_names(_settings.quorum_queues))
 broker_native_delayed_delivery_queue_type = broker.DELAY_QUEUE_TYPE

@@ -25,16 +25,6 @@ reply = app.task(name="order.bench_noop_reply", ignore_result=False, acks_late=T
 last = app.task(name="order.bench_noop_last", ignore_result=False, acks_late=True)(_noop)
 
 
-if os.environ.get("BENCH_NO_PRE_PING"):
-    # An experiment (bench/saga.py --no-pre-ping): what db/engine.py's pool_pre_ping costs,
-    # one SELECT 1 per unit of work. Only the bench's workers ever load this module.
-    import sqlalchemy
-
-    import db.engine
-
-    db.engine.create_engine = lambda url, **kw: sqlalchemy.create_engine(url, **{**kw, "pool_pre_ping": False})
-
-
 def phase1(ctx: dict):
     return chain(noop["order"].s(ctx), noop["product"].s(), last.s())
 
@@ -44,7 +34,8 @@ def phase2(ctx: dict):
 
 
 # --- what each step costs the database, counted in the bench's workers only ------------------
-# Statements, commits (each also a BEGIN on psycopg2) and pool checkouts (each a pre-ping),
+# Statements, commits (each also a BEGIN on psycopg2), pool checkouts and pre-pings (a SELECT 1
+# at checkout, where the engine has pool_pre_ping; the workers' engines do not),
 # by task name; every worker process writes its counts to BENCH_COUNTS_DIR when it exits.
 
 import collections  # noqa: E402
@@ -65,7 +56,8 @@ def _count(kind: str) -> None:
 
 event.listen(Engine, "before_cursor_execute", lambda *a, **k: _count("statements"))
 event.listen(Engine, "commit", lambda *a, **k: _count("commits"))
-event.listen(Pool, "checkout", lambda *a, **k: _count("checkouts"))
+event.listen(Pool, "checkout", lambda _dbapi, _record, proxy: (
+    _count("checkouts"), _count("pings") if proxy._pool._pre_ping else None))
 
 
 @signals.task_postrun.connect

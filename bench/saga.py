@@ -40,8 +40,6 @@ def parse_args(argv=None):
                         help="alternate no-op and saga stages this many times (default 4)")
     parser.add_argument("--profile", choices=("wall", "cpu"), help="py-spy the workers during the saga stages: "
                         "wall clock (waits on the services count) or cpu (only samples holding the GIL)")
-    parser.add_argument("--no-pre-ping", action="store_true",
-                        help="experiment: workers' engines without pool_pre_ping (what the pre-ping costs)")
     common.add_service_args(parser, "emarket_bench", 8)
     args = parser.parse_args(argv)
     args.inflight = args.inflight or 8 * args.workers
@@ -135,7 +133,7 @@ def main(argv=None) -> dict:
     redis_url = os.environ["EMARKET_RESULT_BACKEND"]
     results = Path(args.results)
     counts_dir = Path(tempfile.mkdtemp(prefix="bench-counts-"))
-    env = {"BENCH_COUNTS_DIR": str(counts_dir), **({"BENCH_NO_PRE_PING": "1"} if args.no_pre_ping else {})}
+    env = {"BENCH_COUNTS_DIR": str(counts_dir)}
     workers = common.Workers(app, args.workers, results / "logs", env=env)
     with workers:
         if args.warmup:
@@ -158,7 +156,7 @@ def main(argv=None) -> dict:
                 profile = profiler.stop()
     costs = {"worker_cpu_ms_per_saga": round(1000 * saga_cpu / args.orders, 2),
              "worker_cpu_ms_per_noop_chain": round(1000 * noop_cpu / args.orders, 2),
-             **db_costs(counts_dir, args.warmup + args.orders, pings=not args.no_pre_ping)}
+             **db_costs(counts_dir, args.warmup + args.orders)}
     return report(args, sagas, noop, profile, costs)
 
 
@@ -185,7 +183,7 @@ class CpuMeter:
         return spent
 
 
-def db_costs(folder: Path, sagas: int, pings: bool = True) -> dict:
+def db_costs(folder: Path, sagas: int) -> dict:
     """Statements, transactions and connection checkouts per saga, from the workers' counts."""
     totals: dict[str, int] = {}
     by_task: dict[str, dict[str, int]] = {}
@@ -197,11 +195,11 @@ def db_costs(folder: Path, sagas: int, pings: bool = True) -> dict:
                 by_task.setdefault(task, {}).setdefault(kind, 0)
                 by_task[task][kind] += value
     shutil.rmtree(folder, ignore_errors=True)
-    per = {kind: round(totals.get(kind, 0) / sagas, 2) for kind in ("statements", "commits", "checkouts")}
-    # psycopg2 sends BEGIN and COMMIT as their own round trips; a checkout pre-pings (SELECT 1).
+    per = {kind: round(totals.get(kind, 0) / sagas, 2) for kind in ("statements", "commits", "checkouts", "pings")}
+    # psycopg2 sends BEGIN and COMMIT as their own round trips; a pre-ping is a SELECT 1.
     return {"db_statements_per_saga": per["statements"], "db_transactions_per_saga": per["commits"],
             "db_checkouts_per_saga": per["checkouts"],
-            "db_round_trips_per_saga": round(per["statements"] + 2 * per["commits"] + pings * per["checkouts"], 2),
+            "db_round_trips_per_saga": round(per["statements"] + 2 * per["commits"] + per["pings"], 2),
             "db_statements_per_step": {task: round(c.get("statements", 0) / c["runs"], 2)
                                        for task, c in sorted(by_task.items()) if c.get("runs")}}
 
@@ -212,7 +210,6 @@ def report(args, sagas, noop, profile, costs) -> dict:
     latencies = {name: common.latency_ms(values) for name, values in phases.items()}
     payload = {
         "orders": args.orders, "workers": args.workers, "inflight": args.inflight, "rounds": args.rounds,
-        "no_pre_ping": args.no_pre_ping,
         "sagas_per_s": round(sagas.per_second(), 1), "noop_chains_per_s": round(noop.per_second(), 1),
         "throughput_ratio": round(sagas.per_second() / noop.per_second(), 3) if noop.per_second() else None,
         "p99_phase1_ratio": round(latencies["saga phase 1"]["p99"] / latencies["no-op chain, 3 tasks"]["p99"], 2),

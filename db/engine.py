@@ -16,6 +16,16 @@ from sqlalchemy.engine import make_url
 
 _engines: dict[tuple[str, int], Engine] = {}
 _lock = threading.Lock()
+# A pre-ping costs a round trip (SELECT 1) per checkout. The web keeps it (a stale connection
+# would fail a request); Celery workers turn it off (``without_pre_ping``): there a dropped
+# connection fails the step with a transient error, and the step's retry gets a fresh one.
+_pre_ping = True
+
+
+def without_pre_ping() -> None:
+    """Engines created from now on in this process do not ping a connection at checkout."""
+    global _pre_ping
+    _pre_ping = False
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -59,7 +69,7 @@ def _create(url: str) -> Engine:
     # (which wraps sqlalchemy.create_engine) reaches the engines made after it is installed.
     return sqlalchemy.create_engine(
         url,
-        pool_pre_ping=True,
+        pool_pre_ping=_pre_ping,
         pool_size=5,
         max_overflow=10,
         pool_recycle=1800,

@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from db.base import utcnow
 from db.emarket import Order, OrderItem
@@ -18,6 +18,7 @@ from db.unit_of_work import UnitOfWork
 from emarket import order_status as st
 from emarket import saga_events
 from emarket.errors import InvalidTransition, NotFound
+from emarket.order_moves import move as _cas
 
 
 @dataclass(frozen=True)
@@ -53,18 +54,6 @@ def context_of(uow: UnitOfWork, order_id: str) -> dict:
     return saga_context(_load(uow, order_id), _items(uow, order_id))
 
 
-def _cas(uow: UnitOfWork, order_id: str, target: str, sources: tuple[str, ...], *extra, **values) -> bool:
-    """Move the order to ``target`` only if it is in one of ``sources``; True if this call did."""
-    assert all(st.can_move(s, target) for s in sources), (sources, target)
-    result = uow.session.execute(
-        update(Order)
-        .where(Order.id == order_id, Order.status.in_(sources), *extra)
-        .values(status=target, updated_at=utcnow(), **values)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
-
-
 def place(uow: UnitOfWork, user_id: int, items: list[dict], correlation_id: str | None = None) -> Placed:
     """Store the order as ``accepted`` with its first event, before the client hears back.
     (A request's Idempotency-Key is claimed around this, in the same transaction:
@@ -81,44 +70,51 @@ def place(uow: UnitOfWork, user_id: int, items: list[dict], correlation_id: str 
     return Placed(order.id, True, saga_context(order, rows))
 
 
-# Forward steps move an order only while no compensation has claimed it (see ``doom``).
-_NOT_DOOMED = Order.failure_reason.is_(None)
+# Forward steps move an order only while no compensation has claimed it (see
+# ``claim_for_compensation``): their compare-and-sets hold ``when=_NOT_DOOMED``.
+_NOT_DOOMED = ("not_doomed",)
 
 
 def register(uow: UnitOfWork, order_id: str) -> None:
     """accepted → processing ("create order" → "created order", as docs/architecture.md names the first steps)."""
-    if _cas(uow, order_id, st.PROCESSING, (st.ACCEPTED,), _NOT_DOOMED):
-        saga_events.record(uow, order_id, "registered")
+    if _cas(uow, order_id, st.PROCESSING, (st.ACCEPTED,), when=_NOT_DOOMED, event="registered"):
         return
     order = _load(uow, order_id)
     if order.status == st.CANCELLED or order.failure_reason is not None:
         raise InvalidTransition("failed", f"order is {order.status}")  # nothing left to do
 
 
-def await_payment(uow: UnitOfWork, order_id: str, prices: dict, timeout_seconds: int) -> datetime | None:
+def await_payment(uow: UnitOfWork, order_id: str, prices: dict, timeout_seconds: int,
+                  items: list[list[int]] | None = None) -> datetime | None:
     """processing → awaiting_payment: price the items, fix the total, start the payment clock.
-    Returns the deadline (also for a redelivery that finds it already set)."""
-    order = _load(uow, order_id)
-    if order.status != st.PROCESSING:
-        if order.payment_deadline is not None:
-            return order.payment_deadline  # my own earlier result
-        raise InvalidTransition("failed", f"order is {order.status}")
-    items = _items(uow, order_id)
-    total = sum(int(prices[str(item.product_id)]) * item.quantity for item in items)
+    Returns the deadline (also for a redelivery that finds it already set). ``items`` are the
+    order's ``[product_id, quantity]`` pairs as the saga context carries them (read from the
+    order when not given)."""
+    if items is None:
+        items = [[item.product_id, item.quantity] for item in _items(uow, order_id)]
+    unit_prices = {int(product_id): int(prices[str(product_id)]) for product_id, _ in items}
+    total = sum(unit_prices[int(product_id)] * int(quantity) for product_id, quantity in items)
     deadline = utcnow() + timedelta(seconds=timeout_seconds)
-    if not _cas(uow, order_id, st.AWAITING_PAYMENT, (st.PROCESSING,), _NOT_DOOMED,
-                total=total, payment_deadline=deadline):
-        # A twin of this step (a duplicate message, a redelivery while the first copy still
-        # ran) priced the order first: its result is mine. Failing here would compensate, and
-        # the phase-1 cancel would hit an order the user may already be paying.
-        order = _load(uow, order_id)
-        if order.payment_deadline is not None:
-            return order.payment_deadline
-        raise InvalidTransition("failed", f"order moved on while being priced ({order.status})")
-    for item in items:  # after the compare-and-set: only the copy that won writes the prices
-        item.price = int(prices[str(item.product_id)])
-    saga_events.record(uow, order_id, "awaiting_payment", f"deadline {deadline.isoformat()}")
-    return deadline
+
+    if _cas(uow, order_id, st.AWAITING_PAYMENT, (st.PROCESSING,), when=_NOT_DOOMED, total=total,
+            payment_deadline=deadline, event="awaiting_payment", detail=f"deadline {deadline.isoformat()}",
+            prices=unit_prices):
+        return deadline
+    # Not processing (any more): my own earlier result, or a twin of this step (a duplicate
+    # message, a redelivery while the first copy still ran) priced the order first — its
+    # result is mine. Failing then would compensate, and the phase-1 cancel would hit an order
+    # the user may already be paying.
+    order = _load(uow, order_id)
+    if order.payment_deadline is not None:
+        return order.payment_deadline
+    raise InvalidTransition("failed", f"order is {order.status}")
+
+
+# Built once: the payment's reads, in bound parameters (see ``emarket.order_moves``).
+_PAYMENT_READ = select(Order.user_id, Order.total, Order.correlation_id, Order.payment_request_id) \
+    .where(Order.id == bindparam("b_order_id"))
+_ITEMS_READ = select(OrderItem.product_id, OrderItem.quantity) \
+    .where(OrderItem.order_id == bindparam("b_order_id")).order_by(OrderItem.product_id)
 
 
 def start_payment(uow: UnitOfWork, order_id: str, user_id: int, request_id: str) -> tuple[str, dict | None]:
@@ -126,27 +122,26 @@ def start_payment(uow: UnitOfWork, order_id: str, user_id: int, request_id: str)
 
     Outcomes: ``started`` (this request won — also for a redelivery of the same request),
     ``already_started`` (another request had won), ``not_payable``, ``not_found``."""
-    # The owner is part of the compare-and-set, so one UPDATE and one SELECT decide every
-    # outcome; the context is built from that fresh row (no second load).
-    won = _cas(uow, order_id, st.PAYMENT_STARTED, (st.AWAITING_PAYMENT,), Order.user_id == user_id,
-               Order.payment_deadline > utcnow(), payment_request_id=request_id)
-    order = uow.session.get(Order, order_id, populate_existing=True)
-    if order is None or order.user_id != user_id:
+    # The owner is part of the compare-and-set, so the move (with its event) and one read
+    # decide every outcome; the context is built from that read (no ORM load).
+    won = _cas(uow, order_id, st.PAYMENT_STARTED, (st.AWAITING_PAYMENT,), when=("owned", "before_deadline"),
+               user_id=user_id, payment_request_id=request_id, event="payment_started")
+    connection = uow.session.connection()
+    row = connection.execute(_PAYMENT_READ, {"b_order_id": order_id}).one_or_none()
+    if row is None or row.user_id != user_id:
         return "not_found", None
-    if won:
-        saga_events.record(uow, order_id, "payment_started")
-        return "started", saga_context(order, _items(uow, order_id))
-    if order.payment_request_id == request_id:
-        return "started", saga_context(order, _items(uow, order_id))
-    if order.payment_request_id is not None:
+    if won or row.payment_request_id == request_id:
+        items = connection.execute(_ITEMS_READ, {"b_order_id": order_id}).all()
+        return "started", {"order_id": order_id, "user_id": row.user_id, "items": [[p, q] for p, q in items],
+                           "total": row.total, "cid": row.correlation_id}
+    if row.payment_request_id is not None:
         return "already_started", None
     return "not_payable", None
 
 
 def complete(uow: UnitOfWork, order_id: str) -> bool:
     """payment_started → completed ("final order registration"). True if this call completed it."""
-    if _cas(uow, order_id, st.COMPLETED, (st.PAYMENT_STARTED,), _NOT_DOOMED):
-        saga_events.record(uow, order_id, "completed")
+    if _cas(uow, order_id, st.COMPLETED, (st.PAYMENT_STARTED,), when=_NOT_DOOMED, event="completed"):
         return True
     order = _load(uow, order_id)
     if order.status != st.COMPLETED:
@@ -158,7 +153,7 @@ PHASE1_RUNNING = (st.ACCEPTED, st.PROCESSING)
 PHASE2_RUNNING = (st.PAYMENT_STARTED,)
 
 
-def doom(uow: UnitOfWork, order_id: str, running: tuple[str, ...], reason: str,
+def claim_for_compensation(uow: UnitOfWork, order_id: str, running: tuple[str, ...], reason: str,
          failed_event: str | None, failed_run: saga_events.StepRun | None = None) -> str | None:
     """The compensation's decision, a compare-and-set: claim an order that is still running in
     the failing phase (``running``) for compensation, recording which step failed.
@@ -171,7 +166,7 @@ def doom(uow: UnitOfWork, order_id: str, running: tuple[str, ...], reason: str,
     if reason not in st.REASONS:
         raise ValueError(f"unknown reason {reason!r}")
     claimed = uow.session.execute(
-        update(Order).where(Order.id == order_id, Order.status.in_(running), _NOT_DOOMED)
+        update(Order).where(Order.id == order_id, Order.status.in_(running), Order.failure_reason.is_(None))
         .values(failure_reason=reason, updated_at=utcnow()).execution_options(synchronize_session=False)
     ).rowcount
     if claimed:
@@ -188,8 +183,7 @@ def cancel(uow: UnitOfWork, order_id: str, reason: str) -> bool:
     """The system's cancel, from any status before completed. True if this call cancelled."""
     if reason not in st.REASONS:
         raise ValueError(f"unknown reason {reason!r}")
-    if _cas(uow, order_id, st.CANCELLED, st.sources_of(st.CANCELLED), reason=reason):
-        saga_events.record(uow, order_id, "cancelled", reason)
+    if _cas(uow, order_id, st.CANCELLED, st.sources_of(st.CANCELLED), reason=reason, event="cancelled", detail=reason):
         return True
     return False
 
@@ -200,8 +194,8 @@ def cancel_by_user(uow: UnitOfWork, order_id: str, user_id: int) -> str:
     order = uow.session.get(Order, order_id)
     if order is None or order.user_id != user_id:
         return "not_found"
-    if _cas(uow, order_id, st.CANCELLED, (st.AWAITING_PAYMENT,), reason="cancelled_by_user"):
-        saga_events.record(uow, order_id, "cancelled", "cancelled_by_user")
+    if _cas(uow, order_id, st.CANCELLED, (st.AWAITING_PAYMENT,), reason="cancelled_by_user",
+            event="cancelled", detail="cancelled_by_user"):
         return "cancelled"
     order = _load(uow, order_id)
     if order.status == st.CANCELLED and order.reason == "cancelled_by_user":
@@ -212,9 +206,8 @@ def cancel_by_user(uow: UnitOfWork, order_id: str, user_id: int) -> str:
 def expire_payment(uow: UnitOfWork, order_id: str) -> bool:
     """The payment clock ran out: awaiting_payment → cancelled(payment_timeout), only once the
     deadline has passed and only if payment did not start first."""
-    if _cas(uow, order_id, st.CANCELLED, (st.AWAITING_PAYMENT,), Order.payment_deadline <= utcnow(),
-            reason="payment_timeout"):
-        saga_events.record(uow, order_id, "cancelled", "payment_timeout")
+    if _cas(uow, order_id, st.CANCELLED, (st.AWAITING_PAYMENT,), when=("past_deadline",),
+            reason="payment_timeout", event="cancelled", detail="payment_timeout"):
         return True
     return False
 

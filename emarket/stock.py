@@ -7,25 +7,45 @@ product-id order so two orders never deadlock on each other's rows.
 """
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from functools import lru_cache
 
-from db.base import utcnow
+from sqlalchemy import String, bindparam, case, exists, func, insert, literal, select, update
+
+from db.base import UTCDateTime, utcnow
 from db.emarket import ProductAccounting, Reservation
 from db.unit_of_work import UnitOfWork
+from emarket import saga_events
 from emarket.errors import InvalidTransition, OutOfStock, TransientError, UnknownProduct
 
 
-def check(uow: UnitOfWork, items: list[list[int]]) -> dict[str, int]:
-    """Every product exists and has the quantity available now; returns unit prices by id."""
-    ids = [product_id for product_id, _ in items]
-    rows = {r.product_id: r for r in uow.session.scalars(
-        select(ProductAccounting).where(ProductAccounting.product_id.in_(ids)))}
+@lru_cache(maxsize=2)
+def _check_statement(with_event: bool):
+    """Built once (bound parameters): the stock read, with the event's INSERT as a CTE."""
+    query = select(ProductAccounting.product_id, ProductAccounting.count, ProductAccounting.reserved,
+                   ProductAccounting.price).where(ProductAccounting.product_id.in_(bindparam("b_ids", expanding=True)))
+    return query.add_cte(saga_events.event_insert().cte("recorded")) if with_event else query
+
+
+def check(uow: UnitOfWork, items: list[list[int]], event: tuple[str, str] | None = None) -> dict[str, int]:
+    """Every product exists and has the quantity available now; returns unit prices by id.
+
+    ``event`` (order id, event name) is recorded in the same statement as the read on
+    PostgreSQL (a data-modifying CTE): a failed check raises, and the rollback takes the
+    event back, so the step is one round trip."""
+    params = {"b_ids": [product_id for product_id, _ in items]}
+    if event is not None and uow.dialect == "postgresql":
+        params.update(saga_events.event_params(*event))
+        event = None
+    rows = {r.product_id: r for r in uow.session.connection().execute(_check_statement(bool(params.get("b_ev_name"))),
+                                                                      params)}
     for product_id, quantity in items:
         row = rows.get(product_id)
         if row is None:
             raise UnknownProduct("unknown_product", f"product {product_id}")
         if row.count - row.reserved < quantity:
             raise OutOfStock("out_of_stock", f"product {product_id}: {row.count - row.reserved} available, {quantity} asked")
+    if event is not None:
+        saga_events.record(uow, *event)
     return {str(product_id): rows[product_id].price for product_id, _ in items}
 
 
@@ -34,14 +54,20 @@ def _reservations(uow: UnitOfWork, order_id: str) -> list[Reservation]:
         select(Reservation).where(Reservation.order_id == order_id).order_by(Reservation.product_id)))
 
 
-def reserve(uow: UnitOfWork, order_id: str, items: list[list[int]]) -> None:
+def reserve(uow: UnitOfWork, order_id: str, items: list[list[int]], event: str | None = None) -> None:
+    """Reserve every item of the order, or none; with ``event``, record it once reserved."""
+    wanted = sorted((int(p), int(q)) for p, q in items)
+    if uow.dialect == "postgresql" and wanted and _reserve_at_once(uow, order_id, wanted, event):
+        return
     existing = _reservations(uow, order_id)
     if existing:
         if any(r.status == "released" for r in existing):
             raise InvalidTransition("failed", "the reservation was already released")
+        if event:
+            saga_events.record(uow, order_id, event)
         return  # my own earlier result
     reserved_here: list[int] = []
-    for product_id, quantity in sorted(items):
+    for product_id, quantity in wanted:
         taken = uow.session.execute(
             update(ProductAccounting)
             .where(ProductAccounting.product_id == product_id,
@@ -50,20 +76,77 @@ def reserve(uow: UnitOfWork, order_id: str, items: list[list[int]]) -> None:
             .execution_options(synchronize_session=False)
         ).rowcount
         if not taken:
-            if _reserved_by_a_twin(uow, order_id, reserved_here):
-                # A twin of this step (a duplicate message) reserved for this order while we
-                # waited on the row: the shortage is that very reservation. Roll back and
-                # retry; the retry finds it and passes it on. Failing here would compensate
-                # while the twin's chain goes on to charge and complete.
-                raise TransientError("a twin of this step reserved first")
-            exists = uow.session.get(ProductAccounting, product_id) is not None
-            # Raising rolls back the whole unit of work: the items reserved so far go too.
-            if not exists:
-                raise UnknownProduct("unknown_product", f"product {product_id}")
-            raise OutOfStock("out_of_stock", f"product {product_id}: fewer than {quantity} available")
+            _refuse(uow, order_id, product_id, quantity, reserved_here)
         uow.session.add(Reservation(order_id=order_id, product_id=product_id, quantity=quantity, status="held"))
         reserved_here.append(product_id)
     uow.session.flush()
+    if event:
+        saga_events.record(uow, order_id, event)
+
+
+@lru_cache(maxsize=16)
+def _reserve_statement(items: int, with_event: bool):
+    """Built once per item count (bound parameters): see ``_reserve_at_once``."""
+    # The quantity wanted of each product, as a CASE on the product id.
+    quantity = case(*[(ProductAccounting.product_id == bindparam(f"b_pid{i}"), bindparam(f"b_qty{i}"))
+                      for i in range(items)])
+    ids = [bindparam(f"b_pid{i}") for i in range(items)]
+    none_yet = ~exists(select(Reservation.id).where(Reservation.order_id == bindparam("b_order_id")))
+    # The rows are locked in product-id order first, as the one-by-one path takes them, so two
+    # orders never deadlock on each other's rows.
+    locked = (select(ProductAccounting.product_id).where(ProductAccounting.product_id.in_(ids))
+              .order_by(ProductAccounting.product_id).with_for_update().cte("locked"))
+    taken = (update(ProductAccounting)
+             .where(ProductAccounting.product_id.in_(select(locked.c.product_id)),
+                    ProductAccounting.count - ProductAccounting.reserved >= quantity, none_yet)
+             .values(reserved=ProductAccounting.reserved + quantity)
+             .returning(ProductAccounting.product_id, quantity.label("quantity")).cte("taken"))
+    now = bindparam("b_now", type_=UTCDateTime)
+    held = insert(Reservation).from_select(
+        ["order_id", "product_id", "quantity", "status", "created_at", "updated_at"],
+        select(bindparam("b_order_id", type_=String), taken.c.product_id, taken.c.quantity,
+               literal("held", String), now, now)).cte("held")
+    # One row: whether this statement's snapshot saw no reservation of the order, and what it took.
+    query = select(none_yet, func.array_remove(func.array_agg(taken.c.product_id), None)).add_cte(held)
+    if with_event:
+        all_taken = select(func.count()).select_from(taken).scalar_subquery() == items
+        query = query.add_cte(saga_events.event_insert(only_if=all_taken).cte("recorded"))
+    return query
+
+
+def _reserve_at_once(uow: UnitOfWork, order_id: str, wanted: list[tuple[int, int]], event: str | None) -> bool:
+    """PostgreSQL: all items of the order in ONE statement — the conditional stock updates, the
+    reservation rows and the event as data-modifying CTEs. True if every item was taken; else
+    it raises for the item that was short, or (the order had its reservation already) leaves
+    it to the caller's slow path to pass that earlier result on."""
+    params = {"b_order_id": order_id, "b_now": utcnow(), **(saga_events.event_params(order_id, event) if event else {})}
+    for i, (product_id, quantity) in enumerate(wanted):
+        params[f"b_pid{i}"], params[f"b_qty{i}"] = product_id, quantity
+    saw_none, mine = uow.session.connection().execute(_reserve_statement(len(wanted), bool(event)), params).one()
+    mine = mine or []
+    if len(mine) == len(wanted):
+        return True
+    if mine or saw_none:
+        # Short of an item: a real shortage, or — if a reservation of this order appeared
+        # while we waited on the rows — a twin's (``_refuse`` tells them apart and raises;
+        # the unit of work's rollback undoes the items taken).
+        product_id, quantity = next((p, q) for p, q in wanted if p not in mine)
+        _refuse(uow, order_id, product_id, quantity, mine)
+    return False  # nothing written: the order had its reservation already (the slow path checks it)
+
+
+def _refuse(uow: UnitOfWork, order_id: str, product_id: int, quantity: int, mine: list[int]) -> None:
+    if _reserved_by_a_twin(uow, order_id, mine):
+        # A twin of this step (a duplicate message) reserved for this order while we
+        # waited on the row: the shortage is that very reservation. Roll back and
+        # retry; the retry finds it and passes it on. Failing here would compensate
+        # while the twin's chain goes on to charge and complete.
+        raise TransientError("a twin of this step reserved first")
+    exists_ = uow.session.get(ProductAccounting, product_id) is not None
+    # Raising rolls back the whole unit of work: the items reserved so far go too.
+    if not exists_:
+        raise UnknownProduct("unknown_product", f"product {product_id}")
+    raise OutOfStock("out_of_stock", f"product {product_id}: fewer than {quantity} available")
 
 
 def _reserved_by_a_twin(uow: UnitOfWork, order_id: str, mine: list[int]) -> bool:
@@ -76,6 +159,8 @@ def _reserved_by_a_twin(uow: UnitOfWork, order_id: str, mine: list[int]) -> bool
 def _settle(uow: UnitOfWork, order_id: str, status: str) -> int:
     """Turn the order's held reservations into ``sold`` or ``released``. Returns the units in
     that status afterwards, so a repeat reports the same figure as the first run."""
+    if uow.dialect == "postgresql":
+        return _settle_at_once(uow, order_id, status)
     moved = 0
     for reservation in _reservations(uow, order_id):
         if reservation.status == status:
@@ -100,6 +185,41 @@ def _settle(uow: UnitOfWork, order_id: str, status: str) -> int:
         moved += reservation.quantity
     uow.session.flush()
     return moved
+
+
+@lru_cache(maxsize=2)
+def _settle_statement(status: str):
+    """Built once per target status (bound parameters): see ``_settle_at_once``."""
+    order_id = bindparam("b_order_id", type_=String)
+    settled = (update(Reservation).where(Reservation.order_id == order_id, Reservation.status == "held")
+               .values(status=status, updated_at=bindparam("b_now", type_=UTCDateTime))
+               .returning(Reservation.product_id, Reservation.quantity).cte("settled"))
+    of_order = select(Reservation.product_id).where(Reservation.order_id == order_id)
+    locked = (select(ProductAccounting.product_id).where(ProductAccounting.product_id.in_(of_order))
+              .order_by(ProductAccounting.product_id).with_for_update().cte("locked"))
+    changes = {"reserved": ProductAccounting.reserved - settled.c.quantity}
+    if status == "sold":
+        changes["count"] = ProductAccounting.count - settled.c.quantity
+    stock = (update(ProductAccounting)
+             .where(ProductAccounting.product_id == settled.c.product_id,
+                    ProductAccounting.product_id.in_(select(locked.c.product_id)))
+             .values(**changes).cte("stock"))
+    return select(func.coalesce(func.sum(settled.c.quantity), 0)).add_cte(stock)
+
+
+def _settle_at_once(uow: UnitOfWork, order_id: str, status: str) -> int:
+    """PostgreSQL: ``_settle`` as ONE statement. The reservations' compare-and-set (``status =
+    'held'``) and the stock they free are data-modifying CTEs, so a twin of this step that
+    waited on the rows moves nothing twice. The product rows are locked in product-id order
+    first, so two orders settling together never deadlock."""
+    connection = uow.session.connection()
+    moved = int(connection.execute(_settle_statement(status), {"b_order_id": order_id, "b_now": utcnow()}).scalar_one())
+    if moved:
+        return moved  # an order's reservations settle together: none was in ``status`` before
+    # Nothing held any more: a repeat, or a twin that settled first (a fresh statement sees
+    # its commit) — report the units in that status, as the first run did.
+    return int(uow.session.execute(select(func.coalesce(func.sum(Reservation.quantity), 0))
+                                   .where(Reservation.order_id == order_id, Reservation.status == status)).scalar_one())
 
 
 def sell(uow: UnitOfWork, order_id: str) -> int:

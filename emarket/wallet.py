@@ -5,10 +5,12 @@ at the database level; the code's own checks make a repeat find its earlier resu
 """
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from functools import lru_cache
+
+from sqlalchemy import BigInteger, String, bindparam, exists, func, insert, literal, select, update
 
 from db.account import Wallet, WalletEntry, WalletHold
-from db.base import utcnow
+from db.base import UTCDateTime, utcnow
 from db.unit_of_work import UnitOfWork
 from emarket.errors import InsufficientFunds, InvalidTransition, TransientError
 
@@ -24,12 +26,19 @@ def charge(uow: UnitOfWork, user_id: int, order_id: str, amount: int) -> None:
     amount``: the freeze and the debit at once, since they share this transaction and nothing
     outside it could ever see the money frozen), the hold row recording it as ``debited``, and
     the ledger's debit entry."""
+    if amount <= 0:
+        raise InvalidTransition("failed", f"nothing to charge ({amount})")
+    saw_no_debit = False
+    if uow.dialect == "postgresql":
+        charged, saw_no_debit = _charge_at_once(uow, user_id, order_id, amount)
+        if charged:
+            return
     if _entry(uow, order_id, "debit") is not None:
+        if saw_no_debit:  # it appeared while we waited on the wallet row: a twin's (see below)
+            raise TransientError("a twin of this step charged first")
         if _entry(uow, order_id, "refund") is not None:
             raise InvalidTransition("failed", "the order was already refunded")
         return  # my own earlier result
-    if amount <= 0:
-        raise InvalidTransition("failed", f"nothing to charge ({amount})")
     moved = uow.session.execute(
         update(Wallet).where(Wallet.user_id == user_id, Wallet.balance >= amount)
         .values(balance=Wallet.balance - amount, updated_at=utcnow())
@@ -44,6 +53,35 @@ def charge(uow: UnitOfWork, user_id: int, order_id: str, amount: int) -> None:
     uow.session.add(WalletHold(user_id=user_id, order_id=order_id, amount=amount, status="debited"))
     uow.session.add(WalletEntry(user_id=user_id, kind="debit", amount=-amount, order_id=order_id))
     uow.session.flush()
+
+
+@lru_cache(maxsize=1)
+def _charge_statement():
+    """Built once (bound parameters): see ``_charge_at_once``."""
+    order_id, amount = bindparam("b_order_id", type_=String), bindparam("b_amount", type_=BigInteger)
+    now = bindparam("b_now", type_=UTCDateTime)
+    not_charged = ~exists(select(WalletEntry.id).where(WalletEntry.order_id == order_id, WalletEntry.kind == "debit"))
+    moved = (update(Wallet).where(Wallet.user_id == bindparam("b_user_id"), Wallet.balance >= amount, not_charged)
+             .values(balance=Wallet.balance - amount, updated_at=now).returning(Wallet.user_id).cte("moved"))
+    held = insert(WalletHold).from_select(
+        ["user_id", "order_id", "amount", "status", "created_at", "updated_at"],
+        select(moved.c.user_id, order_id, amount, literal("debited", String), now, now)).cte("held")
+    entry = insert(WalletEntry).from_select(
+        ["user_id", "kind", "amount", "order_id", "created_at"],
+        select(moved.c.user_id, literal("debit", String), -amount, order_id, now)).cte("entry")
+    return select(select(func.count()).select_from(moved).scalar_subquery(), not_charged).add_cte(held).add_cte(entry)
+
+
+def _charge_at_once(uow: UnitOfWork, user_id: int, order_id: str, amount: int) -> tuple[bool, bool]:
+    """PostgreSQL: the charge as ONE statement — the conditional debit (only if no debit of
+    this order exists yet) and its hold and ledger rows as data-modifying CTEs. Returns (it
+    charged, the statement's snapshot saw no debit of the order); when it did not charge,
+    nothing was written and the slow path tells an earlier debit, a twin's and a shortage
+    apart. A twin whose debit commits after ours was read trips the ledger's unique (order,
+    kind): an IntegrityError that the step retries."""
+    params = {"b_order_id": order_id, "b_amount": amount, "b_user_id": user_id, "b_now": utcnow()}
+    count, saw_no_debit = uow.session.connection().execute(_charge_statement(), params).one()
+    return count == 1, bool(saw_no_debit)
 
 
 def refund(uow: UnitOfWork, order_id: str) -> int:

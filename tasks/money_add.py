@@ -6,8 +6,8 @@ or it lapsed, ``credit`` credits the wallet once, and ``sweep`` (beat, every 30 
 whatever a lost message or a crash left behind: it credits top-ups stuck in ``captured``,
 restarts ``initiated`` ones, re-checks ``pending_confirmation`` ones and releases their hold
 when it is overdue. Every task is idempotent (state moves are compare-and-sets in
-``emarket.topup``), runs with late acks, and retries transient bank or database failures with
-exponential backoff and jitter.
+``emarket.topup``), runs with late acks, and retries transient bank or database failures by
+the saga steps' own policy (``tasks.step.RetryingTask``).
 """
 from __future__ import annotations
 
@@ -17,18 +17,15 @@ import random
 from emarket import topup
 from emarket.bank_client import BankClient
 from emarket.config import settings
-from emarket.errors import InsufficientFunds, NotFound, TransientError
+from emarket.errors import InsufficientFunds, NotFound
 from emarket.storage import unit_of_work
 from tasks import faults, metrics
 from tasks.celery_app import app
 from tasks.countdown import whole_seconds
+from tasks.step import RetryingTask
 
 log = logging.getLogger(__name__)
 
-RETRYING = dict(
-    autoretry_for=(TransientError,), retry_backoff=True, retry_backoff_max=30, retry_jitter=True,
-    max_retries=12, acks_late=True, reject_on_worker_lost=True, ignore_result=True,
-)
 MAX_POLLS = 1000  # far beyond a hold's lifetime; after that the sweep job takes over
 
 
@@ -41,7 +38,7 @@ def poll_delay(polls: int) -> int:
     return whole_seconds(base * random.uniform(0.5, 1.0))
 
 
-@app.task(name="money_add.start", **RETRYING)
+@app.task(base=RetryingTask, name="money_add.start")
 def start(topup_id: str) -> None:
     with unit_of_work("account") as uow:
         row = topup.get_topup(uow, topup_id)
@@ -64,7 +61,7 @@ def start(topup_id: str) -> None:
     poll.apply_async((topup_id,), countdown=poll_delay(0))
 
 
-@app.task(name="money_add.poll", bind=True, **{**RETRYING, "max_retries": MAX_POLLS})
+@app.task(base=RetryingTask, name="money_add.poll", bind=True, max_retries=MAX_POLLS, transient_retries=MAX_POLLS)
 def poll(self, topup_id: str) -> None:
     with unit_of_work("account") as uow:
         row = topup.get_topup(uow, topup_id)
@@ -81,7 +78,7 @@ def poll(self, topup_id: str) -> None:
         credit.delay(topup_id)
 
 
-@app.task(name="money_add.credit", **RETRYING)
+@app.task(base=RetryingTask, name="money_add.credit")
 def credit(topup_id: str) -> bool:
     with unit_of_work("account") as uow:
         credited = topup.credit(uow, topup_id)

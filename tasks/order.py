@@ -27,7 +27,7 @@ def await_payment(ctx: dict) -> dict:
 
     timeout = settings().payment_timeout
     with unit_of_work("emarket") as uow:
-        deadline = order.await_payment(uow, ctx["order_id"], ctx["prices"], timeout)
+        deadline = order.await_payment(uow, ctx["order_id"], ctx["prices"], timeout, ctx.get("items"))
         faults.in_transaction("order.await_payment")
     schedule_payment_timeout(ctx["order_id"], deadline)
     return ctx

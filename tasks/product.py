@@ -11,8 +11,7 @@ from tasks.step import SagaStep
 @app.task(base=SagaStep, name="product.check")
 def check(ctx: dict) -> dict:
     with unit_of_work("emarket") as uow:
-        prices = stock.check(uow, ctx["items"])
-        saga_events.record(uow, ctx["order_id"], "stock_checked")
+        prices = stock.check(uow, ctx["items"], event=(ctx["order_id"], "stock_checked"))
         faults.in_transaction("product.check")
     return {**ctx, "prices": prices}
 
@@ -20,8 +19,7 @@ def check(ctx: dict) -> dict:
 @app.task(base=SagaStep, name="product.reserve")
 def reserve(ctx: dict) -> dict:
     with unit_of_work("emarket") as uow:
-        stock.reserve(uow, ctx["order_id"], ctx["items"])
-        saga_events.record(uow, ctx["order_id"], "stock_reserved")
+        stock.reserve(uow, ctx["order_id"], ctx["items"], event="stock_reserved")
         faults.in_transaction("product.reserve")
     return ctx
 

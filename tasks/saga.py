@@ -4,9 +4,11 @@ what a lost message or a long outage left behind.
 
 Phase 1: order.register → product.check → order.await_payment
 Phase 2: order.start_payment → product.reserve → money.charge → order.complete
-A failed step's error callback (``saga.compensate``) records which step failed and why, then
-sends the compensations: phase 2 refunds, releases and cancels; phase 1 only cancels (it
-moved nothing). Each compensation is idempotent, so running one that has nothing to undo is
+A failed step's error callback (``saga.step_failed``) runs in the failing worker itself, with
+the exception in hand, and sends ``saga.compensate`` the failure (reason, task, worker,
+attempt, error) in its message: the reason never depends on the result backend.
+``saga.compensate`` records which step failed and why, then sends the compensations: phase 2
+refunds, releases and cancels; phase 1 only cancels (it moved nothing). Each compensation is idempotent, so running one that has nothing to undo is
 harmless — the chain does not need to know how far the saga got.
 """
 from __future__ import annotations
@@ -39,7 +41,7 @@ def ping() -> str:
 
 
 def _on_fail(ctx: dict, failed_event: str | None, phase: int):
-    return compensate.s(ctx, failed_event, phase)
+    return step_failed.s(ctx, failed_event, phase)
 
 
 def phase1(ctx: dict):
@@ -70,35 +72,57 @@ def compensation(ctx: dict, reason: str, phase: int):
     return chain(money.refund.si(ctx), product.release.si(ctx), order_tasks.cancel.si(ctx, reason))
 
 
-def failed_run(failed: AsyncResult, error: BaseException | None) -> saga_events.StepRun:
-    """The failed step's run as its stored result tells it (``result_extended``: worker, retries)."""
-    retries = failed.retries
-    return saga_events.StepRun(task_id=failed.id, worker=failed.worker,
-                               attempt=retries + 1 if isinstance(retries, int) else None,
-                               error=f"{type(error).__name__}: {error}" if error is not None else None)
-
-
 def failure_reason(error: BaseException | None) -> str:
     """A domain error names its reason; anything else (retries exhausted, a bug) is ``failed``."""
     return error.reason if isinstance(error, DomainError) else "failed"
 
 
+def failure_of(request, error: BaseException | None) -> dict:
+    """What ``compensate`` needs to know of a failed step run, as JSON: the reason to
+    compensate with and the run (task id, worker, attempt, error) its failure event names."""
+    retries = getattr(request, "retries", None)
+    return {"reason": failure_reason(error), "task_id": getattr(request, "id", None),
+            "worker": getattr(request, "hostname", None),
+            "attempt": retries + 1 if isinstance(retries, int) else None,
+            "error": f"{type(error).__name__}: {error}" if error is not None else None}
+
+
+@app.task(name="saga.step_failed")
+def step_failed(request, exc, traceback, ctx: dict, failed_event: str | None, phase: int) -> None:
+    """Error callback of every step. Celery calls a callback that takes ``(request, exc,
+    traceback)`` in the failing worker itself, right after the failure: the exception is in
+    hand (no result backend), and ``compensate`` gets it in its message, a step of its own
+    that retries like any other."""
+    compensate.apply_async((failure_of(request, exc), ctx, failed_event, phase))
+
+
+def _stored_failure(failed_task_id: str) -> dict:
+    """The failure as the result backend stored it: for error callbacks attached the older way
+    (messages published before ``step_failed``, which name only the failed task's id)."""
+    failed = AsyncResult(failed_task_id, app=app)
+    error = failed.result if isinstance(failed.result, BaseException) else None
+    return {**failure_of(None, error), "task_id": failed_task_id}
+
+
 @app.task(base=SagaStep, name="saga.compensate")
-def compensate(failed_task_id: str, ctx: dict, failed_event: str | None, phase: int) -> str | None:
-    """Error callback of every step. Celery stores the failure before it calls error
-    callbacks, so the failed step's exception — type and reason intact — is read back here.
+def compensate(failure: dict | str, ctx: dict, failed_event: str | None, phase: int) -> str | None:
+    """Claim the order for compensation and send the compensations. ``failure`` is what
+    ``step_failed`` sent (or, from an error callback attached the older way, the failed
+    task's id).
 
     Before anything is undone, a compare-and-set claims the order for compensation (it must
     still be running in the failing phase): from then on no forward step can complete it, and
     a failure that arrives after the order completed (a twin chain won) undoes nothing."""
-    failed = AsyncResult(failed_task_id, app=app)
-    error = failed.result
-    reason = failure_reason(error)
+    if isinstance(failure, str):
+        failure = _stored_failure(failure)
+    reason = failure["reason"]
+    run = saga_events.StepRun(task_id=failure.get("task_id"), worker=failure.get("worker"),
+                              attempt=failure.get("attempt"), error=failure.get("error"))
     running = orders.PHASE1_RUNNING if phase == PHASE1 else orders.PHASE2_RUNNING
     with unit_of_work("emarket") as uow:
-        decided = orders.doom(uow, ctx["order_id"], running, reason, failed_event, failed_run(failed, error))
+        decided = orders.claim_for_compensation(uow, ctx["order_id"], running, reason, failed_event, run)
     log.warning("saga step failed", extra={"order_id": ctx["order_id"], "event": failed_event,
-                                           "reason": reason, "error_type": type(error).__name__,
+                                           "reason": reason, "error": failure.get("error"),
                                            "compensating": decided is not None})
     if decided is not None:
         compensation(ctx, decided, phase).apply_async()

@@ -1,6 +1,7 @@
 """Celery hooks for operations: JSON logging, the correlation id across messages, one log line
 and one latency sample per saga step.
 
+- ``worker_process_init``: a worker's engines do not pre-ping (see ``db.engine``).
 - ``setup_logging``: Celery leaves logging to us (every worker and beat log JSON lines
   on stderr through ``emarket.logs``; Flower keeps its own tornado log format), and traces
   start here when they are on (``emarket.telemetry``).
@@ -22,6 +23,7 @@ import uuid
 
 from celery import signals
 
+from db import engine
 from emarket import logs, telemetry
 from tasks import metrics
 
@@ -55,6 +57,13 @@ def _log_steps_inside_their_spans() -> None:
     that line carries the trace id too (``step done`` already runs before the span ends)."""
     signals.task_prerun.disconnect(_step_started)
     signals.task_prerun.connect(_step_started)
+
+
+@signals.worker_process_init.connect
+def _no_pre_ping(**_):
+    # A step's unit of work skips the SELECT 1 at checkout: a dead connection fails the step
+    # with a transient error (db.errors.is_transient) and the retry takes a fresh one.
+    engine.without_pre_ping()
 
 
 @signals.before_task_publish.connect

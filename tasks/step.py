@@ -1,6 +1,11 @@
-"""The base of every saga step task: transient errors retry with exponential backoff and
-jitter, business errors (``DomainError``) never retry and fail at once, so the step's error
-callback compensates. When retries run out the original error fails the task the same way.
+"""The one retry policy of every task that changes state (saga steps, compensations, the
+top-up's tasks, the profile's creation): transient errors retry with exponential backoff and
+full jitter, business errors (``DomainError``) and bugs never retry and fail at once, so a
+saga step's error callback compensates. When retries run out the original error fails the
+task the same way.
+
+``RetryingTask`` is that policy; ``SagaStep`` adds what a saga step also does: its events name
+the run that recorded them, and the crash tests' fault fires after its commit.
 """
 from __future__ import annotations
 
@@ -19,13 +24,25 @@ from tasks import faults
 from tasks.countdown import whole_seconds
 
 BACKOFF_MAX = 30.0
+# PostgreSQL's unique_violation, and how psycopg2 and SQLite word it when no code is at hand.
+_UNIQUE_VIOLATION = "23505"
+_DUPLICATE_WORDING = ("duplicate key", "UNIQUE constraint failed")
 
 
 def backoff(retries: int) -> int:
     """Full-jitter exponential backoff in whole seconds (tasks.countdown): uniform in
     [1, min(max, base·2^n) rounded up]."""
-    ceiling = min(BACKOFF_MAX, settings().step_backoff_base * (2 ** retries))
+    ceiling = min(BACKOFF_MAX, settings().step_backoff_base * (2 ** min(retries, 16)))
     return random.randint(1, whole_seconds(ceiling))
+
+
+def is_duplicate(error: IntegrityError) -> bool:
+    """A unique constraint hit: what a concurrent twin of this very step causes (its row is
+    committed first). Any other integrity error (a NOT NULL, a foreign key, a CHECK) is a bug."""
+    code = getattr(error.orig, "pgcode", None)
+    if code:
+        return code == _UNIQUE_VIOLATION
+    return any(wording in str(error.orig) for wording in _DUPLICATE_WORDING)
 
 
 def is_retryable(error: BaseException) -> bool:
@@ -33,34 +50,45 @@ def is_retryable(error: BaseException) -> bool:
         return False
     if isinstance(error, (TransientError, BrokerError, ConnectionError, TimeoutError)):
         return True
-    # A unique constraint hit by a concurrent duplicate of this very step: the retry finds
-    # the duplicate's committed result and passes it on.
+    # A duplicate written by a concurrent twin of this step: the retry finds the twin's
+    # committed result and passes it on. Another constraint broken fails at once.
     if isinstance(error, IntegrityError):
-        return True
+        return is_duplicate(error)
     return is_transient(error)
 
 
-class SagaStep(Task):
+class RetryingTask(Task):
     acks_late = True
     reject_on_worker_lost = True
-    # A chain passes results in its messages; only failures (read by the error callback) and
-    # the request-reply steps (which opt back in) need the result backend.
+    # A chain passes results in its messages, and a failure reaches its error callback with
+    # the exception itself (tasks.saga.step_failed): only the request-reply tasks, which opt
+    # back in, need the result backend.
     ignore_result = True
-    store_errors_even_if_ignored = True
+    # Retries on transient errors; None: settings().step_max_retries. A task that retries on
+    # purpose as well (the top-up's poll) sets its own bound.
+    transient_retries: int | None = None
 
     def __call__(self, *args, **kwargs):
-        # The saga events this run records name it (task id, worker, attempt) for operators.
-        run = saga_events.StepRun(task_id=self.request.id, worker=self.request.hostname,
-                                  attempt=(self.request.retries or 0) + 1)
         try:
-            with saga_events.running_step(run):
-                result = super().__call__(*args, **kwargs)
+            return self.run_step(*args, **kwargs)
         except Retry:
             raise
         except Exception as error:
             if is_retryable(error) and not self.request.called_directly:
-                raise self.retry(exc=error, countdown=backoff(self.request.retries),
-                                 max_retries=settings().step_max_retries)
+                limit = self.transient_retries if self.transient_retries is not None else settings().step_max_retries
+                raise self.retry(exc=error, countdown=backoff(self.request.retries), max_retries=limit)
             raise
+
+    def run_step(self, *args, **kwargs):
+        return super().__call__(*args, **kwargs)
+
+
+class SagaStep(RetryingTask):
+    def run_step(self, *args, **kwargs):
+        # The saga events this run records name it (task id, worker, attempt) for operators.
+        run = saga_events.StepRun(task_id=self.request.id, worker=self.request.hostname,
+                                  attempt=(self.request.retries or 0) + 1)
+        with saga_events.running_step(run):
+            result = super().run_step(*args, **kwargs)
         faults.after_commit(self.name)
         return result

@@ -117,9 +117,9 @@ def _paying(uow):
 def test_compensation_claims_the_order_and_completion_then_cannot_win(uow):
     order_id = _paying(uow)
     with uow("emarket") as u:
-        assert order.doom(u, order_id, order.PHASE2_RUNNING, "insufficient_funds", "charge_failed") == "insufficient_funds"
+        assert order.claim_for_compensation(u, order_id, order.PHASE2_RUNNING, "insufficient_funds", "charge_failed") == "insufficient_funds"
         # a twin callback compensates again with the first decision, and records nothing new
-        assert order.doom(u, order_id, order.PHASE2_RUNNING, "failed", "completion_failed") == "insufficient_funds"
+        assert order.claim_for_compensation(u, order_id, order.PHASE2_RUNNING, "failed", "completion_failed") == "insufficient_funds"
         assert saga_events.names(u, order_id)[-1] == "charge_failed"
     with pytest.raises(InvalidTransition):
         with uow("emarket") as u:
@@ -132,13 +132,13 @@ def test_a_failure_after_completion_undoes_nothing(uow):
     order_id = _paying(uow)
     with uow("emarket") as u:
         assert order.complete(u, order_id) is True
-        assert order.doom(u, order_id, order.PHASE2_RUNNING, "failed", "completion_failed") is None
+        assert order.claim_for_compensation(u, order_id, order.PHASE2_RUNNING, "failed", "completion_failed") is None
         assert "completion_failed" not in saga_events.names(u, order_id)
 
 
 def test_a_late_phase1_failure_leaves_a_paying_order_alone(uow):
     order_id = _paying(uow)
     with uow("emarket") as u:
-        assert order.doom(u, order_id, order.PHASE1_RUNNING, "out_of_stock", "stock_check_failed") is None
+        assert order.claim_for_compensation(u, order_id, order.PHASE1_RUNNING, "out_of_stock", "stock_check_failed") is None
         assert u.session.get(Order, order_id).status == "payment_started"
         assert "stock_check_failed" not in saga_events.names(u, order_id)
