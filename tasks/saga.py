@@ -8,8 +8,8 @@ A failed step's error callback (``saga.step_failed``) runs in the failing worker
 the exception in hand, and sends ``saga.compensate`` the failure (reason, task, worker,
 attempt, error) in its message: the reason never depends on the result backend.
 ``saga.compensate`` records which step failed and why, then sends the compensations: phase 2
-refunds, releases and cancels; phase 1 only cancels (it moved nothing). Each compensation is idempotent, so running one that has nothing to undo is
-harmless — the chain does not need to know how far the saga got.
+refunds, releases and cancels; phase 1 only cancels (it moved nothing). Each compensation is
+idempotent, so running one that has nothing to undo is harmless — the chain does not need to know how far the saga got.
 """
 from __future__ import annotations
 
