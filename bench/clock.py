@@ -70,7 +70,7 @@ class Nodes:
             node = common.Workers(self.app, self.workers, self.log_dir, queues=queues, loglevel="INFO",
                                   include="tasks.saga", env={"PYTHONUNBUFFERED": "1"})
             self.all.append(node)  # before it starts: stop() must reach it whatever happens
-            self.live.append(node.start())
+            self.live.append(node.start(timeout=180))  # a loaded machine starts workers slowly
 
     def kill(self) -> None:
         for node in self.live:
