@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import random
-import subprocess
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,13 +13,14 @@ from pathlib import Path
 import requests
 from sqlalchemy import create_engine, text
 
+from celeryconfig import QUEUES
 from db.account import User, Wallet
 from db.engine import dispose_all, get_engine
 from db.unit_of_work import UnitOfWork
-from tests.settings import RABBIT_URL, pg_url
+from tests.settings import INTEGRATION_DB_PREFIX, RABBIT_URL, pg_url
 from tests.support.bank_server import BankServer
-from tests.support.broker import ensure_vhost
-from tests.support.databases import migrated_pg
+from tests.support.broker import ensure_vhost, purge_queues
+from tests.support.databases import migrated_pg, truncate_all
 from tests.support.tokens import bearer, mint
 from tests.support.wait import wait_until
 from tests.support.workers import Worker
@@ -55,9 +55,12 @@ def private_world(celery_app):
     """Databases and a broker virtual host of this module's own, dropped afterwards: other test
     sessions run on this machine at the same time, and their workers (which consume money_add
     with another bank URL) or their truncations must never see this module's top-ups."""
-    name = f"emarket_topup_{uuid.uuid4().hex[:8]}"
+    name = f"{INTEGRATION_DB_PREFIX}_topup"
     urls = migrated_pg(name)
-    broker = RABBIT_URL.rsplit("/", 1)[0] + "/" + name
+    truncate_all(urls)
+    # A vhost of this run's own (named after EMARKET_TEST_BROKER's), emptied, never deleted:
+    # deleting a vhost that held quorum queues wedged RabbitMQ 3.10's vhost operations here.
+    broker = RABBIT_URL + "_topup"
     ensure_vhost(broker)
     env = {"EMARKET_DB_ACCOUNT": urls["account"], "EMARKET_DB_EMARKET": urls["emarket"],
            "EMARKET_DB_BANK": urls["bank"], "EMARKET_BROKER_URL": broker}
@@ -65,6 +68,7 @@ def private_world(celery_app):
     previous = {key: os.environ.get(key) for key in env}
     os.environ.update(env)
     _switch_broker(celery_app, broker)  # what the shop's API publishes goes to our vhost too
+    purge_queues(celery_app, QUEUES)  # nothing an earlier run left in the kept vhost
     try:
         yield urls, env
     finally:
@@ -72,7 +76,6 @@ def private_world(celery_app):
         for key, value in previous.items():
             os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
         dispose_all()
-        subprocess.run(["rabbitmqctl", "delete_vhost", name], capture_output=True)
         with create_engine(pg_url("postgres"), isolation_level="AUTOCOMMIT").connect() as conn:
             for url in urls.values():
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
