@@ -24,7 +24,6 @@ from emarket.order_moves import move as _cas
 @dataclass(frozen=True)
 class Placed:
     order_id: str
-    created: bool
     ctx: dict
 
 
@@ -67,7 +66,7 @@ def place(uow: UnitOfWork, user_id: int, items: list[dict], correlation_id: str 
     rows = [OrderItem(order_id=order.id, product_id=int(i["product_id"]), quantity=int(i["quantity"])) for i in items]
     uow.session.add_all(rows)
     saga_events.record(uow, order.id, "accepted")
-    return Placed(order.id, True, saga_context(order, rows))
+    return Placed(order.id, saga_context(order, rows))
 
 
 # Forward steps move an order only while no compensation has claimed it (see
