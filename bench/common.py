@@ -23,10 +23,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `python bench/x.py` puts bench/ first, not the project
     sys.path.insert(0, str(ROOT))
 
-from celeryconfig import QUEUES  # noqa: E402 — importable once the project is on the path
+# Not from celeryconfig: importing it reads the settings, and configure() has not set them yet.
+from emarket.broker import QUEUES  # noqa: E402 — importable once the project is on the path
 
 RESULTS = ROOT / "bench" / "results"
-ALL_QUEUES = QUEUES  # every service queue, as celeryconfig declares them
+ALL_QUEUES = QUEUES  # every service queue, as celeryconfig declares them (from emarket.broker)
 DATABASES = ("account", "emarket", "bank")
 
 
@@ -91,6 +92,8 @@ def configure(args, databases=DATABASES, fresh: bool = False) -> dict[str, str]:
     workers it starts) at them. Returns the database URLs by name."""
     from db import migrate
 
+    if "celeryconfig" in sys.modules:  # it has read the settings already: the workers and this process would differ
+        raise RuntimeError("bench.common.configure() must run before anything imports celeryconfig or tasks")
     ensure_vhost(args.broker)
     urls = {}
     for name in databases:
@@ -162,6 +165,9 @@ class Workers:
             if self.process.poll() is not None:
                 raise RuntimeError(f"worker exited with {self.process.returncode}; see {self.log_path}")
             if time.monotonic() > deadline:
+                # Killed, not left behind: an orphan would go on consuming the vhost's queues
+                # with this run's settings and stall every later run on it.
+                self.kill()
                 raise RuntimeError(f"worker did not answer in {timeout}s; see {self.log_path}")
         return self
 
