@@ -15,14 +15,15 @@ import pytest
 from tests.settings import PG_SERVER, RABBIT_URL, REDIS_SERVER
 
 ROOT = Path(__file__).resolve().parents[2]
+# One vhost for all scripts (each vhost costs RabbitMQ 34 quorum queues and two message stores);
+# each script truncates its databases and purges the queues first.
+BROKER = urlunparse(urlparse(RABBIT_URL)._replace(path="/emarket_benchsmoke"))
 
 pytestmark = pytest.mark.integration
 
 
 def run(script: str, tmp_path: Path, *args: str) -> dict:
-    # A vhost per script: whatever one script leaves in its queues cannot reach another's.
-    broker = urlunparse(urlparse(RABBIT_URL)._replace(path=f"/emarket_benchsmoke_{script}"))
-    command = [sys.executable, str(ROOT / "bench" / f"{script}.py"), *args, "--broker", broker, "--pg", PG_SERVER,
+    command = [sys.executable, str(ROOT / "bench" / f"{script}.py"), *args, "--broker", BROKER, "--pg", PG_SERVER,
                "--redis", REDIS_SERVER, "--redis-db", "9", "--db-prefix", f"emarket_benchsmoke_{script}",
                "--results", str(tmp_path)]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=180)
