@@ -70,13 +70,13 @@ def place(uow: UnitOfWork, user_id: int, items: list[dict], correlation_id: str 
 
 
 # Forward steps move an order only while no compensation has claimed it (see
-# ``claim_for_compensation``): their compare-and-sets hold ``when=_NOT_DOOMED``.
-_NOT_DOOMED = ("not_doomed",)
+# ``claim_for_compensation``): their compare-and-sets hold ``when=_UNCLAIMED``.
+_UNCLAIMED = ("not_claimed_for_compensation",)
 
 
 def register(uow: UnitOfWork, order_id: str) -> None:
     """accepted → processing ("create order" → "created order", as docs/architecture.md names the first steps)."""
-    if _cas(uow, order_id, st.PROCESSING, (st.ACCEPTED,), when=_NOT_DOOMED, event="registered"):
+    if _cas(uow, order_id, st.PROCESSING, (st.ACCEPTED,), when=_UNCLAIMED, event="registered"):
         return
     order = _load(uow, order_id)
     if order.status == st.CANCELLED or order.failure_reason is not None:
@@ -95,7 +95,7 @@ def await_payment(uow: UnitOfWork, order_id: str, prices: dict, timeout_seconds:
     total = sum(unit_prices[int(product_id)] * int(quantity) for product_id, quantity in items)
     deadline = utcnow() + timedelta(seconds=timeout_seconds)
 
-    if _cas(uow, order_id, st.AWAITING_PAYMENT, (st.PROCESSING,), when=_NOT_DOOMED, total=total,
+    if _cas(uow, order_id, st.AWAITING_PAYMENT, (st.PROCESSING,), when=_UNCLAIMED, total=total,
             payment_deadline=deadline, event="awaiting_payment", detail=f"deadline {deadline.isoformat()}",
             prices=unit_prices):
         return deadline
@@ -140,7 +140,7 @@ def start_payment(uow: UnitOfWork, order_id: str, user_id: int, request_id: str)
 
 def complete(uow: UnitOfWork, order_id: str) -> bool:
     """payment_started → completed ("final order registration"). True if this call completed it."""
-    if _cas(uow, order_id, st.COMPLETED, (st.PAYMENT_STARTED,), when=_NOT_DOOMED, event="completed"):
+    if _cas(uow, order_id, st.COMPLETED, (st.PAYMENT_STARTED,), when=_UNCLAIMED, event="completed"):
         return True
     order = _load(uow, order_id)
     if order.status != st.COMPLETED:

@@ -24,7 +24,7 @@ from emarket import saga_events
 from emarket.config import settings
 from emarket.errors import DomainError
 from emarket.storage import unit_of_work
-from tasks import countdown, metrics, money, product
+from tasks import countdown, metrics, stock, wallet
 from tasks import order as order_tasks
 from tasks.celery_app import app
 from tasks.step import SagaStep
@@ -47,15 +47,15 @@ def _on_fail(ctx: dict, failed_event: str | None, phase: int):
 def phase1(ctx: dict):
     return chain(
         order_tasks.register.s(ctx).on_error(_on_fail(ctx, "registration_failed", PHASE1)),
-        product.check.s().on_error(_on_fail(ctx, "stock_check_failed", PHASE1)),
+        stock.check.s().on_error(_on_fail(ctx, "stock_check_failed", PHASE1)),
         order_tasks.await_payment.s().on_error(_on_fail(ctx, None, PHASE1)),
     )
 
 
 def _phase2_after_start(ctx: dict, first_args: tuple = ()) -> list:
     return [
-        product.reserve.s(*first_args).on_error(_on_fail(ctx, "stock_reservation_failed", PHASE2)),
-        money.charge.s().on_error(_on_fail(ctx, "charge_failed", PHASE2)),
+        stock.reserve.s(*first_args).on_error(_on_fail(ctx, "stock_reservation_failed", PHASE2)),
+        wallet.charge.s().on_error(_on_fail(ctx, "charge_failed", PHASE2)),
         order_tasks.complete.s().on_error(_on_fail(ctx, "completion_failed", PHASE2)),
     ]
 
@@ -69,7 +69,7 @@ def phase2(ctx: dict):
 def compensation(ctx: dict, reason: str, phase: int):
     if phase == PHASE1:
         return order_tasks.cancel.si(ctx, reason)
-    return chain(money.refund.si(ctx), product.release.si(ctx), order_tasks.cancel.si(ctx, reason))
+    return chain(wallet.refund.si(ctx), stock.release.si(ctx), order_tasks.cancel.si(ctx, reason))
 
 
 def failure_reason(error: BaseException | None) -> str:

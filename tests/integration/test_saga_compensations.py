@@ -101,7 +101,7 @@ def test_domain_error_reaches_the_error_callback_with_type_and_reason(worker, ce
     # Payment started on its own (no chain after it), then the charge step with its callback.
     started = saga.order_tasks.start_payment.apply_async((ctx,), ignore_result=False).get(timeout=20)
     assert started["outcome"] == "started"
-    result = saga.money.charge.s(ctx).on_error(saga.compensate.s(ctx, "charge_failed", 2)).apply_async(
+    result = saga.wallet.charge.s(ctx).on_error(saga.compensate.s(ctx, "charge_failed", 2)).apply_async(
         ignore_result=False)
     with pytest.raises(InsufficientFunds) as raised:
         result.get(timeout=20)
@@ -127,7 +127,7 @@ def test_late_redelivered_stock_check_does_not_cancel_an_order_awaiting_payment(
     with unit_of_work("emarket") as uow:  # the last unit sold elsewhere meanwhile
         uow.session.execute(update(ProductAccounting).where(ProductAccounting.product_id == tea).values(count=0))
     ctx = {"order_id": order_id, "user_id": user, "items": [[tea, 1]], "total": None, "cid": None}
-    result = saga.product.check.s(ctx).on_error(saga.compensate.s(ctx, "stock_check_failed", 1)).apply_async(
+    result = saga.stock.check.s(ctx).on_error(saga.compensate.s(ctx, "stock_check_failed", 1)).apply_async(
         ignore_result=False)
     with pytest.raises(Exception):
         result.get(timeout=20)

@@ -3,7 +3,7 @@ one debit, one reservation."""
 from __future__ import annotations
 
 from emarket.saga_events import FORWARD
-from tasks import money, product, requests, saga
+from tasks import requests, saga, stock, wallet
 from tasks import order as order_tasks
 from tests.integration.saga_helpers import event_names, place, wait_final, wait_status
 from tests.support import seed
@@ -23,11 +23,11 @@ def test_every_step_delivered_twice_changes_nothing(worker):
     ctx = {"order_id": order_id, "user_id": user, "items": [[tea, 2]], "total": 600, "cid": None}
 
     _again(order_tasks.register, ctx)
-    prices = _again(product.check, ctx)["prices"]
+    prices = _again(stock.check, ctx)["prices"]
     _again(order_tasks.await_payment, {**ctx, "prices": prices})
     assert _again(order_tasks.start_payment, ctx)["outcome"] == "already_started"
-    _again(product.reserve, ctx)
-    _again(money.charge, ctx)
+    _again(stock.reserve, ctx)
+    _again(wallet.charge, ctx)
     _again(order_tasks.complete, ctx)
 
     order = seed.order(order_id)
@@ -68,8 +68,8 @@ def test_compensations_delivered_twice_refund_and_release_once(worker):
     assert wait_final(order_id).reason == "insufficient_funds"
     ctx = {"order_id": order_id, "user_id": user}
     for _ in range(2):
-        _again(money.refund, ctx)
-        _again(product.release, ctx)
+        _again(wallet.refund, ctx)
+        _again(stock.release, ctx)
         _again(order_tasks.cancel, ctx, "insufficient_funds")
     assert seed.stock_of(tea) == (2, 0) and seed.wallet_of(user) == (100, 0)
     assert seed.entries(order_id) == []

@@ -226,7 +226,7 @@ def retries():
 
 
 def test_the_task_delivered_twice_replies_the_same_and_makes_one_of_each(task_db, retries):
-    from tasks.account import create_profile
+    from tasks.accounts import create_profile
 
     user_id = register(task_db)
     replies = [create_profile.apply(args=[user_id, "ann@example.com", "Ann"]).get() for _ in range(2)]
@@ -236,7 +236,7 @@ def test_the_task_delivered_twice_replies_the_same_and_makes_one_of_each(task_db
 
 
 def test_a_business_refusal_fails_at_once_without_retries(task_db, retries):
-    from tasks.account import create_profile
+    from tasks.accounts import create_profile
 
     first, second = register(task_db), register(task_db, email="bob@example.com")
     create_profile.apply(args=[first, "ann@example.com", None]).get()
@@ -249,7 +249,7 @@ def test_a_transient_database_failure_is_retried_until_the_retries_run_out(retri
     from sqlalchemy.exc import OperationalError
 
     from emarket.config import settings
-    from tasks.account import create_profile
+    from tasks.accounts import create_profile
 
     # Nothing listens on port 1: every attempt is refused, as when the database restarts.
     monkeypatch.setenv("EMARKET_DB_ACCOUNT", "postgresql+psycopg2://postgres@127.0.0.1:1/gone")

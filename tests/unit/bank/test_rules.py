@@ -47,7 +47,7 @@ def test_confirm_url_is_absolute_from_the_public_url(monkeypatch):
 
 def test_poll_delay_grows_is_capped_and_jittered(monkeypatch):
     from emarket.config import settings
-    from tasks.money_add import poll_delay
+    from tasks.topup import poll_delay
 
     monkeypatch.setenv("EMARKET_TOPUP_POLL_INTERVAL", "1")
     monkeypatch.setenv("EMARKET_TOPUP_POLL_MAX", "8")

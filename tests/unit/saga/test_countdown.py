@@ -3,7 +3,7 @@ cuts fractions (tasks.countdown)."""
 from datetime import datetime, timedelta, timezone
 
 from tasks.countdown import until, whole_seconds
-from tasks.money_add import poll_delay
+from tasks.topup import poll_delay
 from tests.support.env import overridden_env
 
 
