@@ -36,8 +36,10 @@ worker_hijack_root_logger = False
 worker_send_task_events = True
 task_send_sent_event = True
 result_expires = 3600
-# Only the request-reply tasks store a result (the web waits for it). A failed step's worker,
-# attempt and error reach the compensation in its message (tasks.saga.step_failed), not here.
+# Only the request-reply tasks store a result (the web waits for it): each opts in with
+# ignore_result=False (tasks.celery_app.REQUEST_REPLY lists them). A failed step's worker, attempt and
+# error reach the compensation in its message (tasks.saga.step_failed), not here.
+task_ignore_result = True
 
 task_queues = broker.task_queues(broker.quorum_names(_settings.quorum_queues))
 broker_native_delayed_delivery_queue_type = broker.DELAY_QUEUE_TYPE

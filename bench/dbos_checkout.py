@@ -41,7 +41,7 @@ def define(emarket_url: str, migrate: bool = False):
         outcome, ctx = order.start_payment(tx, order_id, user_id, request_id)
         if outcome != "started":
             raise NotStarted(outcome, outcome)
-        return ctx
+        return ctx.model_dump(mode="json")  # the saga context as its messages carry it
 
     @ds.transaction(isolation_level=READ_COMMITTED)
     def reserve(ctx: dict) -> None:

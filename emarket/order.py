@@ -7,6 +7,7 @@ Every step is idempotent: a redelivered message finds its own result and passes 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,23 +20,19 @@ from emarket import order_status as st
 from emarket import saga_events
 from emarket.errors import InvalidTransition, NotFound
 from emarket.order_moves import move as _cas
+from emarket.saga_context import SagaContext
 
 
 @dataclass(frozen=True)
 class Placed:
     order_id: str
-    ctx: dict
+    ctx: SagaContext
 
 
-def saga_context(order: Order, items: list[OrderItem]) -> dict:
+def saga_context(order: Order, items: list[OrderItem]) -> SagaContext:
     """What the steps of other services need, carried in the messages (ids and numbers only)."""
-    return {
-        "order_id": order.id,
-        "user_id": order.user_id,
-        "items": [[item.product_id, item.quantity] for item in sorted(items, key=lambda i: i.product_id)],
-        "total": order.total,
-        "cid": order.correlation_id,
-    }
+    return SagaContext(order_id=order.id, user_id=order.user_id, total=order.total, cid=order.correlation_id,
+                       items=[(item.product_id, item.quantity) for item in sorted(items, key=lambda i: i.product_id)])
 
 
 def _load(uow: UnitOfWork, order_id: str) -> Order:
@@ -49,7 +46,11 @@ def _items(uow: UnitOfWork, order_id: str) -> list[OrderItem]:
     return list(uow.session.scalars(select(OrderItem).where(OrderItem.order_id == order_id)))
 
 
-def context_of(uow: UnitOfWork, order_id: str) -> dict:
+def exists(uow: UnitOfWork, order_id: str) -> bool:
+    return uow.session.scalar(select(Order.id).where(Order.id == order_id)) is not None
+
+
+def context_of(uow: UnitOfWork, order_id: str) -> SagaContext:
     return saga_context(_load(uow, order_id), _items(uow, order_id))
 
 
@@ -83,15 +84,17 @@ def register(uow: UnitOfWork, order_id: str) -> None:
         raise InvalidTransition("failed", f"order is {order.status}")  # nothing left to do
 
 
-def await_payment(uow: UnitOfWork, order_id: str, prices: dict, timeout_seconds: int,
-                  items: list[list[int]] | None = None) -> datetime | None:
+def await_payment(uow: UnitOfWork, order_id: str, prices: Mapping[int | str, int], timeout_seconds: int,
+                  items: Sequence[Sequence[int]] | None = None) -> datetime | None:
     """processing → awaiting_payment: price the items, fix the total, start the payment clock.
-    Returns the deadline (also for a redelivery that finds it already set). ``items`` are the
-    order's ``[product_id, quantity]`` pairs as the saga context carries them (read from the
-    order when not given)."""
+    Returns the deadline (also for a redelivery that finds it already set). ``prices`` are unit
+    prices by product id (an int, or a string as JSON keys come). ``items`` are the order's
+    ``(product_id, quantity)`` pairs as the saga context carries them (read from the order when
+    not given)."""
     if items is None:
         items = [[item.product_id, item.quantity] for item in _items(uow, order_id)]
-    unit_prices = {int(product_id): int(prices[str(product_id)]) for product_id, _ in items}
+    by_id = {int(product_id): int(price) for product_id, price in prices.items()}
+    unit_prices = {int(product_id): by_id[int(product_id)] for product_id, _ in items}
     total = sum(unit_prices[int(product_id)] * int(quantity) for product_id, quantity in items)
     deadline = utcnow() + timedelta(seconds=timeout_seconds)
 
@@ -116,7 +119,7 @@ _ITEMS_READ = select(OrderItem.product_id, OrderItem.quantity) \
     .where(OrderItem.order_id == bindparam("b_order_id")).order_by(OrderItem.product_id)
 
 
-def start_payment(uow: UnitOfWork, order_id: str, user_id: int, request_id: str) -> tuple[str, dict | None]:
+def start_payment(uow: UnitOfWork, order_id: str, user_id: int, request_id: str) -> tuple[str, SagaContext | None]:
     """awaiting_payment → payment_started, if the deadline has not passed.
 
     Outcomes: ``started`` (this request won — also for a redelivery of the same request),
@@ -131,8 +134,8 @@ def start_payment(uow: UnitOfWork, order_id: str, user_id: int, request_id: str)
         return "not_found", None
     if won or row.payment_request_id == request_id:
         items = connection.execute(_ITEMS_READ, {"b_order_id": order_id}).all()
-        return "started", {"order_id": order_id, "user_id": row.user_id, "items": [[p, q] for p, q in items],
-                           "total": row.total, "cid": row.correlation_id}
+        return "started", SagaContext(order_id=order_id, user_id=row.user_id, items=[(p, q) for p, q in items],
+                                      total=row.total, cid=row.correlation_id)
     if row.payment_request_id is not None:
         return "already_started", None
     return "not_payable", None

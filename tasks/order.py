@@ -1,70 +1,71 @@
 """Morder (queue ``order``): thin adapters over ``emarket.order``, one unit of work each.
 
-Every task takes and returns the saga context (a small dict of ids and numbers), so a chain
-passes it from step to step.
+Every saga step takes and returns the saga context (``emarket.saga_context.SagaContext``), so
+a chain passes it from step to step; ``pydantic=True`` has Celery rebuild it from the message.
 """
 from __future__ import annotations
 
 from emarket import order
 from emarket.config import settings
+from emarket.saga_context import SagaContext
 from emarket.storage import unit_of_work
 from tasks import faults, metrics
 from tasks.celery_app import app
 from tasks.step import SagaStep
 
 
-@app.task(base=SagaStep, name="order.register")
-def register(ctx: dict) -> dict:
+@app.task(base=SagaStep, name="order.register", pydantic=True)
+def register(ctx: SagaContext) -> SagaContext:
     with unit_of_work("emarket") as uow:
-        order.register(uow, ctx["order_id"])
+        order.register(uow, ctx.order_id)
         faults.in_transaction("order.register")
     return ctx
 
 
-@app.task(base=SagaStep, name="order.await_payment")
-def await_payment(ctx: dict) -> dict:
+@app.task(base=SagaStep, name="order.await_payment", pydantic=True)
+def await_payment(ctx: SagaContext) -> SagaContext:
     from tasks.saga import schedule_payment_timeout  # the choreographer owns the clock
 
     timeout = settings().payment_timeout
     with unit_of_work("emarket") as uow:
-        deadline = order.await_payment(uow, ctx["order_id"], ctx["prices"], timeout, ctx.get("items"))
+        deadline = order.await_payment(uow, ctx.order_id, ctx.prices or {}, timeout, ctx.items)
         faults.in_transaction("order.await_payment")
-    schedule_payment_timeout(ctx["order_id"], deadline)
+    schedule_payment_timeout(ctx.order_id, deadline)
     return ctx
 
 
-@app.task(base=SagaStep, name="order.start_payment", bind=True, ignore_result=False)
-def start_payment(self, ctx: dict) -> dict:
+@app.task(base=SagaStep, name="order.start_payment", bind=True, ignore_result=False, pydantic=True)
+def start_payment(self, ctx: SagaContext) -> SagaContext:
     """The compare-and-set that decides whether this payment request won. The web waits for
     this task's result (request-reply over the broker); a loser ends the chain here."""
     with unit_of_work("emarket") as uow:
-        outcome, full = order.start_payment(uow, ctx["order_id"], ctx["user_id"], self.request.id)
+        outcome, started = order.start_payment(uow, ctx.order_id, ctx.user_id, self.request.id)
         faults.in_transaction("order.start_payment")
-    if outcome != "started":
+    if started is None:
         self.request.chain = None  # nothing after this step runs
-        return {**ctx, "outcome": outcome}
-    return {**full, "outcome": outcome}
+        return ctx.filled(outcome=outcome)
+    return started.filled(outcome=outcome)
 
 
-@app.task(base=SagaStep, name="order.complete")
-def complete(ctx: dict) -> dict:
+@app.task(base=SagaStep, name="order.complete", pydantic=True)
+def complete(ctx: SagaContext) -> SagaContext:
     from emarket import stock
 
     with unit_of_work("emarket") as uow:
-        completed = order.complete(uow, ctx["order_id"])
+        completed = order.complete(uow, ctx.order_id)
         # The reservation becomes a sale in the same transaction: orders and stock share the
         # emarket database, so "completed" and "sold" can never disagree.
-        stock.sell(uow, ctx["order_id"])
+        stock.sell(uow, ctx.order_id)
         faults.in_transaction("order.complete")
     if completed:
         metrics.saga_completed()
     return ctx
 
 
-@app.task(base=SagaStep, name="order.cancel")
-def cancel(ctx: dict, reason: str) -> dict:
+@app.task(base=SagaStep, name="order.cancel", pydantic=True)
+def cancel(ctx: SagaContext, reason: str) -> SagaContext:
     with unit_of_work("emarket") as uow:
-        cancelled = order.cancel(uow, ctx["order_id"], reason)
+        cancelled = order.cancel(uow, ctx.order_id, reason)
     if cancelled:
         metrics.saga_cancelled(reason)
         metrics.compensation_ran("order.cancel")

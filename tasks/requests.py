@@ -22,6 +22,7 @@ from emarket.config import settings
 from emarket.errors import TransientError
 from emarket.idempotency import Outcome, Reply
 from emarket.order_status import AWAITING_PAYMENT, CANCELLED
+from emarket.saga_context import SagaContext
 from emarket.storage import unit_of_work
 from tasks import order as order_tasks
 from tasks import metrics, saga
@@ -94,7 +95,7 @@ def _head(result):
 def request_payment(order_id: str, user_id: int, correlation_id: str | None = None,
                     timeout: float | None = None) -> str:
     """``started`` | ``already_started`` | ``not_payable`` | ``not_found``; may raise ReplyTimeout."""
-    ctx = {"order_id": order_id, "user_id": user_id, "cid": correlation_id}
+    ctx = SagaContext(order_id=order_id, user_id=user_id, cid=correlation_id)
     result = saga.phase2(ctx).apply_async()
     return _reply(_head(result), timeout)["outcome"]
 

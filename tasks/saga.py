@@ -9,7 +9,12 @@ the exception in hand, and sends ``saga.compensate`` the failure (reason, task, 
 attempt, error) in its message: the reason never depends on the result backend.
 ``saga.compensate`` records which step failed and why, then sends the compensations: phase 2
 refunds, releases and cancels; phase 1 only cancels (it moved nothing). Each compensation is
-idempotent, so running one that has nothing to undo is harmless — the chain does not need to know how far the saga got.
+idempotent, so running one that has nothing to undo is harmless — the chain does not need to
+know how far the saga got.
+
+Every message carries the saga context (``emarket.saga_context.SagaContext``). The error
+callbacks bind the context their phase started with: compensating needs only its order id
+(and its correlation id, for the logs).
 """
 from __future__ import annotations
 
@@ -23,6 +28,8 @@ from emarket import order as orders
 from emarket import saga_events
 from emarket.config import settings
 from emarket.errors import DomainError
+from emarket.order_status import REASONS
+from emarket.saga_context import SagaContext
 from emarket.storage import unit_of_work
 from tasks import countdown, metrics, stock, wallet
 from tasks import order as order_tasks
@@ -34,17 +41,19 @@ log = logging.getLogger(__name__)
 PHASE1, PHASE2 = 1, 2
 
 
-@app.task(name="saga.ping")
+@app.task(name="saga.ping", ignore_result=False)
 def ping() -> str:
     """Answers ``pong``: proves a worker consumes a queue and results come back."""
     return "pong"
 
 
-def _on_fail(ctx: dict, failed_event: str | None, phase: int):
+def _on_fail(ctx: SagaContext, failed_event: str | None, phase: int):
     return step_failed.s(ctx, failed_event, phase)
 
 
-def phase1(ctx: dict):
+def phase1(ctx: SagaContext | dict):
+    """register → check → await payment; each step gets the context the one before returned."""
+    ctx = SagaContext.of(ctx)
     return chain(
         order_tasks.register.s(ctx).on_error(_on_fail(ctx, "registration_failed", PHASE1)),
         stock.check.s().on_error(_on_fail(ctx, "stock_check_failed", PHASE1)),
@@ -52,29 +61,45 @@ def phase1(ctx: dict):
     )
 
 
-def _phase2_after_start(ctx: dict, first_args: tuple = ()) -> list:
+def _after_start(ctx: SagaContext) -> list:
+    """Phase 2 after the start of payment: reserve → charge → complete, each step taking the
+    context the one before returned."""
     return [
-        stock.reserve.s(*first_args).on_error(_on_fail(ctx, "stock_reservation_failed", PHASE2)),
+        stock.reserve.s().on_error(_on_fail(ctx, "stock_reservation_failed", PHASE2)),
         wallet.charge.s().on_error(_on_fail(ctx, "charge_failed", PHASE2)),
         order_tasks.complete.s().on_error(_on_fail(ctx, "completion_failed", PHASE2)),
     ]
 
 
-def phase2(ctx: dict):
+def phase2(ctx: SagaContext | dict):
+    """start payment → reserve → charge → complete. ``ctx`` holds the order, its user and the
+    correlation id; ``order.start_payment`` fills in the rest from the order."""
+    ctx = SagaContext.of(ctx)
     # No error callback on start_payment: if it fails, nothing started and the order stays
     # awaiting payment (the client may retry; the payment clock still runs).
-    return chain(order_tasks.start_payment.s(ctx), *_phase2_after_start(ctx))
+    return chain(order_tasks.start_payment.s(ctx), *_after_start(ctx))
 
 
-def compensation(ctx: dict, reason: str, phase: int):
+def phase2_resumed(ctx: SagaContext | dict):
+    """The rest of phase 2 for an order whose payment had started (the stuck-saga sweep):
+    the reservation, first, gets the full context read from the order."""
+    ctx = SagaContext.of(ctx)
+    reserve, *rest = _after_start(ctx)
+    return chain(reserve.clone(args=(ctx,)), *rest)
+
+
+def compensation(ctx: SagaContext | dict, reason: str, phase: int):
+    ctx = SagaContext.of(ctx)
     if phase == PHASE1:
         return order_tasks.cancel.si(ctx, reason)
     return chain(wallet.refund.si(ctx), stock.release.si(ctx), order_tasks.cancel.si(ctx, reason))
 
 
 def failure_reason(error: BaseException | None) -> str:
-    """A domain error names its reason; anything else (retries exhausted, a bug) is ``failed``."""
-    return error.reason if isinstance(error, DomainError) else "failed"
+    """A domain error names its reason when that is a reason to cancel an order; anything
+    else (retries exhausted, a bug, another service's refusal) is ``failed``."""
+    reason = getattr(error, "reason", None) if isinstance(error, DomainError) else None
+    return reason if reason in REASONS else "failed"
 
 
 def failure_of(request, error: BaseException | None) -> dict:
@@ -87,13 +112,16 @@ def failure_of(request, error: BaseException | None) -> dict:
             "error": f"{type(error).__name__}: {error}" if error is not None else None}
 
 
+# Not ``pydantic=True``, unlike the steps: Celery tells a ``(request, exc, traceback)`` error
+# callback from one attached the older way (it takes the failed task's id) by the task's
+# signature, which that option's wrapper hides. These two read the context themselves.
 @app.task(name="saga.step_failed")
-def step_failed(request, exc, traceback, ctx: dict, failed_event: str | None, phase: int) -> None:
+def step_failed(request, exc, traceback, ctx: SagaContext | dict, failed_event: str | None, phase: int) -> None:
     """Error callback of every step. Celery calls a callback that takes ``(request, exc,
     traceback)`` in the failing worker itself, right after the failure: the exception is in
     hand (no result backend), and ``compensate`` gets it in its message, a step of its own
     that retries like any other."""
-    compensate.apply_async((failure_of(request, exc), ctx, failed_event, phase))
+    compensate.apply_async((failure_of(request, exc), SagaContext.of(ctx), failed_event, phase))
 
 
 def _stored_failure(failed_task_id: str) -> dict:
@@ -105,7 +133,7 @@ def _stored_failure(failed_task_id: str) -> dict:
 
 
 @app.task(base=SagaStep, name="saga.compensate")
-def compensate(failure: dict | str, ctx: dict, failed_event: str | None, phase: int) -> str | None:
+def compensate(failure: dict | str, ctx: SagaContext | dict, failed_event: str | None, phase: int) -> str | None:
     """Claim the order for compensation and send the compensations. ``failure`` is what
     ``step_failed`` sent (or, from an error callback attached the older way, the failed
     task's id).
@@ -113,15 +141,17 @@ def compensate(failure: dict | str, ctx: dict, failed_event: str | None, phase: 
     Before anything is undone, a compare-and-set claims the order for compensation (it must
     still be running in the failing phase): from then on no forward step can complete it, and
     a failure that arrives after the order completed (a twin chain won) undoes nothing."""
+    ctx = SagaContext.of(ctx)
     if isinstance(failure, str):
         failure = _stored_failure(failure)
-    reason = failure["reason"]
+    # A reason no cancellation knows (sent by the previous version, e.g. ``not_found``) is ``failed``.
+    reason = failure["reason"] if failure.get("reason") in REASONS else "failed"
     run = saga_events.StepRun(task_id=failure.get("task_id"), worker=failure.get("worker"),
                               attempt=failure.get("attempt"), error=failure.get("error"))
     running = orders.PHASE1_RUNNING if phase == PHASE1 else orders.PHASE2_RUNNING
     with unit_of_work("emarket") as uow:
-        decided = orders.claim_for_compensation(uow, ctx["order_id"], running, reason, failed_event, run)
-    log.warning("saga step failed", extra={"order_id": ctx["order_id"], "event": failed_event,
+        decided = orders.claim_for_compensation(uow, ctx.order_id, running, reason, failed_event, run)
+    log.warning("saga step failed", extra={"order_id": ctx.order_id, "event": failed_event,
                                            "reason": reason, "error": failure.get("error"),
                                            "compensating": decided is not None})
     if decided is not None:
@@ -202,5 +232,5 @@ def _redrive(order_id: str, status: str, failure: str | None) -> None:
     elif phase == PHASE1:
         phase1(ctx).apply_async()
     else:
-        chain(*_phase2_after_start(ctx, (ctx,))).apply_async()
+        phase2_resumed(ctx).apply_async()
     log.warning("resumed a stuck saga", extra={"order_id": order_id, "status": status})

@@ -10,7 +10,9 @@ and one latency sample per saga step.
   so tasks whose arguments hold no saga context (``money_add.*``, the payment clock) keep it.
 - ``task_prerun`` / ``task_postrun``: the task's correlation id becomes current (the saga
   context's ``cid`` first, then the header, else a fresh one), and each run logs
-  ``step started`` and ``step done`` (outcome, duration) with the order or top-up id.
+  ``step started`` and ``step done`` (outcome, duration) with the order or top-up id. Both ids
+  are read where the task's signature declares them (``tasks.subject``): its ``SagaContext``
+  parameter, or its ``order_id`` / ``topup_id`` one.
   ``step started`` lines of one saga are causally ordered (each step is published by the one
   before), so ``grep <order id>`` reads them in saga order.
 """
@@ -19,13 +21,13 @@ from __future__ import annotations
 import logging
 import sys
 import time
-import uuid
 
 from celery import signals
 
 from db import engine
 from emarket import logs, telemetry
 from tasks import metrics
+from tasks.subject import subject_of
 
 log = logging.getLogger("emarket.saga")
 
@@ -73,41 +75,18 @@ def _carry_correlation_id(headers=None, **_):
         headers[HEADER] = cid
 
 
-def _is_uuid(value) -> bool:
-    try:
-        uuid.UUID(str(value))
-        return isinstance(value, str)
-    except ValueError:
-        return False
-
-
-def subject_of(task_name: str, args, kwargs) -> dict:
-    """What the task works on: ``{"order_id": …}`` or ``{"topup_id": …}`` (or nothing)."""
-    values = list(args or ()) + list((kwargs or {}).values())
-    if task_name.startswith("money_add."):
-        first = values[0] if values else None
-        return {"topup_id": first} if _is_uuid(first) else {}
-    for value in values:
-        if isinstance(value, dict) and value.get("order_id"):
-            return {"order_id": value["order_id"]}
-    if (kwargs or {}).get("order_id"):
-        return {"order_id": kwargs["order_id"]}
-    # saga.payment_timeout(order_id), order.cancel_by_user(order_id, user_id)
-    return {"order_id": values[0]} if values and _is_uuid(values[0]) else {}
-
-
-def _cid_of(task, args, kwargs) -> str:
-    for value in list(args or ()) + list((kwargs or {}).values()):
-        if isinstance(value, dict) and value.get("cid"):
-            return str(value["cid"])
+def _cid_of(task, cid: str | None) -> str:
+    if cid:
+        return str(cid)
     header = getattr(task.request, HEADER, None) or (task.request.headers or {}).get(HEADER)
     return logs.clean_correlation_id(header) or logs.new_correlation_id()
 
 
 @signals.task_prerun.connect
 def _step_started(task_id=None, task=None, args=None, kwargs=None, **_):
-    subject = subject_of(task.name, args, kwargs)
-    token = logs.set_correlation_id(_cid_of(task, args, kwargs))
+    found = subject_of(task, args, kwargs)
+    subject = found.fields()
+    token = logs.set_correlation_id(_cid_of(task, found.cid))
     _running[task_id] = (time.perf_counter(), token, subject)
     log.info("step started", extra={"task": task.name, "task_id": task_id, **subject,
                                     "attempt": task.request.retries or 0})

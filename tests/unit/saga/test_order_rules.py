@@ -26,7 +26,7 @@ def _to_awaiting(uow, order_id, timeout=300):
 
 def test_place_stores_accepted_with_its_first_event(uow):
     placed = _placed(uow)
-    assert placed.ctx["items"] == [[7, 2]]
+    assert placed.ctx.items == ((7, 2),)
     with uow("emarket") as u:
         assert u.session.get(Order, placed.order_id).status == "accepted"
         assert saga_events.names(u, placed.order_id) == ["accepted"]
@@ -48,7 +48,7 @@ def test_start_payment_compare_and_set(uow):
     with uow("emarket") as u:
         assert order.start_payment(u, placed.order_id, 2, "r0") == ("not_found", None)
         outcome, ctx = order.start_payment(u, placed.order_id, 1, "r1")
-        assert outcome == "started" and ctx["total"] == 300
+        assert outcome == "started" and ctx.total == 300
     with uow("emarket") as u:
         assert order.start_payment(u, placed.order_id, 1, "r1")[0] == "started"  # redelivery
         assert order.start_payment(u, placed.order_id, 1, "r2")[0] == "already_started"

@@ -1,0 +1,76 @@
+"""What a task run works on — its order (and the saga's correlation id) or its top-up — read
+from where the task's own signature declares it, never guessed from the values.
+
+A parameter typed ``SagaContext`` (alone or in a union) holds the saga context (``emarket.saga_context``); a
+parameter named ``order_id`` or ``topup_id`` holds that id. Both positions are found once per
+task, from its signature.
+"""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from functools import lru_cache
+
+from emarket.saga_context import SagaContext
+
+_IDS = ("order_id", "topup_id")
+
+
+@dataclass(frozen=True)
+class Subject:
+    order_id: str | None = None
+    topup_id: str | None = None
+    cid: str | None = None  # the saga's correlation id, when the task carries its context
+
+    def fields(self) -> dict:
+        """For a log line: the ids this run works on."""
+        return {name: value for name, value in (("order_id", self.order_id), ("topup_id", self.topup_id)) if value}
+
+
+NOTHING = Subject()
+
+
+@dataclass(frozen=True)
+class _Layout:
+    context: tuple[int, str] | None  # (position, name) of the SagaContext parameter
+    ids: tuple[tuple[str, int], ...]  # (name, position) of order_id / topup_id parameters
+
+
+@lru_cache(maxsize=None)
+def _layout(task) -> _Layout:
+    try:
+        parameters = list(inspect.signature(task.run).parameters.values())
+    except (TypeError, ValueError):
+        return _Layout(None, ())
+    context, ids = None, []
+    for position, parameter in enumerate(parameters):
+        if context is None and _is_context(parameter.annotation):
+            context = (position, parameter.name)
+        elif parameter.name in _IDS:
+            ids.append((parameter.name, position))
+    return _Layout(context, tuple(ids))
+
+
+def _is_context(annotation) -> bool:
+    # Annotations are strings under ``from __future__ import annotations``.
+    if isinstance(annotation, str):
+        return "SagaContext" in annotation.replace(" ", "").split("|")
+    return annotation is SagaContext
+
+
+def _argument(args, kwargs, position: int, name: str):
+    if args is not None and position < len(args):
+        return args[position]
+    return (kwargs or {}).get(name)
+
+
+def subject_of(task, args, kwargs) -> Subject:
+    """The order (with its correlation id) or top-up this run of ``task`` works on."""
+    layout = _layout(task)
+    if layout.context is not None:
+        order_id, cid = SagaContext.ids_in(_argument(args, kwargs, *layout.context))
+        return Subject(order_id=order_id, cid=cid)
+    if layout.ids:
+        found = {name: _argument(args, kwargs, position, name) for name, position in layout.ids}
+        return Subject(**{name: str(value) for name, value in found.items() if value is not None})
+    return NOTHING
