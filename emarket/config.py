@@ -13,7 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-EMBEDDED_REDIS_PORT = 6389
+# Its own port per checkout when two embedded runs (or a test and a run) share a machine.
+EMBEDDED_REDIS_PORT = int(os.environ.get("EMARKET_EMBEDDED_REDIS_PORT", "6389"))
 
 
 def _var_dir() -> Path:

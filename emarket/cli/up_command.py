@@ -83,7 +83,12 @@ def up(no_demo: bool) -> None:
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
     try:
-        if embedded_redis.uses_embedded(s.broker_url, s.result_backend, s.redis_url) and not embedded_redis.is_up():
+        if embedded_redis.uses_embedded(s.broker_url, s.result_backend, s.redis_url) and embedded_redis.is_up():
+            try:
+                embedded_redis.check_is_ours(var)
+            except RuntimeError as taken:
+                raise click.ClickException(str(taken)) from None
+        elif embedded_redis.uses_embedded(s.broker_url, s.result_backend, s.redis_url):
             children["redis"] = embedded_redis.start(var)
             deadline = time.monotonic() + 15
             while not embedded_redis.is_up():

@@ -14,18 +14,19 @@ from tests.support.http import free_port, wait_http
 
 def embedded_env(var_dir: Path) -> tuple[dict, dict]:
     """The environment of an embedded run in ``var_dir``, and its services' base URLs."""
-    ports = {name: free_port() for name in ("shop", "auth", "bank", "flower")}
+    ports = {name: free_port() for name in ("shop", "auth", "bank", "flower", "redis")}
     # Only the embedded defaults: none of the suite's EMARKET_* settings leak in.
     env = {k: v for k, v in os.environ.items() if not k.startswith("EMARKET_")}
     env.update({
         "EMARKET_VAR_DIR": str(var_dir),
         "EMARKET_SHOP_PORT": str(ports["shop"]), "EMARKET_AUTH_PORT": str(ports["auth"]),
         "EMARKET_BANK_PORT": str(ports["bank"]), "EMARKET_FLOWER_PORT": str(ports["flower"]),
+        "EMARKET_EMBEDDED_REDIS_PORT": str(ports["redis"]),  # not a developer's own `emarket up` on 6389
         "EMARKET_AUTH_URL": f"http://127.0.0.1:{ports['auth']}",
         "EMARKET_BANK_URL": f"http://127.0.0.1:{ports['bank']}",
         "EMARKET_BANK_PUBLIC_URL": f"http://127.0.0.1:{ports['bank']}",
     })
-    return env, {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    return env, {name: f"http://127.0.0.1:{port}" for name, port in ports.items() if name != "redis"}
 
 
 @contextmanager
