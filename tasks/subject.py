@@ -10,21 +10,23 @@ from __future__ import annotations
 import inspect
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from emarket.saga_context import SagaContext
 
 _IDS = ("order_id", "topup_id")
 
 
-@dataclass(frozen=True)
-class Subject:
+class Subject(NamedTuple):  # a tuple: built for every task run, it must cost next to nothing
     order_id: str | None = None
     topup_id: str | None = None
     cid: str | None = None  # the saga's correlation id, when the task carries its context
 
     def fields(self) -> dict:
         """For a log line: the ids this run works on."""
-        return {name: value for name, value in (("order_id", self.order_id), ("topup_id", self.topup_id)) if value}
+        if self.order_id:
+            return {"order_id": self.order_id}
+        return {"topup_id": self.topup_id} if self.topup_id else {}
 
 
 NOTHING = Subject()
@@ -69,7 +71,7 @@ def subject_of(task, args, kwargs) -> Subject:
     layout = _layout(task)
     if layout.context is not None:
         order_id, cid = SagaContext.ids_in(_argument(args, kwargs, *layout.context))
-        return Subject(order_id=order_id, cid=cid)
+        return Subject(order_id, None, cid)
     if layout.ids:
         found = {name: _argument(args, kwargs, position, name) for name, position in layout.ids}
         return Subject(**{name: str(value) for name, value in found.items() if value is not None})
