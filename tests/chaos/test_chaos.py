@@ -14,10 +14,17 @@ import os
 import shutil
 import subprocess
 import sys
+from urllib.parse import urlparse
 
 import pytest
 
 from emarket.config import PROJECT_ROOT
+from tests.settings import INTEGRATION_DB_PREFIX, RABBIT_URL
+
+# Named after this session's own vhost and database prefix (EMARKET_TEST_BROKER,
+# EMARKET_TEST_DB_PREFIX), so two sessions on one machine do not run into each other's chaos.
+VHOST = urlparse(RABBIT_URL).path.lstrip("/") + "_chaos"
+DB_PREFIX = INTEGRATION_DB_PREFIX + "_chaos"
 
 pytestmark = pytest.mark.integration
 
@@ -27,7 +34,7 @@ pytestmark = pytest.mark.integration
 def test_every_invariant_holds_under_chaos(tmp_path):
     report_path = tmp_path / "report.json"
     argv = [sys.executable, "-m", "tests.chaos", "--orders", "200", "--topups", "50", "--rate", "8",
-            "--final-within", "150", "--db-prefix", "emarket_chaos_ci", "--vhost", "emarket_chaos_ci",
+            "--final-within", "150", "--db-prefix", DB_PREFIX, "--vhost", VHOST,
             "--redis-dbs", "9", "10", "--log-dir", str(tmp_path / "logs"), "--json", str(report_path)]
     if os.environ.get("EMARKET_CHAOS_GENTLE") == "1":
         argv += ["--no-broker-restart", "--no-redis-restart"]
