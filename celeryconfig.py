@@ -33,8 +33,12 @@ worker_prefetch_multiplier = 1
 task_publish_retry = True
 task_publish_retry_policy = {"max_retries": 10, "interval_start": 0.2, "interval_step": 0.5, "interval_max": 3}
 worker_hijack_root_logger = False
-worker_send_task_events = True
-task_send_sent_event = True
+# Task events (a message to the celeryev exchange per task state) cost more than a saga
+# step's SQL: bench/peer_dbos.py ran 58 checkouts/s without them against 33-39 with them.
+# Off by default, as Celery ships them; Flower turns the workers' events on while it runs
+# (its --enable_events, the default), and EMARKET_TASK_EVENTS=1 sends them from the start.
+worker_send_task_events = _settings.task_events
+task_send_sent_event = _settings.task_events
 result_expires = 3600
 # Only the request-reply tasks store a result (the web waits for it): each opts in with
 # ignore_result=False (tasks.celery_app.REQUEST_REPLY lists them). A failed step's worker, attempt and

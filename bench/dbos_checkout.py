@@ -34,6 +34,9 @@ def define(emarket_url: str, migrate: bool = False):
         def session(self):
             return ds.sql_session()
 
+        def connection(self):
+            return ds.sql_session().connection()
+
     tx = _Tx()
 
     @ds.transaction(isolation_level=READ_COMMITTED)
@@ -45,8 +48,8 @@ def define(emarket_url: str, migrate: bool = False):
 
     @ds.transaction(isolation_level=READ_COMMITTED)
     def reserve(ctx: dict) -> None:
-        stock.reserve(tx, ctx["order_id"], ctx["items"])
-        saga_events.record(tx, ctx["order_id"], "stock_reserved")
+        # As product.reserve does: the reservation and its event in one statement.
+        stock.reserve(tx, ctx["order_id"], ctx["items"], event="stock_reserved")
 
     @DBOS.step()
     def charge(ctx: dict) -> None:

@@ -1,17 +1,23 @@
 """The unit of work: one transaction on one database.
 
-``with UnitOfWork(engine) as uow:`` opens a session and a transaction; leaving the block
-commits, an exception rolls back, and the session is always closed, so nothing leaks from one
+``with UnitOfWork(engine) as uow:`` opens a transaction; leaving the block commits, an
+exception rolls back, and the connection is always given back, so nothing leaks from one
 Celery task or HTTP request into the next. ``after_commit`` callbacks run only once the commit
 succeeded: that is where the web publishes what it has just stored (a new order's phase 1, a
 top-up's start). A saga step publishes nothing itself: its next step is the Celery chain's,
 sent after the task has returned, that is after its commit.
+
+Two ways in, one transaction: ``uow.connection()`` (SQLAlchemy Core: the saga steps' one
+statement each) and ``uow.session`` (the ORM). Neither exists before it is first asked for, and
+the session, when the connection came first, joins the connection's transaction. A saga step
+thus never builds an ORM session it does not use: building and committing one cost more CPU
+than the step's statement (bench/README.md, "Lean steps").
 """
 from __future__ import annotations
 
 from typing import Callable
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 
@@ -19,22 +25,56 @@ class UnitOfWork:
     def __init__(self, engine: Engine):
         self._engine = engine
         self._after_commit: list[Callable[[], None]] = []
-        self.session: Session | None = None
+        self._session: Session | None = None
+        self._connection: Connection | None = None
+        self._open = False
 
     def __enter__(self) -> "UnitOfWork":
-        self.session = Session(self._engine, expire_on_commit=False, autoflush=True)
-        self.session.begin()
+        self._open = True
         return self
 
+    @property
+    def session(self) -> Session | None:
+        """The ORM session of this transaction (None outside the ``with`` block)."""
+        if self._session is None and self._open:
+            if self._connection is not None:  # joins the connection's transaction (never commits it)
+                self._session = Session(bind=self._connection, expire_on_commit=False, autoflush=True)
+            else:
+                self._session = Session(self._engine, expire_on_commit=False, autoflush=True)
+                self._session.begin()
+        return self._session
+
+    def connection(self) -> Connection:
+        """The Core connection of this transaction."""
+        if self._session is not None:
+            return self._session.connection()
+        if self._connection is None:
+            if not self._open:
+                raise RuntimeError("the unit of work is not open")
+            self._connection = self._engine.connect()
+            self._connection.begin()
+        return self._connection
+
     def __exit__(self, exc_type, exc, tb) -> None:
-        session, self.session = self.session, None
+        session, connection = self._session, self._connection
+        self._session = self._connection = None
+        self._open = False
         try:
             if exc_type is None:
-                session.commit()
+                if session is not None:
+                    session.commit()  # the session's own transaction, or a flush into the connection's
+                if connection is not None:
+                    connection.commit()
             else:
-                session.rollback()
+                if session is not None:
+                    session.rollback()
+                if connection is not None:
+                    connection.rollback()
         finally:
-            session.close()
+            if session is not None:
+                session.close()
+            if connection is not None:
+                connection.close()
         if exc_type is None:
             callbacks, self._after_commit = self._after_commit, []
             for callback in callbacks:

@@ -74,6 +74,7 @@ class Settings:
     metrics_prefix: str
     secret_key: str
     secure_cookies: bool
+    task_events: bool
 
 
 # name -> (environment variable, default factory, description). One table for code and README.
@@ -121,6 +122,7 @@ SETTINGS: dict[str, tuple[str, object, str]] = {
     "metrics_prefix": ("EMARKET_METRICS_PREFIX", lambda: "emarket:metrics", "Redis key prefix of the saga figures the workers count and the shop's /metrics serves"),
     "secret_key": ("EMARKET_SECRET_KEY", lambda: "dev-secret-change-me", "Flask secret (CSRF tokens); set a random one in production"),
     "secure_cookies": ("EMARKET_SECURE_COOKIES", lambda: False, "send auth cookies only over HTTPS"),
+    "task_events": ("EMARKET_TASK_EVENTS", lambda: False, "workers send Celery task events from the start (off: Flower turns them on while it runs; each costs a message per task state)"),
 }
 
 

@@ -128,7 +128,7 @@ def start_payment(uow: UnitOfWork, order_id: str, user_id: int, request_id: str)
     # decide every outcome; the context is built from that read (no ORM load).
     won = _cas(uow, order_id, st.PAYMENT_STARTED, (st.AWAITING_PAYMENT,), when=("owned", "before_deadline"),
                user_id=user_id, payment_request_id=request_id, event="payment_started")
-    connection = uow.session.connection()
+    connection = uow.connection()
     row = connection.execute(_PAYMENT_READ, {"b_order_id": order_id}).one_or_none()
     if row is None or row.user_id != user_id:
         return "not_found", None

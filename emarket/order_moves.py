@@ -68,7 +68,7 @@ def move(uow: UnitOfWork, order_id: str, target: str, sources: tuple[str, ...], 
               **{f"b_v_{c}": v for c, v in values.items()}}
     for i, (product_id, price) in enumerate(sorted((prices or {}).items())):
         params[f"b_pid{i}"], params[f"b_price{i}"] = product_id, price
-    connection = uow.session.connection()
+    connection = uow.connection()
     if postgresql:
         if event:
             params.update(saga_events.event_params(order_id, event, detail, run))

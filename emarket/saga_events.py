@@ -104,7 +104,7 @@ def record(uow: UnitOfWork, order_id: str, name: str, detail: str = "", run: Ste
         raise ValueError(f"unknown saga event {name!r}")
     if uow.dialect == "postgresql":
         params = event_params(order_id, name, detail, run)
-        return uow.session.connection().execute(_plain_insert(), params).rowcount == 1
+        return uow.connection().execute(_plain_insert(), params).rowcount == 1
     now = utcnow()
     latest = uow.session.scalar(select(func.max(SagaEvent.at)).where(SagaEvent.order_id == order_id))
     at = max(now, latest) if latest is not None else now

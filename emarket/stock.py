@@ -36,7 +36,7 @@ def check(uow: UnitOfWork, items: list[list[int]], event: tuple[str, str] | None
     if event is not None and uow.dialect == "postgresql":
         params.update(saga_events.event_params(*event))
         event = None
-    rows = {r.product_id: r for r in uow.session.connection().execute(_check_statement(bool(params.get("b_ev_name"))),
+    rows = {r.product_id: r for r in uow.connection().execute(_check_statement(bool(params.get("b_ev_name"))),
                                                                       params)}
     for product_id, quantity in items:
         row = rows.get(product_id)
@@ -122,7 +122,7 @@ def _reserve_at_once(uow: UnitOfWork, order_id: str, wanted: list[tuple[int, int
     params = {"b_order_id": order_id, "b_now": utcnow(), **(saga_events.event_params(order_id, event) if event else {})}
     for i, (product_id, quantity) in enumerate(wanted):
         params[f"b_pid{i}"], params[f"b_qty{i}"] = product_id, quantity
-    saw_none, mine = uow.session.connection().execute(_reserve_statement(len(wanted), bool(event)), params).one()
+    saw_none, mine = uow.connection().execute(_reserve_statement(len(wanted), bool(event)), params).one()
     mine = mine or []
     if len(mine) == len(wanted):
         return True
@@ -212,7 +212,7 @@ def _settle_at_once(uow: UnitOfWork, order_id: str, status: str) -> int:
     'held'``) and the stock they free are data-modifying CTEs, so a twin of this step that
     waited on the rows moves nothing twice. The product rows are locked in product-id order
     first, so two orders settling together never deadlock."""
-    connection = uow.session.connection()
+    connection = uow.connection()
     moved = int(connection.execute(_settle_statement(status), {"b_order_id": order_id, "b_now": utcnow()}).scalar_one())
     if moved:
         return moved  # an order's reservations settle together: none was in ``status`` before

@@ -80,7 +80,7 @@ def _charge_at_once(uow: UnitOfWork, user_id: int, order_id: str, amount: int) -
     apart. A twin whose debit commits after ours was read trips the ledger's unique (order,
     kind): an IntegrityError that the step retries."""
     params = {"b_order_id": order_id, "b_amount": amount, "b_user_id": user_id, "b_now": utcnow()}
-    count, saw_no_debit = uow.session.connection().execute(_charge_statement(), params).one()
+    count, saw_no_debit = uow.connection().execute(_charge_statement(), params).one()
     return count == 1, bool(saw_no_debit)
 
 

@@ -22,7 +22,8 @@ from emarket.redis_client import redis_client
 
 log = logging.getLogger(__name__)
 
-COUNTERS, STEP_SECONDS = "counters", "step_seconds"  # hashes under settings().metrics_prefix
+COUNTERS, STEP_SECONDS = "counters", "step_buckets"  # hashes under settings().metrics_prefix
+# (step_buckets: a count per bucket, not cumulative; "step_seconds", cumulative, is no longer written)
 # Latency buckets of a saga step, seconds: a step is one local transaction, or a bank call.
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 _SEP = "|"
@@ -70,13 +71,14 @@ def topup_moved(status: str) -> None:
 
 
 def step_observed(step: str, seconds: float) -> None:
-    """One run of a saga step took ``seconds``: stored as cumulative histogram buckets."""
+    """One run of a saga step took ``seconds``: one count in the bucket it falls in (the
+    histogram's cumulative counts are summed when ``/metrics`` reads them), the count and the
+    sum. Three commands a step, not one per bucket it is under: this runs for every task."""
+    bucket = next((str(bound) for bound in BUCKETS if seconds <= bound), "+Inf")
     try:
         pipe = _redis().pipeline(transaction=False)
-        for bound in BUCKETS:
-            if seconds <= bound:
-                pipe.hincrby(_key(STEP_SECONDS), f"{step}{_SEP}{bound}", 1)
-        pipe.hincrby(_key(STEP_SECONDS), f"{step}{_SEP}+Inf", 1)
+        pipe.hincrby(_key(STEP_SECONDS), f"{step}{_SEP}{bucket}", 1)
+        pipe.hincrby(_key(STEP_SECONDS), f"{step}{_SEP}count", 1)
         pipe.hincrbyfloat(_key(STEP_SECONDS), f"{step}{_SEP}sum", seconds)
         pipe.execute()
     except redis.RedisError:
@@ -126,7 +128,10 @@ def _step_histogram(steps: dict[str, float], family_type):
                          labels=["step"])
     names = sorted({field.split(_SEP)[0] for field in steps})
     for name in names:
-        buckets = [(str(bound), steps.get(f"{name}{_SEP}{bound}", 0.0)) for bound in BUCKETS]
-        buckets.append(("+Inf", steps.get(f"{name}{_SEP}+Inf", 0.0)))
+        buckets, below = [], 0.0
+        for bound in BUCKETS:  # each field counts the runs in its bucket only: cumulate
+            below += steps.get(f"{name}{_SEP}{bound}", 0.0)
+            buckets.append((str(bound), below))
+        buckets.append(("+Inf", steps.get(f"{name}{_SEP}count", 0.0)))
         family.add_metric([name], buckets, steps.get(f"{name}{_SEP}sum", 0.0))
     return family

@@ -27,7 +27,7 @@ def ops_dbs():
     import redis
 
     client = redis.Redis.from_url(REDIS_URL)
-    client.delete(*(f"{METRICS_PREFIX}:{name}" for name in ("counters", "step_seconds")))
+    client.delete(*(f"{METRICS_PREFIX}:{name}" for name in ("counters", "step_buckets")))
 
 
 @pytest.fixture
