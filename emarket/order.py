@@ -112,11 +112,12 @@ def await_payment(uow: UnitOfWork, order_id: str, prices: Mapping[int | str, int
     raise InvalidTransition("failed", f"order is {order.status}")
 
 
-# Built once: the payment's reads, in bound parameters (see ``emarket.order_moves``).
-_PAYMENT_READ = select(Order.user_id, Order.total, Order.correlation_id, Order.payment_request_id) \
-    .where(Order.id == bindparam("b_order_id"))
-_ITEMS_READ = select(OrderItem.product_id, OrderItem.quantity) \
-    .where(OrderItem.order_id == bindparam("b_order_id")).order_by(OrderItem.product_id)
+# Built once, in bound parameters (see ``emarket.order_moves``): the payment's read, the order
+# and its items in one round trip (a row per item, the order's columns repeated).
+_PAYMENT_READ = select(Order.user_id, Order.total, Order.correlation_id, Order.payment_request_id,
+                       OrderItem.product_id, OrderItem.quantity) \
+    .select_from(Order).outerjoin(OrderItem, OrderItem.order_id == Order.id) \
+    .where(Order.id == bindparam("b_order_id")).order_by(OrderItem.product_id)
 
 
 def start_payment(uow: UnitOfWork, order_id: str, user_id: int, request_id: str) -> tuple[str, SagaContext | None]:
@@ -128,13 +129,13 @@ def start_payment(uow: UnitOfWork, order_id: str, user_id: int, request_id: str)
     # decide every outcome; the context is built from that read (no ORM load).
     won = _cas(uow, order_id, st.PAYMENT_STARTED, (st.AWAITING_PAYMENT,), when=("owned", "before_deadline"),
                user_id=user_id, payment_request_id=request_id, event="payment_started")
-    connection = uow.connection()
-    row = connection.execute(_PAYMENT_READ, {"b_order_id": order_id}).one_or_none()
+    rows = uow.connection().execute(_PAYMENT_READ, {"b_order_id": order_id}).all()
+    row = rows[0] if rows else None
     if row is None or row.user_id != user_id:
         return "not_found", None
     if won or row.payment_request_id == request_id:
-        items = connection.execute(_ITEMS_READ, {"b_order_id": order_id}).all()
-        return "started", SagaContext(order_id=order_id, user_id=row.user_id, items=[(p, q) for p, q in items],
+        items = [(r.product_id, r.quantity) for r in rows if r.product_id is not None]
+        return "started", SagaContext(order_id=order_id, user_id=row.user_id, items=items,
                                       total=row.total, cid=row.correlation_id)
     if row.payment_request_id is not None:
         return "already_started", None
