@@ -1,5 +1,5 @@
 """The ``account`` database: credentials (auth), users and e-wallets (Maccount), the wallet's
-holds and ledger (Mmoney), top-ups (MmoneyAdd). Each service keeps to its own tables."""
+holds and ledger (Mmoney), top-ups (MmoneyAdd)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -34,27 +34,27 @@ class User(AccountBase):
 
 
 class Wallet(AccountBase):
-    """The e-wallet. ``balance`` is spendable, ``frozen`` is held for payments in progress."""
+    """The e-wallet. ``balance`` is spendable; nothing is ever held apart from it, since a payment
+    checks and debits in one transaction (``emarket.wallet.charge``)."""
 
     __tablename__ = "e_wallet"
     __table_args__ = (
         CheckConstraint("balance >= 0", name="balance_non_negative"),
-        CheckConstraint("frozen >= 0", name="frozen_non_negative"),
     )
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True)
     balance: Mapped[int] = mapped_column(BigInteger, default=0)
-    frozen: Mapped[int] = mapped_column(BigInteger, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class WalletHold(AccountBase):
-    """Money frozen for one order's payment; one hold per order at most."""
+    """The record of one order's payment, written with its debit; one per order at most. The only
+    status is ``debited``: the charge checks and debits at once, so no money waits frozen."""
 
     __tablename__ = "wallet_hold"
     __table_args__ = (
         UniqueConstraint("order_id"),
         CheckConstraint("amount > 0", name="amount_positive"),
-        CheckConstraint("status IN ('frozen', 'debited', 'unfrozen')", name="status_known"),
+        CheckConstraint("status IN ('debited')", name="status_known"),
     )
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("e_wallet.user_id"), index=True)

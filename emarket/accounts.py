@@ -128,7 +128,7 @@ def create_profile(uow: UnitOfWork, user_id: int, email: str, name: str | None =
     user = uow.session.get(User, user_id)
     if user is None or user.email != email:
         raise Conflict("email_taken", f"the profile of {email} belongs to another user")
-    _insert_ignoring_duplicates(uow, Wallet, user_id=user_id, balance=0, frozen=0)
+    _insert_ignoring_duplicates(uow, Wallet, user_id=user_id, balance=0)
     return {"id": user.id, "email": user.email, "name": user.name}
 
 

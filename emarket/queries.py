@@ -63,12 +63,12 @@ def list_orders(uow: UnitOfWork, user_id: int, *, limit: int, cursor: str | None
 # --- wallet ------------------------------------------------------------------------------
 
 def wallet_view(uow: UnitOfWork, user_id: int) -> dict:
-    """Balance and frozen money. A user whose wallet is not created yet (registration makes it
+    """Balance, and the money frozen for payments in progress: always 0, since a payment checks
+    and debits in one transaction (``emarket.wallet.charge``) and nothing waits between steps;
+    the contract keeps the field. A user whose wallet is not created yet (registration makes it
     asynchronously, through the account queue) simply has nothing: zeros, not an error."""
     wallet = uow.session.get(Wallet, user_id)
-    if wallet is None:
-        return {"balance": 0, "frozen": 0}
-    return {"balance": wallet.balance, "frozen": wallet.frozen}
+    return {"balance": 0 if wallet is None else wallet.balance, "frozen": 0}
 
 
 def wallet_transactions(uow: UnitOfWork, user_id: int, *, limit: int, cursor: str | None = None) -> tuple[list[dict], str | None]:

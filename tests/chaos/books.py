@@ -19,8 +19,7 @@ def _rows(url: str, sql: str, **params) -> list:
 class Money:
     bank_clients: int  # every client account at the bank, balance + held
     merchant: int  # the shop's account at the bank
-    wallets: int  # every e-wallet, balance + frozen
-    frozen: int  # of which frozen
+    wallets: int  # every e-wallet's balance
 
     @property
     def bank(self) -> int:
@@ -30,9 +29,8 @@ class Money:
 def money(urls: dict, merchant_account: str) -> Money:
     bank = dict(_rows(urls["bank"], "SELECT number = :m, coalesce(sum(balance + held), 0) FROM bank_account "
                                     "GROUP BY number = :m", m=merchant_account))
-    (wallets, frozen), = _rows(urls["account"], "SELECT coalesce(sum(balance + frozen), 0), coalesce(sum(frozen), 0) "
-                                                "FROM e_wallet")
-    return Money(int(bank.get(False, 0)), int(bank.get(True, 0)), int(wallets), int(frozen))
+    (wallets,), = _rows(urls["account"], "SELECT coalesce(sum(balance), 0) FROM e_wallet")
+    return Money(int(bank.get(False, 0)), int(bank.get(True, 0)), int(wallets))
 
 
 def stock(urls: dict) -> dict[int, tuple[int, int]]:
@@ -43,10 +41,10 @@ def stock(urls: dict) -> dict[int, tuple[int, int]]:
 def lowest(urls: dict) -> dict[str, int]:
     """The lowest figure anywhere right now; sampled during the run, none may go below 0."""
     (available, reserved), = _rows(urls["emarket"], "SELECT min(count - reserved), min(reserved) FROM product_accounting")
-    (balance, frozen), = _rows(urls["account"], "SELECT min(balance), min(frozen) FROM e_wallet")
+    (balance,), = _rows(urls["account"], "SELECT min(balance) FROM e_wallet")
     (bank_balance, held), = _rows(urls["bank"], "SELECT min(balance), min(held) FROM bank_account")
     return {"stock available": available, "stock reserved": reserved, "wallet balance": balance,
-            "wallet frozen": frozen, "bank balance": bank_balance, "bank held": held}
+            "bank balance": bank_balance, "bank held": held}
 
 
 def orders(urls: dict, user_ids: list[int]) -> dict[str, dict]:
@@ -93,9 +91,9 @@ def topups(urls: dict) -> dict[str, dict]:
 
 
 def wallets(urls: dict) -> dict[int, dict]:
-    """user id → balance, frozen and the ledger's sum of what went in and out."""
-    found = {u: {"balance": b, "frozen": f, "ledger": 0}
-             for u, b, f in _rows(urls["account"], "SELECT user_id, balance, frozen FROM e_wallet")}
+    """user id → balance and the ledger's sum of what went in and out."""
+    found = {u: {"balance": b, "ledger": 0}
+             for u, b in _rows(urls["account"], "SELECT user_id, balance FROM e_wallet")}
     for user, total in _rows(urls["account"], "SELECT user_id, sum(amount) FROM wallet_entry GROUP BY user_id"):
         found[user]["ledger"] = int(total)
     return found

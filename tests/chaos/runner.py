@@ -124,7 +124,7 @@ def run(cfg: ChaosConfig) -> Report:
         stack.start()
         world = build(cfg, stack.bank.url, rng)
         money_before = books.money(urls, MERCHANT_ACCOUNT)
-        wallets_before = {u: w["balance"] + w["frozen"] for u, w in books.wallets(urls).items()}
+        wallets_before = {u: w["balance"] for u, w in books.wallets(urls).items()}
         driver = Driver(cfg, stack.bank.url, plan_orders(cfg, world, rng), plan_topups(cfg, world, rng), rng)
         injector = FaultInjector(cfg, stack, services, driver.progress, rng)
         with Sampler(urls) as sampler:

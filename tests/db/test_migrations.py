@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from db import migrate
 from db.schema import DATABASES
@@ -51,3 +52,26 @@ def test_postgres_constraints_carry_their_names():
     engine.dispose()
     assert {"pk_order", "ck_order_status_known"} <= names
     assert all(n.startswith(("pk_", "uq_", "ck_", "fk_")) for n in names), names
+
+
+def test_account_0003_drops_frozen_money_and_gives_it_back_as_zero(empty_urls):
+    """The wallet's ``frozen`` column goes with its data kept; a downgrade brings it back as 0,
+    and a hold row can no longer be ``frozen``."""
+    url = empty_urls["account"]
+    migrate.upgrade("account", url, "account_0002")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO \"user\" (id, email, created_at) VALUES (1, 'a@example.com', CURRENT_TIMESTAMP)"))
+        conn.execute(text("INSERT INTO e_wallet (user_id, balance, frozen, updated_at) "
+                          "VALUES (1, 700, 0, CURRENT_TIMESTAMP)"))
+    migrate.upgrade("account", url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT * FROM e_wallet")).mappings().one()["balance"] == 700
+        assert "frozen" not in {c["name"] for c in inspect(conn).get_columns("e_wallet")}
+        with pytest.raises(IntegrityError):
+            conn.execute(text("INSERT INTO wallet_hold (user_id, order_id, amount, status, created_at, updated_at) "
+                              "VALUES (1, 'o', 5, 'frozen', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+    migrate.downgrade("account", url, "account_0002")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT balance, frozen FROM e_wallet")).one() == (700, 0)
+    engine.dispose()

@@ -20,7 +20,7 @@ def _seed_account(uow_factory):
         uow.session.add(Credential(id=1, email="ann@example.com", password_hash="h", roles=["admin"]))
         uow.session.add(User(id=1, email="ann@example.com", name="Ann"))
         uow.session.flush()
-        uow.session.add(Wallet(user_id=1, balance=5000, frozen=0))
+        uow.session.add(Wallet(user_id=1, balance=5000))
 
 
 def _seed_product(uow_factory, count=10):
@@ -42,7 +42,7 @@ def _seed_order(uow_factory, product_id):
 def test_account_models_round_trip(uow_factory):
     _seed_account(uow_factory)
     with uow_factory("account") as uow:
-        uow.session.add(WalletHold(user_id=1, order_id=ORDER_ID, amount=500, status="frozen"))
+        uow.session.add(WalletHold(user_id=1, order_id=ORDER_ID, amount=500, status="debited"))
         uow.session.add(WalletEntry(user_id=1, kind="debit", amount=-500, order_id=ORDER_ID))
         uow.session.add(Topup(id="t-1", user_id=1, amount=700, bank_account="123", status="initiated"))
     with uow_factory("account") as uow:
@@ -51,7 +51,7 @@ def test_account_models_round_trip(uow_factory):
         assert uow.session.get(User, 1).name == "Ann"
         assert uow.session.get(Wallet, 1).balance == 5000
         hold = uow.session.scalars(select(WalletHold)).one()
-        assert (hold.order_id, hold.amount, hold.status) == (ORDER_ID, 500, "frozen")
+        assert (hold.order_id, hold.amount, hold.status) == (ORDER_ID, 500, "debited")
         entry = uow.session.scalars(select(WalletEntry)).one()
         assert (entry.kind, entry.amount) == ("debit", -500)
         topup = uow.session.get(Topup, "t-1")
@@ -151,4 +151,4 @@ def test_database_rejects_non_positive_amounts(uow_factory):
             uow.session.add(Topup(id="t-0", user_id=1, amount=0, bank_account="1", status="initiated"))
     with pytest.raises(IntegrityError):
         with uow_factory("account") as uow:
-            uow.session.add(WalletHold(user_id=1, order_id=ORDER_ID, amount=-5, status="frozen"))
+            uow.session.add(WalletHold(user_id=1, order_id=ORDER_ID, amount=-5, status="debited"))

@@ -33,7 +33,7 @@ def _user(pg, balance: int) -> int:
     with pg() as uow:
         uow.session.add(User(id=user_id, email=f"{user_id}@example.com"))
         uow.session.flush()
-        uow.session.add(Wallet(user_id=user_id, balance=balance, frozen=0))
+        uow.session.add(Wallet(user_id=user_id, balance=balance))
     return user_id
 
 

@@ -19,7 +19,7 @@ def test_out_of_stock_order_is_deleted(worker):
     assert (order.status, order.reason) == ("cancelled", "out_of_stock")
     assert event_names(order_id) == ["accepted", "registered", "stock_check_failed", "cancelled"]
     assert seed.stock_of(tea) == (1, 0)
-    assert seed.wallet_of(user) == (1_000, 0)
+    assert seed.wallet_of(user) == 1_000
 
 
 def test_unknown_product_cancels(worker):
@@ -44,7 +44,7 @@ def test_insufficient_funds_releases_the_reservation(worker):
                                      "payment_started", "stock_reserved", "charge_failed",
                                      "stock_released", "cancelled"]
     assert seed.stock_of(tea) == (4, 0)
-    assert seed.wallet_of(user) == (499, 0)
+    assert seed.wallet_of(user) == 499
     assert seed.entries(order_id) == []
     assert {r.status for r in seed.reservations(order_id)} == {"released"}
 
@@ -61,7 +61,7 @@ def test_stock_sold_out_between_check_and_payment(worker):
     assert (order.status, order.reason) == ("cancelled", "out_of_stock")
     assert "stock_reservation_failed" in event_names(b)
     assert seed.stock_of(tea) == (0, 0)
-    assert seed.wallet_of(second) == (1_000, 0)
+    assert seed.wallet_of(second) == 1_000
 
 
 def test_user_cancels_while_awaiting_payment(worker):
@@ -74,7 +74,7 @@ def test_user_cancels_while_awaiting_payment(worker):
     assert requests.request_payment(order_id, user) == "not_payable"
     order = seed.order(order_id)
     assert (order.status, order.reason) == ("cancelled", "cancelled_by_user")
-    assert seed.stock_of(tea) == (2, 0) and seed.wallet_of(user) == (1_000, 0)
+    assert seed.stock_of(tea) == (2, 0) and seed.wallet_of(user) == 1_000
 
 
 def test_completed_order_cannot_be_cancelled(worker):

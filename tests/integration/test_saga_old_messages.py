@@ -57,7 +57,7 @@ def test_a_phase_2_chain_of_the_previous_version_compensates_with_its_partial_co
           step("money.charge", "charge_failed"), step("order.complete", "completion_failed")).apply_async()
     order = wait_final(order_id)
     assert (order.status, order.reason) == ("cancelled", "insufficient_funds")
-    assert seed.stock_of(tea) == (2, 0) and seed.wallet_of(user) == (100, 0)
+    assert seed.stock_of(tea) == (2, 0) and seed.wallet_of(user) == 100
     assert {"charge_failed", "stock_released", "cancelled"} <= set(event_names(order_id))
 
 

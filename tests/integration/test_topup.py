@@ -2,8 +2,7 @@
 ``money_add`` worker over RabbitMQ, the shop's API through its Flask app, all state in real
 PostgreSQL (databases and a vhost of this module's own: see tests/support/topup_world.py).
 
-Money is conserved in every test: the clients' bank accounts plus every e-wallet (balance and
-frozen) hold the same total before and after, and the bank's own total (merchant included)
+Money is conserved in every test: the clients' bank accounts plus every e-wallet's balance hold the same total before and after, and the bank's own total (merchant included)
 never changes; what reaches a wallet is exactly what the merchant account received.
 """
 from __future__ import annotations
@@ -62,7 +61,7 @@ def test_happy_path_through_the_bank_page(stack, shop, customer):
         done = browser.post(pending["confirm_url"], data={"pin": PIN, "csrf_token": token}, timeout=5)
         assert done.status_code == 200 and "Confirmed" in done.text and "/wallet" in done.text
         wait_status(shop, ann, created["id"], "credited")
-    assert wallet(stack, ann.user_id) == (2_500, 0, 1)
+    assert wallet(stack, ann.user_id) == (2_500, 1)
     assert (bank_account(stack, ann.bank_account)["balance"], bank_account(stack, ann.bank_account)["held"]) == (7_500, 0)
     ledger = shop.get("/api/wallet/transactions", headers=ann.headers).json["transactions"]
     assert [(t["kind"], t["amount"], t["topup_id"]) for t in ledger] == [("topup", 2_500, created["id"])]
@@ -77,7 +76,7 @@ def test_wrong_pin_is_403_and_nothing_moves(stack, shop, customer):
         assert reply.status_code == 403 and reply.json()["error"]["code"] == "wrong_pin"
         assert bank_hold(stack, hold_id_of(pending))["status"] == "pending_confirmation"
         assert topup_status(shop, bob, created["id"])["status"] == "pending_confirmation"
-    assert wallet(stack, bob.user_id) == (0, 0, 0)
+    assert wallet(stack, bob.user_id) == (0, 0)
     assert bank_account(stack, bob.bank_account)["balance"] + bank_account(stack, bob.bank_account)["held"] == 10_000
 
 
@@ -90,7 +89,7 @@ def test_a_hold_the_bank_refuses_ends_failed(stack, shop, customer, case):
         created = start_topup(shop, cat, 2_500)
         failed = wait_status(shop, cat, created["id"], "failed")
         assert failed["confirm_url"] is None
-    assert wallet(stack, cat.user_id) == (0, 0, 0)
+    assert wallet(stack, cat.user_id) == (0, 0)
 
 
 def test_never_confirmed_expires_and_the_bank_balance_comes_back(stack, shop, customer):
@@ -105,7 +104,7 @@ def test_never_confirmed_expires_and_the_bank_balance_comes_back(stack, shop, cu
             assert confirm(stack, pending).status_code == 409  # too late for the PIN
         account = bank_account(stack, dan.bank_account)
         assert (account["balance"], account["held"]) == (10_000, 0)
-        assert wallet(stack, dan.user_id) == (0, 0, 0)
+        assert wallet(stack, dan.user_id) == (0, 0)
     finally:
         stack.restart_bank()
 
@@ -135,7 +134,7 @@ def test_confirmation_sent_twice_captures_once(stack, shop, customer):
         first, second = confirm(stack, pending), confirm(stack, pending)
         assert (first.status_code, second.status_code) == (200, 200)
         wait_status(shop, fay, created["id"], "credited")
-    assert wallet(stack, fay.user_id) == (2_000, 0, 1)
+    assert wallet(stack, fay.user_id) == (2_000, 1)
     assert bank_account(stack, fay.bank_account)["balance"] == 8_000
 
 
@@ -147,7 +146,7 @@ def test_credit_task_delivered_twice_credits_once(stack, shop, customer):
     outcomes = sorted(result.get(timeout=30) for result in results)
     assert outcomes == [False, False, True]
     assert topup_status(shop, gus, topup_id)["status"] == "credited"
-    assert wallet(stack, gus.user_id) == (3_300, 0, 1)
+    assert wallet(stack, gus.user_id) == (3_300, 1)
     after = money(stack)
     assert after["conserved"] == before["conserved"] and after["bank"] == before["bank"]
 
@@ -161,7 +160,7 @@ def test_sweep_credits_a_top_up_stuck_after_capture_once(stack, shop, customer):
     stack.celery.send_task("money_add.sweep")  # a second sweep finds nothing more to do
     credited_again = stack.celery.send_task("money_add.credit", args=[topup_id], ignore_result=False)
     assert credited_again.get(timeout=30) is False
-    assert wallet(stack, hal.user_id) == (1_200, 0, 1)
+    assert wallet(stack, hal.user_id) == (1_200, 1)
     after = money(stack)
     assert after["conserved"] == before["conserved"]
 
@@ -180,7 +179,7 @@ def test_bank_unreachable_at_start_delays_the_top_up_then_it_completes(stack, sh
         pending = wait_status(shop, ida, created["id"], "pending_confirmation", timeout=90)
         assert confirm(stack, pending).status_code == 200
         wait_status(shop, ida, created["id"], "credited")
-    assert wallet(stack, ida.user_id) == (900, 0, 1)
+    assert wallet(stack, ida.user_id) == (900, 1)
 
 
 def _start_retries(log: str) -> int:
@@ -208,7 +207,7 @@ def test_worker_killed_between_capture_and_credit_is_credited_once(stack, shop, 
         assert topup_status(shop, jon, created["id"])["status"] in ("captured", "credited")
         stack.celery.send_task("money_add.sweep")
         wait_status(shop, jon, created["id"], "credited")
-    assert wallet(stack, jon.user_id) == (700, 0, 1)
+    assert wallet(stack, jon.user_id) == (700, 1)
 
 
 # --- the API's edges ---------------------------------------------------------------------------

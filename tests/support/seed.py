@@ -20,7 +20,7 @@ def user(balance: int = 0) -> int:
     with unit_of_work("account") as uow:
         uow.session.add(User(id=user_id, email=f"u{user_id}@example.com", name="Test"))
         uow.session.flush()
-        uow.session.add(Wallet(user_id=user_id, balance=balance, frozen=0))
+        uow.session.add(Wallet(user_id=user_id, balance=balance))
     return user_id
 
 
@@ -40,11 +40,10 @@ def stock_of(product_id: int) -> tuple[int, int]:
         return row.count, row.reserved
 
 
-def wallet_of(user_id: int) -> tuple[int, int]:
-    """(balance, frozen)."""
+def wallet_of(user_id: int) -> int:
+    """The wallet's balance."""
     with unit_of_work("account") as uow:
-        row = uow.session.get(Wallet, user_id)
-        return row.balance, row.frozen
+        return uow.session.get(Wallet, user_id).balance
 
 
 def order(order_id: str) -> Order:

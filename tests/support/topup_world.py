@@ -126,7 +126,7 @@ def new_customer(stack: Stack, bank_balance: int = 10_000) -> Customer:
     with UnitOfWork(get_engine(stack.account_db)) as uow:
         uow.session.add(User(id=user_id, email=f"topup-{uuid.uuid4().hex[:12]}@example.com"))
         uow.session.flush()
-        uow.session.add(Wallet(user_id=user_id, balance=0, frozen=0))
+        uow.session.add(Wallet(user_id=user_id, balance=0))
     reply = requests.post(f"{stack.bank.url}/bank/accounts", headers=ADMIN, timeout=5,
                           json={"owner": f"user {user_id}", "pin": PIN, "balance": bank_balance})
     assert reply.status_code == 201, reply.text
@@ -140,13 +140,12 @@ def bank_account(stack, number: str) -> dict:
 
 
 def wallet(stack, user_id: int) -> tuple[int, int, int]:
-    """(balance, frozen, number of top-up ledger rows)."""
+    """(balance, number of top-up ledger rows)."""
     with get_engine(stack.account_db).connect() as conn:
-        balance, frozen = conn.execute(text("SELECT balance, frozen FROM e_wallet WHERE user_id = :u"),
-                                       {"u": user_id}).one()
+        balance = conn.execute(text("SELECT balance FROM e_wallet WHERE user_id = :u"), {"u": user_id}).scalar_one()
         entries = conn.execute(text("SELECT count(*) FROM wallet_entry WHERE user_id = :u AND kind = 'topup'"),
                                {"u": user_id}).scalar()
-    return balance, frozen, entries
+    return balance, entries
 
 
 def money(stack) -> dict:
@@ -156,7 +155,7 @@ def money(stack) -> dict:
         merchant = conn.execute(text("SELECT coalesce(sum(balance + held), 0) FROM bank_account WHERE number = :m"),
                                 {"m": MERCHANT_ACCOUNT}).scalar()
     with get_engine(stack.account_db).connect() as conn:
-        wallets = conn.execute(text("SELECT coalesce(sum(balance + frozen), 0) FROM e_wallet")).scalar()
+        wallets = conn.execute(text("SELECT coalesce(sum(balance), 0) FROM e_wallet")).scalar()
     return {"conserved": clients + wallets, "bank": clients + merchant, "merchant": merchant, "wallets": wallets}
 
 

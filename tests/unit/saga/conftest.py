@@ -44,7 +44,7 @@ def make_wallet(uow):
         with uow("account") as u:
             u.session.add(User(id=user_id, email=f"{user_id}@x.io"))
             u.session.flush()
-            u.session.add(Wallet(user_id=user_id, balance=balance, frozen=0))
+            u.session.add(Wallet(user_id=user_id, balance=balance))
         return user_id
 
     return _make

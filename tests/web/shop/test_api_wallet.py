@@ -9,11 +9,11 @@ from tests.support.tokens import bearer, mint
 from tests.web.shop.conftest import OTHER, USER, assert_error, bad_tokens, revoked_token
 
 
-def give_wallet(user_id: int, balance: int, frozen: int = 0, entries=()) -> list[int]:
+def give_wallet(user_id: int, balance: int, entries=()) -> list[int]:
     with unit_of_work("account") as uow:
         uow.session.add(User(id=user_id, email=f"u{user_id}@example.com"))
         uow.session.flush()
-        uow.session.add(Wallet(user_id=user_id, balance=balance, frozen=frozen))
+        uow.session.add(Wallet(user_id=user_id, balance=balance))
         uow.session.flush()
         rows = [WalletEntry(user_id=user_id, **entry) for entry in entries]
         uow.session.add_all(rows)
@@ -22,11 +22,12 @@ def give_wallet(user_id: int, balance: int, frozen: int = 0, entries=()) -> list
 
 
 def test_wallet_shows_balance_frozen_and_currency(client, user_headers):
-    give_wallet(USER, 12_345, 500)
-    give_wallet(OTHER, 1, 0)
+    """``frozen`` is always 0: a payment checks and debits at once, nothing is held between steps."""
+    give_wallet(USER, 12_345)
+    give_wallet(OTHER, 1)
     response = client.get("/api/wallet", headers=user_headers)
     assert response.status_code == 200
-    assert response.get_json() == {"balance": 12_345, "frozen": 500, "currency": "USD"}
+    assert response.get_json() == {"balance": 12_345, "frozen": 0, "currency": "USD"}
 
 
 def test_a_user_without_a_wallet_yet_has_zero(client, user_headers):

@@ -157,12 +157,12 @@ def test_the_wallet_page(client, dbs):
     with unit_of_work("account") as uow:
         uow.session.add(User(id=USER, email="u@example.com"))
         uow.session.flush()
-        uow.session.add(Wallet(user_id=USER, balance=123_456, frozen=1_000))
+        uow.session.add(Wallet(user_id=USER, balance=123_456))
         uow.session.flush()
         uow.session.add(WalletEntry(user_id=USER, kind="adjustment", amount=124_456))
     log_in(client)
     html = client.get("/wallet").get_data(as_text=True)
-    assert "1,234.56 USD" in html and "10.00 USD" in html and "Adjustment" in html
+    assert "1,234.56 USD" in html and "1,244.56 USD" in html and "Adjustment" in html
     log_in(client, OTHER)
     assert "0.00 USD" in client.get("/wallet").get_data(as_text=True)
 
