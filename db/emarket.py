@@ -1,5 +1,5 @@
 """The ``emarket`` database: orders and their saga events (Morder, the choreographer),
-products and their stock and reservations (Mproduct)."""
+products and their stock and reservations (Mproduct), and the shop's saved carts."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -125,3 +125,18 @@ class SagaEvent(EmarketBase):
 
 class IdempotentRequest(IdempotentRequestColumns, EmarketBase):
     """The Idempotency-Keys of the creating POSTs whose resources live in this database."""
+
+
+class SavedCartLine(EmarketBase):
+    """A line of a logged-in shopper's cart, kept so the cart waits for them at their next login
+    (emarket.saved_carts). ``user_id`` names a user of the ``account`` database, which no foreign
+    key can reach; ``product_id`` has none either, so a product that no longer exists stays a
+    line the cart page says cannot be ordered instead of failing the save."""
+
+    __tablename__ = "saved_cart_line"
+    __table_args__ = (CheckConstraint("quantity BETWEEN 1 AND 1000", name="quantity_in_range"),)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    product_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    quantity: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -1,6 +1,8 @@
 """The cart: lines kept in the visitor's signed session cookie (so it survives a reload and
-works before logging in), a page to change quantities and remove lines, and one "Place order"
-that places a single order for every line through the saga.
+works before logging in) and, for a logged-in shopper, saved under their user id
+(``emarket.saved_carts``) so it waits for them at their next login, where the cart they filled
+anonymously joins it (``adopt``); a page to change quantities and remove lines, and one "Place
+order" that places a single order for every line through the saga.
 
 The cart page carries a fresh Idempotency-Key for its checkout form: a double click (or a
 resent form) places one order, not two. The lines ordered are the quantities on that form, so
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException
 
-from emarket import catalog
+from emarket import catalog, saved_carts
 from emarket.catalog import Product
 from emarket.errors import IdempotencyConflict
 from emarket.storage import unit_of_work
@@ -40,9 +42,8 @@ class Line:
         return self.product.price * self.quantity if self.product else None
 
 
-def stored() -> dict[int, int]:
-    """The session's cart: product id → quantity (ignoring anything malformed in it)."""
-    raw = session.get("cart")
+def _valid(raw) -> dict[int, int]:
+    """product id → quantity, ignoring anything malformed (a tampered cookie, an old entry)."""
     cart = {}
     if isinstance(raw, dict):
         for key, value in raw.items():
@@ -51,8 +52,44 @@ def stored() -> dict[int, int]:
     return cart
 
 
-def _store(cart: dict[int, int]) -> None:
+def stored() -> dict[int, int]:
+    """The session's cart: product id → quantity. A logged-in shopper whose session has no cart
+    yet (a new browser session, their token cookie still valid) finds their saved one."""
+    if "cart" not in session and (caller := page_caller()) is not None:
+        with unit_of_work("emarket") as uow:
+            session["cart"] = {str(pid): qty for pid, qty in saved_carts.load(uow, caller.id).items()}
+    return _valid(session.get("cart"))
+
+
+def _store(cart: dict[int, int], user_id: int | None = None) -> None:
+    """Keep the cart in the session and, for a logged-in shopper, saved under their id."""
     session["cart"] = {str(pid): qty for pid, qty in cart.items()}
+    if user_id is None and (caller := page_caller()) is not None:
+        user_id = caller.id
+    if user_id is not None:
+        with unit_of_work("emarket") as uow:
+            saved_carts.replace(uow, user_id, cart)
+
+
+def merge(first: dict[int, int], second: dict[int, int]) -> dict[int, int]:
+    """Both carts as one: the quantities of a product in both are summed, each line capped at
+    MAX_QUANTITY, as adding to the cart caps it; ``first``'s lines come first, and lines past
+    MAX_LINES are dropped, as adding refuses them."""
+    merged: dict[int, int] = {}
+    for cart in (first, second):
+        for product_id, quantity in cart.items():
+            if product_id in merged or len(merged) < MAX_LINES:
+                merged[product_id] = min(MAX_QUANTITY, merged.get(product_id, 0) + quantity)
+    return merged
+
+
+def adopt(user_id: int) -> None:
+    """At login: what the visitor put in the cart before logging in joins the cart saved for
+    them (the lines just chosen first), and the result is both their session's and saved cart.
+    Stock is not a limit here: a line beyond what is available says so on the cart page."""
+    with unit_of_work("emarket") as uow:
+        saved = _valid(saved_carts.load(uow, user_id))
+    _store(merge(_valid(session.get("cart")), saved), user_id)
 
 
 def item_count() -> int:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
-from flask_jwt_extended import set_access_cookies, set_refresh_cookies, unset_jwt_cookies
+from flask_jwt_extended import decode_token, set_access_cookies, set_refresh_cookies, unset_jwt_cookies
 
 from werkzeug.exceptions import HTTPException
 
-from web.shop import auth_client
+from web.shop import auth_client, cart
 from web.shop.page_auth import check_anonymous_csrf, page_error, safe_next, verified_form_post
 
 bp = Blueprint("pages_account", __name__)
@@ -20,6 +20,7 @@ UNAVAILABLE = "The sign-in service is not answering just now; please try again i
 
 
 def _logged_in(tokens: dict, target: str):
+    cart.adopt(int(decode_token(tokens["access_token"])["sub"]))
     response = redirect(safe_next(target), code=303)
     set_access_cookies(response, tokens["access_token"])
     set_refresh_cookies(response, tokens["refresh_token"])
@@ -102,7 +103,9 @@ def register_post():
 def logout():
     verified_form_post()  # a cross-site page may not log the visitor out either
     auth_client.logout(request.cookies.get("access_token_cookie", ""))
-    session.pop("cart", None)  # the next visitor of this browser starts with an empty cart
+    # The next visitor of this browser starts with an empty cart; the shopper's own stays saved
+    # under their id (emarket.saved_carts) for their next login.
+    session.pop("cart", None)
     response = redirect(url_for("pages.catalogue"), code=303)
     unset_jwt_cookies(response)
     return response
