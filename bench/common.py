@@ -11,7 +11,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ if str(ROOT) not in sys.path:  # `python bench/x.py` puts bench/ first, not the 
 
 # Not from celeryconfig: importing it reads the settings, and configure() has not set them yet.
 from emarket.broker import QUEUES  # noqa: E402 — importable once the project is on the path
+from tests.support import process_group  # noqa: E402 — how every test process is stopped too
 
 RESULTS = ROOT / "bench" / "results"
 ALL_QUEUES = QUEUES  # every service queue, as celeryconfig declares them (from emarket.broker)
@@ -187,22 +187,13 @@ class Workers:
         return [main.pid] + [child.pid for child in main.children(recursive=True)]
 
     def stop(self, timeout: float = 30.0) -> None:
-        if not self.process or self.process.poll() is not None:
-            return
         # The main process alone: it stops its pool processes warmly, so they run their
         # shutdown hooks (the bench's statement counts).
-        os.kill(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
+        process_group.stop(self.process, timeout, main_only=True)
 
     def kill(self) -> None:
         """SIGKILL the node (main process and pool processes), as a crash would."""
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
+        process_group.kill(self.process)
 
     def __enter__(self) -> "Workers":
         return self.start()

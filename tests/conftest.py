@@ -18,6 +18,18 @@ os.environ.setdefault("EMARKET_REDIS_URL", f"{REDIS_SERVER}/6")
 os.environ.setdefault("EMARKET_PAYMENT_TIMEOUT", "60")
 
 
+# The marks of whole folders (tests/<folder>/…), set in one place: ``-m "not integration"`` skips
+# what needs the broker and workers, ``-m "not pg"`` what needs PostgreSQL.
+FOLDER_MARKS = {"integration": "integration", "fuzz": "integration", "security": "pg"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        parts = item.path.relative_to(item.config.rootpath).parts
+        if len(parts) > 1 and parts[0] == "tests" and parts[1] in FOLDER_MARKS:
+            item.add_marker(getattr(pytest.mark, FOLDER_MARKS[parts[1]]))
+
+
 @pytest.fixture(autouse=True)
 def _fresh_settings():
     from emarket.config import settings

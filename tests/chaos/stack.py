@@ -16,6 +16,7 @@ import psutil
 from emarket.config import PROJECT_ROOT
 from tests.chaos.bank_proxy import BankProxy
 from tests.support.bank_server import BankServer
+from tests.support import process_group
 from tests.support.wait import wait_until
 
 CHAOS_APP = "tests.chaos.duplicates"
@@ -49,18 +50,10 @@ class Supervised:
 
     def kill(self) -> None:
         """SIGKILL the whole process group, as a crash of the machine's worker would."""
-        if self.alive():
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
+        process_group.kill(self.process)
 
     def stop(self, timeout: float = 15.0) -> None:
-        if not self.alive():
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
+        process_group.stop(self.process, timeout)
 
 
 class Stack:

@@ -40,12 +40,6 @@ CHECKS = [schemathesis.checks.not_a_server_error, schemathesis.checks.response_s
           no_internals_in_errors]
 
 
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "tests/fuzz" in str(item.fspath):
-            item.add_marker(pytest.mark.integration)
-
-
 @pytest.fixture(scope="package")
 def fuzz_env():
     with stack.stack_env(f"{INTEGRATION_DB_PREFIX}_fuzz", redis_db=11) as env:

@@ -11,12 +11,6 @@ from tests.support.env import overridden_env
 from tests.support.workers import ALL_QUEUES, Worker
 
 
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "tests/integration" in str(item.fspath):
-            item.add_marker(pytest.mark.integration)
-
-
 @pytest.fixture(scope="session")
 def integration_env():
     """Point this process (and the workers it starts) at the integration databases."""

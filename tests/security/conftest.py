@@ -17,12 +17,6 @@ from tests.settings import INTEGRATION_DB_PREFIX
 PASSWORD = "correct horse battery"
 
 
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "tests/security" in str(item.fspath):
-            item.add_marker(pytest.mark.pg)
-
-
 @pytest.fixture(scope="package")
 def sec_env():
     with stack.stack_env(f"{INTEGRATION_DB_PREFIX}_sec", redis_db=12) as env:

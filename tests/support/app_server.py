@@ -3,7 +3,6 @@ with the test's environment, awaited until it answers."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ import requests
 
 from emarket.config import PROJECT_ROOT
 from tests.support.http import free_port
+from tests.support import process_group
 from tests.support.wait import wait_until
 
 
@@ -45,11 +45,4 @@ class AppServer:
             return False
 
     def stop(self, timeout: float = 10.0) -> None:
-        if not self.process or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=timeout)
+        process_group.stop(self.process, timeout)

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import uuid
 from pathlib import Path
 
 from celeryconfig import QUEUES
+from tests.support import process_group
 from tests.support.wait import wait_until
 
 ALL_QUEUES = QUEUES  # every service queue, as celeryconfig declares them
@@ -46,18 +46,10 @@ class Worker:
 
     def kill(self) -> None:
         """SIGKILL the whole worker (main process and pool children), as a crash would."""
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
+        process_group.kill(self.process)
 
     def stop(self, timeout: float = 20.0) -> None:
-        if not self.process or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
+        process_group.stop(self.process, timeout)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

@@ -5,7 +5,6 @@ import logging
 import time
 from typing import Annotated, Optional
 
-import redis
 from flask import Blueprint, current_app, jsonify, request
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
 from flask_jwt_extended.exceptions import RevokedTokenError
@@ -168,12 +167,6 @@ def jwks():
     response = jsonify({"keys": [current_app.config["EMARKET_JWK"]]})
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
-
-
-@bp.errorhandler(redis.RedisError)
-def _redis_down(error):
-    return error_response(503, "unavailable", "the token store is unavailable; retry shortly",
-                          {"Retry-After": _RETRY_AFTER})
 
 
 @bp.errorhandler(OperationalError)

@@ -2,26 +2,18 @@
 between steps. The wallet's ``frozen`` column, always 0, goes, and a hold row's status can only
 be ``debited`` (``frozen`` and ``unfrozen`` were never written).
 
-Revision ID: account_0003
-Revises: account_0002
-Create Date: 2026-12-04 23:45:00.000000
-
+Created 2026-12-04 23:45.
 """
-from typing import Sequence, Union
-
 from alembic import op
 import sqlalchemy as sa
 
 
-# revision identifiers, used by Alembic.
-revision: str = 'account_0003'
-down_revision: Union[str, Sequence[str], None] = 'account_0002'
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+# What Alembic reads: this migration's id and the one it follows (no branches, no dependencies).
+revision = 'account_0003'
+down_revision = 'account_0002'
 
 
 def upgrade() -> None:
-    """Upgrade schema."""
     with op.batch_alter_table('e_wallet', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_e_wallet_frozen_non_negative'), type_='check')
         batch_op.drop_column('frozen')

@@ -1,22 +1,15 @@
 """saved cart line: a logged-in shopper's cart, kept for their next login (emarket.saved_carts)
 
-Revision ID: emarket_0005
-Revises: emarket_0004
-Create Date: 2026-12-04 23:50:00.000000
-
+Created 2026-12-04 23:50.
 """
-from typing import Sequence, Union
-
 from alembic import op
 import sqlalchemy as sa
 import db.base
 
 
-# revision identifiers, used by Alembic.
-revision: str = 'emarket_0005'
-down_revision: Union[str, Sequence[str], None] = 'emarket_0004'
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+# What Alembic reads: this migration's id and the one it follows (no branches, no dependencies).
+revision = 'emarket_0005'
+down_revision = 'emarket_0004'
 
 
 def upgrade() -> None:
@@ -34,5 +27,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Downgrade schema."""
     op.drop_table('saved_cart_line')
