@@ -14,12 +14,13 @@ worker nodes (``saga``; the five step queues) running. Then, before the first de
    here): lateness = cancel time − deadline (want ≤ 5 s for every order), and the runs of
    ``saga.payment_timeout`` counted in the workers' logs (want exactly one per order).
 
-``--broker-restart`` also stops and starts RabbitMQ (``rabbitmqctl stop_app``/``start_app``:
-every vhost on the machine sees it) while the countdowns wait, and SIGKILLs the workers while
-it is down: each countdown must still fire once.
+``--restart-broker NODE`` also stops a private RabbitMQ node while the countdowns wait and
+starts it again (``rabbitmq-server -detached`` in this process's ``RABBITMQ_*`` environment;
+bench/README.md), the workers SIGKILLed while it is down: each countdown must still fire once.
 
     python bench/clock.py                                   # 10,000 orders, 20 deadlines/s
-    python bench/clock.py --orders 1000 --broker-restart
+    python bench/clock.py --orders 1000 --restart-broker clockbench@localhost \
+        --broker amqp://guest:guest@127.0.0.1:5673/          # the private node's own env set
 """
 from __future__ import annotations
 
@@ -48,10 +49,15 @@ def parse_args(argv=None):
     parser.add_argument("--lead", type=float, default=120.0,
                         help="seconds from the start to the first deadline: the restart happens before it (default 120)")
     parser.add_argument("--workers", type=int, default=os.cpu_count(), help="pool processes per node (default: cores)")
-    parser.add_argument("--broker-restart", action="store_true",
-                        help="also restart RabbitMQ (stop_app/start_app) while the countdowns wait")
+    parser.add_argument("--restart-broker", metavar="NODE",
+                        help="also stop and start this private RabbitMQ node (the one --broker points at) "
+                             "while the countdowns wait; never rabbit@<host>, the shared one")
     common.add_service_args(parser, "emarket_benchclock", 15)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.restart_broker and (args.restart_broker.startswith("rabbit@") or ":5672/" in args.broker):
+        parser.error("--restart-broker restarts a private node only: not rabbit@<host>, and --broker "
+                     "must point at that node, not the shared one on port 5672")
+    return args
 
 
 class Nodes:
@@ -189,10 +195,16 @@ def cancel_answered_in(dsn: str) -> float:
     return time.monotonic() - started
 
 
-def restart_broker() -> float:
+def restart_broker(node: str) -> float:
+    """The whole node stopped (its Erlang VM ends) and started again from its data directory,
+    with this process's RABBITMQ_* environment (node name, ports, directories)."""
     started = time.monotonic()
-    for command in (["stop_app"], ["start_app"], ["await_startup"]):
-        subprocess.run(["rabbitmqctl", "-q", *command], check=True, timeout=180, capture_output=True)
+    subprocess.run(["rabbitmqctl", "-q", "-n", node, "stop"], check=True, timeout=180, capture_output=True)
+    subprocess.run(["rabbitmq-server", "-detached"], check=True, timeout=60, capture_output=True,
+                   env={**os.environ, "RABBITMQ_NODENAME": node})
+    # -detached returns before the node answers: await_startup fails (69) until it does.
+    wait_for(f"RabbitMQ node {node} to start", lambda: subprocess.run(["rabbitmqctl", "-q", "-n", node,
+             "await_startup", "--timeout", "10"], capture_output=True).returncode == 0, timeout=180, interval=0.5)
     return time.monotonic() - started
 
 
@@ -215,7 +227,7 @@ def main(argv=None) -> dict:
         uow.session.execute(insert(ProductAccounting), [{"product_id": 999_999, "count": 0, "reserved": 0, "price": 1}])
     nodes = Nodes(app, args.workers, Path(args.results) / "logs")
     figures: dict = {"orders": args.orders, "deadlines_per_s": args.rate, "lead_s": args.lead, "workers": args.workers,
-                     "broker_restart": args.broker_restart, "load_before": common.load_average()}
+                     "broker_restart": args.restart_broker, "load_before": common.load_average()}
     try:
         nodes.start()
         figures["seeding_s"] = round(seed_awaiting(args.orders, users, args.rate, args.lead), 1)
@@ -226,14 +238,14 @@ def main(argv=None) -> dict:
               flush=True)
         nodes.kill()
         figures["awaiting_at_kill"] = sql(dsn, "SELECT count(*) FROM \"order\" WHERE status = 'awaiting_payment'")[0][0]
-        if args.broker_restart:
-            figures["broker_restart_s"] = round(restart_broker(), 1)
+        if args.restart_broker:
+            figures["broker_restart_s"] = round(restart_broker(args.restart_broker), 1)
             # This process's pooled connections died with the broker: new pools, as after a fork.
             from kombu import pools
 
             pools.reset()
             app._after_fork()
-            print(f"RabbitMQ stopped and started in {figures['broker_restart_s']} s; ladder holds {in_ladder(app):,}")
+            print(f"RabbitMQ node {args.restart_broker} stopped and started in {figures['broker_restart_s']} s; ladder holds {in_ladder(app):,}")
         nodes.start()
         figures["out_of_stock_cancelled_s"] = round(out_of_stock_cancelled_in(users[0], 999_999, dsn), 2)
         figures["cancel_answered_s"] = round(cancel_answered_in(dsn), 2)
