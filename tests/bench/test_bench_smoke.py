@@ -12,19 +12,21 @@ from urllib.parse import urlparse, urlunparse
 
 import pytest
 
-from tests.settings import PG_SERVER, RABBIT_URL, REDIS_SERVER
+from tests.settings import INTEGRATION_DB_PREFIX, PG_SERVER, RABBIT_URL, REDIS_SERVER
 
 ROOT = Path(__file__).resolve().parents[2]
 # One vhost for all scripts (each vhost costs RabbitMQ 34 quorum queues and two message stores);
 # each script truncates its databases and purges the queues first.
-BROKER = urlunparse(urlparse(RABBIT_URL)._replace(path="/emarket_benchsmoke"))
+# Named after this session's vhost and database prefix: another session's (perhaps newer)
+# migrations never meet this one's databases.
+BROKER = urlunparse(urlparse(RABBIT_URL)._replace(path=urlparse(RABBIT_URL).path + "_benchsmoke"))
 
 pytestmark = pytest.mark.integration
 
 
 def run(script: str, tmp_path: Path, *args: str) -> dict:
     command = [sys.executable, str(ROOT / "bench" / f"{script}.py"), *args, "--broker", BROKER, "--pg", PG_SERVER,
-               "--redis", REDIS_SERVER, "--redis-db", "9", "--db-prefix", f"emarket_benchsmoke_{script}",
+               "--redis", REDIS_SERVER, "--redis-db", "9", "--db-prefix", f"{INTEGRATION_DB_PREFIX}_bench_{script}",
                "--results", str(tmp_path)]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
