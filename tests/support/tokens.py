@@ -49,3 +49,22 @@ def foreign_key() -> str:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                              serialization.NoEncryption()).decode()
+
+
+def verifying_client(name: str):
+    """A test client of another service that only verifies tokens (with the public key or the
+    JWKS URL the settings name) and answers ``GET /me`` with the caller's id."""
+    from flask import g, jsonify
+
+    from web.common.app_base import base_app
+    from web.common.jwt_setup import auth_required, init_jwt
+
+    other = base_app(name)
+    init_jwt(other, signing=False)
+
+    @other.get("/me")
+    @auth_required()
+    def me():
+        return jsonify({"id": g.caller.id})
+
+    return other.test_client()

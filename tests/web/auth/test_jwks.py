@@ -6,11 +6,8 @@ import threading
 
 import jwt
 import pytest
-from flask import g, jsonify
 
-from tests.support.tokens import PUBLIC, bearer, claims_of, foreign_key
-from web.common.app_base import base_app
-from web.common.jwt_setup import auth_required, init_jwt
+from tests.support.tokens import PUBLIC, bearer, claims_of, foreign_key, verifying_client
 
 
 def test_jwks_publishes_the_key_that_verifies_the_tokens(client, login):
@@ -55,18 +52,11 @@ def test_another_service_verifies_with_the_key_from_the_jwks_url(app, login, mon
         monkeypatch.setenv("EMARKET_JWKS_URL", f"http://127.0.0.1:{server.port}/.well-known/jwks.json")
         monkeypatch.setenv("EMARKET_JWT_PUBLIC_KEY", "/nonexistent/public.pem")
         settings.cache_clear()
-        verifier = base_app("verifier")
-        init_jwt(verifier, signing=False)
-
-        @verifier.get("/me")
-        @auth_required()
-        def me():
-            return jsonify({"id": g.caller.id})
-
+        verifier = verifying_client("verifier")
         token = login()["access_token"]
-        assert verifier.test_client().get("/me", headers=bearer(token)).get_json() == {"id": int(claims_of(token)["sub"])}
+        assert verifier.get("/me", headers=bearer(token)).get_json() == {"id": int(claims_of(token)["sub"])}
         forged = jwt.encode({**claims_of(token), "jti": "z"}, foreign_key(), algorithm="RS256")
-        assert verifier.test_client().get("/me", headers=bearer(forged)).status_code == 401
+        assert verifier.get("/me", headers=bearer(forged)).status_code == 401
     finally:
         server.shutdown()
         thread.join(timeout=10)

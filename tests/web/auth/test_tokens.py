@@ -9,12 +9,9 @@ import json
 
 import jwt
 import pytest
-from flask import g, jsonify
 
 from emarket import accounts
-from tests.support.tokens import PUBLIC, bearer, claims_of, foreign_key, mint
-from web.common.app_base import base_app
-from web.common.jwt_setup import auth_required, init_jwt
+from tests.support.tokens import PUBLIC, bearer, claims_of, foreign_key, mint, verifying_client
 
 
 def _b64(data: bytes) -> str:
@@ -52,15 +49,7 @@ def logout(client, token=None, **kwargs):
 @pytest.fixture
 def shop_like_app(app):
     """Another service: verifies with the public key only, revocations read from the same Redis."""
-    other = base_app("another_service")
-    init_jwt(other, signing=False)
-
-    @other.get("/me")
-    @auth_required()
-    def me():
-        return jsonify({"id": g.caller.id})
-
-    return other.test_client()
+    return verifying_client("another_service")
 
 
 # --- refresh -----------------------------------------------------------------------------------
