@@ -59,7 +59,7 @@ def verifying_client(name: str):
     from web.common.app_base import base_app
     from web.common.jwt_setup import auth_required, init_jwt
 
-    other = base_app(name)
+    other = base_app(name, title=name, description=name, document_url=f"/{name}/openapi.json")
     init_jwt(other, signing=False)
 
     @other.get("/me")

@@ -33,19 +33,24 @@ from pathlib import Path
 from flask import Flask
 
 from emarket.config import settings
-from web.auth import openapi, profiles, tokens
+from web.auth import profiles, tokens
 from web.auth.api import bp
 from web.common import health
 from web.common.app_base import base_app
 from web.common.jwt_setup import init_jwt
 
 
+_JWT = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+
+
 def create_app() -> Flask:
-    app = base_app(__name__)
+    app = base_app(__name__, title="emarket auth API", document_url="/auth/openapi.json",
+                   description="Errors are `{\"error\": {\"code\", \"message\"}}`.",
+                   security_schemes={"bearer": {**_JWT, "description": "access token"},
+                                     "refresh": {**_JWT, "description": "refresh token"}})
     init_jwt(app, signing=True)
     app.config["EMARKET_JWK"] = tokens.public_jwk(Path(settings().jwt_public_key).read_text())
     app.extensions["emarket_account_queue"] = profiles.account_queue_client()
-    app.register_blueprint(bp)
-    app.register_blueprint(openapi.bp)
+    app.register_api(bp)
     health.install(app, "auth", databases=("account",), broker=True, cache=True)
     return app

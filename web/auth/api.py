@@ -5,8 +5,12 @@ import logging
 import time
 from typing import Annotated, Optional
 
-from flask import Blueprint, current_app, jsonify, request
-from flask_jwt_extended import get_jwt, verify_jwt_in_request
+from functools import wraps
+
+from flask import current_app, jsonify, request
+from flask_jwt_extended import get_jwt, jwt_required, verify_jwt_in_request
+from flask_openapi3 import APIBlueprint
+from flask_openapi3.request import validate_request
 from flask_jwt_extended.exceptions import RevokedTokenError
 from pydantic import EmailStr, Field
 from sqlalchemy.exc import OperationalError
@@ -18,13 +22,15 @@ from emarket.errors import NotFound
 from emarket.idempotency import Reply
 from emarket.storage import unit_of_work
 from web.auth import profiles, ratelimit, tokens
+from web.auth.replies import Jwks, LoggedOut, Registered, Tokens
 from web.common import idempotency as idempotent
 from web.common import revocation
+from web.common.api_docs import IdempotencyHeader, errors, with_headers
 from web.common.client_address import client_address
 from web.common.errors import ApiError, error_response
-from web.common.validation import EmptyBody, StrictModel, parse_json_body
+from web.common.validation import EmptyBody, StrictModel
 
-bp = Blueprint("auth", __name__)
+bp = APIBlueprint("auth", __name__)
 log = logging.getLogger(__name__)
 
 _ROTATED = "emarket:refresh-rotated:"
@@ -66,15 +72,20 @@ def _verified(email: str, password: str) -> accounts.Identity | None:
     return identity
 
 
-@bp.post("/auth/register")
-def register():
+def _unavailable(description: str) -> dict:
+    return with_headers("Error", description, "Retry-After")
+
+
+@bp.post("/auth/register", summary="Register a user (and their e-wallet)", security=[{}],
+         responses={201: Registered, **errors(400, 409, 413, 422),
+                    503: _unavailable("the account service did not answer in time")})
+def register(header: IdempotencyHeader, body: RegisterBody):
     """201 once the profile and e-wallet exist; 409 ``email_taken`` for a registered email,
     whatever the password. With an Idempotency-Key (scoped to the email), a retry of the same
     registration is answered with its first 201, and a retry after a 503 (the profile step did
     not answer in time) takes the registration over: it re-sends the idempotent profile step."""
-    body = parse_json_body(RegisterBody)
     email = accounts.normalise_email(body.email)
-    key, scope = idempotent.key(), f"register:{email}"
+    key, scope = header.idempotency_key, f"register:{email}"
 
     def create(uow) -> str:
         return str(accounts.register_credentials(uow, email, body.password))
@@ -103,9 +114,11 @@ def register():
 _UNANSWERED = Reply(503, b"", None)
 
 
-@bp.post("/auth/login")
-def login():
-    body = parse_json_body(LoginBody)
+@bp.post("/auth/login", summary="Log in: an access and a refresh token", security=[{}],
+         responses={200: Tokens, **errors(400, 401, 413),
+                    429: with_headers("Error", "too many failed logins", "Retry-After"),
+                    503: _unavailable("the account database did not answer")})
+def login(body: LoginBody):
     identity = _verified(body.email, body.password)
     if identity is None:
         raise _wrong_credentials()
@@ -118,18 +131,34 @@ def _seconds_left(claims: dict) -> int:
     return max(1, int(expires - time.time()) + 1)
 
 
-@bp.post("/auth/refresh")
-def refresh():
+def _refresh_token_required(view):
+    """A valid refresh token in the header, checked before the body; a rotated one presented
+    again revokes its session."""
+
+    @wraps(view)
+    def checked(*args, **kwargs):
+        try:
+            verify_jwt_in_request(refresh=True, locations=["headers"])
+        except RevokedTokenError as error:
+            _revoke_session_on_reuse(error.jwt_data)
+            raise
+        return view(*args, **kwargs)
+
+    return checked
+
+
+_TOKEN_ROUTE = {**errors(400, 401, 413), 503: _unavailable("the token store did not answer")}
+
+
+@bp.post("/auth/refresh", summary="New tokens for a refresh token (which is revoked: rotation)",
+         security=[{"refresh": []}], responses={200: Tokens, **_TOKEN_ROUTE})
+@_refresh_token_required
+@validate_request()
+def refresh(body: EmptyBody):
     """Rotation: the presented refresh token is revoked and a new pair issued in its session.
     SET NX makes the rotation atomic: of two concurrent uses of one token, exactly one wins.
     A refresh token presented again after its rotation means two holders of one token (a
     stolen copy, or the thief came first): the whole session is revoked (RFC 9700 4.14.2)."""
-    try:
-        verify_jwt_in_request(refresh=True, locations=["headers"])
-    except RevokedTokenError as error:
-        _revoke_session_on_reuse(error.jwt_data)
-        raise
-    parse_json_body(EmptyBody, allow_empty=True)
     claims = get_jwt()
     ttl = _seconds_left(claims)
     if not revocation.client().set(_ROTATED + claims["jti"], "1", nx=True, ex=ttl):
@@ -150,10 +179,11 @@ def _revoke_session_on_reuse(claims: dict) -> None:
         revocation.revoke_session(claims["sid"], settings().refresh_token_ttl)
 
 
-@bp.post("/auth/logout")
-def logout():
-    verify_jwt_in_request(locations=["headers"])
-    parse_json_body(EmptyBody, allow_empty=True)
+@bp.post("/auth/logout", summary="Revoke the access token and its session", security=[{"bearer": []}],
+         responses={200: LoggedOut, **_TOKEN_ROUTE})
+@jwt_required(locations=["headers"])
+@validate_request()
+def logout(body: EmptyBody):
     claims = get_jwt()
     revocation.revoke(claims["jti"], _seconds_left(claims))
     if claims.get("sid"):
@@ -162,7 +192,8 @@ def logout():
     return jsonify({"status": "logged_out"})
 
 
-@bp.get("/.well-known/jwks.json")
+@bp.get("/.well-known/jwks.json", summary="The public keys that verify the tokens", security=[{}],
+        responses={200: Jwks})
 def jwks():
     response = jsonify({"keys": [current_app.config["EMARKET_JWK"]]})
     response.headers["Cache-Control"] = "public, max-age=300"

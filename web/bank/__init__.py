@@ -6,16 +6,22 @@ from flask import Flask
 
 from emarket.bank.accounts import ensure_merchant_account
 from emarket.storage import unit_of_work
-from web.bank import api, openapi, pages
+from web.bank import api, pages
 from web.common import health
 from web.common.app_base import base_app
 
 
+_KEY = {"type": "apiKey", "in": "header", "name": "X-Api-Key"}
+
+
 def create_app() -> Flask:
-    app = base_app(__name__)
-    app.register_blueprint(api.bp)
+    app = base_app(__name__, title="emarket bank API", document_url="/bank/openapi.json",
+                   description="Amounts in integer minor units, with `currency`. "
+                               "Errors are `{\"error\": {\"code\", \"message\"}}`.",
+                   security_schemes={"admin_key": {**_KEY, "description": "the operator's key"},
+                                     "merchant_key": {**_KEY, "description": "the shop's key"}})
+    app.register_api(api.bp)
     app.register_blueprint(pages.bp)
-    app.register_blueprint(openapi.bp)
     health.install(app, "bank", databases=("bank",))
     # The shop's merchant account exists from the bank's first start (idempotent).
     with unit_of_work("bank") as uow:

@@ -3,18 +3,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from flask import Blueprint, jsonify
+from flask import jsonify
+from flask_openapi3 import APIBlueprint
+from flask_openapi3.request import validate_request
 from pydantic import ConfigDict, Field, StringConstraints
 
 from emarket.bank import accounts, holds
 from db.bank import IdempotentRequest
 from emarket.storage import unit_of_work
 from web.bank.keys import ADMIN, MERCHANT, key_required
+from web.bank.replies import Account, AccountCreated, AccountPath, Availability, Hold, HoldPath, HoldStatus
 from web.common import idempotency as idempotent
+from web.common.api_docs import IdempotencyHeader, errors
 from web.common.errors import ApiError
-from web.common.validation import EmptyBody, StrictModel, parse_json_body, parse_query
+from web.common.validation import EmptyBody, StrictModel
 
-bp = Blueprint("bank_api", __name__, url_prefix="/bank")
+bp = APIBlueprint("bank_api", __name__, url_prefix="/bank")
+ADMIN_KEY, MERCHANT_KEY, NO_KEY = [{"admin_key": []}], [{"merchant_key": []}], [{}]
 
 Amount = Annotated[int, Field(ge=1, le=10_000_000)]
 AccountNumber = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,34}$")]
@@ -42,10 +47,11 @@ class AvailabilityQuery(StrictModel):
     amount: Amount
 
 
-@bp.post("/accounts")
+@bp.post("/accounts", summary="Open an account (admin key)", security=ADMIN_KEY,
+         responses={201: AccountCreated, **errors(400, 401, 403, 409, 413, 422)})
 @key_required(ADMIN)
-def create_account():
-    body = parse_json_body(NewAccount)
+@validate_request()
+def create_account(header: IdempotencyHeader, body: NewAccount):
 
     def render(uow, number: str):
         view = accounts.account_view(accounts.get_account(uow, number))
@@ -53,47 +59,53 @@ def create_account():
         return idempotent.json_reply(201, view)
 
     return idempotent.create_once(
-        "bank", IdempotentRequest, ADMIN, body.model_dump(),
+        "bank", IdempotentRequest, ADMIN, header.idempotency_key, body.model_dump(),
         lambda uow: accounts.create_account(uow, body.owner, body.pin, body.balance).number, render)
 
 
-@bp.get("/accounts/<number>")
+@bp.get("/accounts/<number>", summary="One account (admin key)", security=ADMIN_KEY,
+        responses={200: Account, **errors(401, 403, 404)})
 @key_required(ADMIN)
-def get_account(number: str):
+@validate_request()
+def get_account(path: AccountPath):
     with unit_of_work("bank") as uow:
-        return jsonify(accounts.account_view(accounts.get_account(uow, number)))
+        return jsonify(accounts.account_view(accounts.get_account(uow, path.number)))
 
 
-@bp.get("/accounts/<number>/availability")
+@bp.get("/accounts/<number>/availability", summary="Whether the account could pay an amount (merchant key)",
+        security=MERCHANT_KEY, responses={200: Availability, **errors(400, 401, 403, 404)})
 @key_required(MERCHANT)
-def availability(number: str):
-    query = parse_query(AvailabilityQuery)
+@validate_request()
+def availability(path: AccountPath, query: AvailabilityQuery):
     with unit_of_work("bank") as uow:
-        return jsonify({"sufficient": accounts.is_sufficient(uow, number, query.amount)})
+        return jsonify({"sufficient": accounts.is_sufficient(uow, path.number, query.amount)})
 
 
-@bp.post("/holds")
+@bp.post("/holds", summary="Hold an amount until the holder confirms (merchant key)", security=MERCHANT_KEY,
+         responses={201: Hold, **errors(400, 401, 403, 404, 409, 413, 422)})
 @key_required(MERCHANT)
-def create_hold():
-    body = parse_json_body(NewHold)
+@validate_request()
+def create_hold(header: IdempotencyHeader, body: NewHold):
     return idempotent.create_once(
-        "bank", IdempotentRequest, MERCHANT, body.model_dump(),
+        "bank", IdempotentRequest, MERCHANT, header.idempotency_key, body.model_dump(),
         lambda uow: holds.create_hold(uow, body.account, body.amount, body.reference).id,
         lambda uow, hold_id: idempotent.json_reply(201, holds.hold_view(holds.get_hold(uow, hold_id))))
 
 
-@bp.get("/holds/<hold_id>")
+@bp.get("/holds/<hold_id>", summary="One hold (merchant key)", security=MERCHANT_KEY,
+        responses={200: Hold, **errors(401, 403, 404)})
 @key_required(MERCHANT)
-def get_hold(hold_id: str):
+@validate_request()
+def get_hold(path: HoldPath):
     with unit_of_work("bank") as uow:
-        return jsonify(holds.hold_view(holds.get_hold(uow, hold_id)))
+        return jsonify(holds.hold_view(holds.get_hold(uow, path.hold_id)))
 
 
-@bp.post("/holds/<hold_id>/confirm")
-def confirm_hold(hold_id: str):
-    body = parse_json_body(Confirm)
+@bp.post("/holds/<hold_id>/confirm", summary="The holder confirms with the PIN", security=NO_KEY,
+         responses={200: HoldStatus, **errors(400, 403, 404, 409, 413)})
+def confirm_hold(path: HoldPath, body: Confirm):
     with unit_of_work("bank") as uow:
-        outcome = holds.confirm_hold(uow, hold_id, body.pin)
+        outcome = holds.confirm_hold(uow, path.hold_id, body.pin)
     if outcome.closed:
         raise ApiError(409, "hold_closed", "the hold was released or has expired")
     if outcome.captured:
@@ -104,10 +116,11 @@ def confirm_hold(hold_id: str):
     raise ApiError(403, "wrong_pin", "wrong PIN" + left)
 
 
-@bp.post("/holds/<hold_id>/release")
+@bp.post("/holds/<hold_id>/release", summary="Release a hold (merchant key)", security=MERCHANT_KEY,
+         responses={200: HoldStatus, **errors(400, 401, 403, 404, 409, 413)})
 @key_required(MERCHANT)
-def release_hold(hold_id: str):
-    parse_json_body(EmptyBody, allow_empty=True)
+@validate_request()
+def release_hold(path: HoldPath, body: EmptyBody):
     with unit_of_work("bank") as uow:
-        hold = holds.release_hold(uow, hold_id)
+        hold = holds.release_hold(uow, path.hold_id)
     return jsonify({"status": hold.status})

@@ -1,20 +1,77 @@
-"""The skeleton every Flask service starts from: body size limit, JSON errors, settings."""
+"""The skeleton every Flask service starts from: body size limit, JSON errors, settings, and
+the OpenAPI document generated from the routes and their pydantic models (flask-openapi3), with
+Swagger UI at ``/docs/swagger``."""
 from __future__ import annotations
 
-from flask import Flask
+from flask import Blueprint, jsonify
+from flask_openapi3 import Info, OpenAPI, Server
 
 from emarket.config import settings
-from web.common import body_limit
+from web.common import api_docs, body_limit
 from web.common.errors import register_error_handlers
 
 
-def base_app(import_name: str, **flask_kwargs) -> Flask:
-    app = Flask(import_name, **flask_kwargs)
+_BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
+_EMPTY_BODY = {"$ref": "#/components/schemas/EmptyBody"}
+
+
+class ServiceApp(OpenAPI):
+    """flask-openapi3's document, with three corrections made once here:
+    - it adds its own validation reply (a list of pydantic errors) to every operation that does
+      not list 400; ours is the error shape, listed by each route that can answer 400, so the
+      library's is dropped rather than advertised where it cannot happen;
+    - its schema model holds bounds as floats (``minimum: 1.0`` for ``ge=1``): whole ones are
+      written back as integers, as the pydantic models have them;
+    - it marks every body required; an ``EmptyBody`` may be left out (docs/api.md)."""
+
+    def generate_spec_json(self):
+        super().generate_spec_json()
+        _whole_bounds(self.spec_json)
+        for path_item in self.spec_json["paths"].values():
+            for operation in path_item.values():
+                reply = operation["responses"].get("400", {})
+                if reply.get("content", {}).get("application/json", {}).get("schema", {}).get("type") == "array":
+                    del operation["responses"]["400"]
+                body = operation.get("requestBody")
+                if body and body["content"].get("application/json", {}).get("schema") == _EMPTY_BODY:
+                    body["required"] = False
+
+
+def _whole_bounds(node) -> None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in _BOUNDS and isinstance(value, float) and value.is_integer():
+                node[key] = int(value)
+            else:
+                _whole_bounds(value)
+    elif isinstance(node, list):
+        for item in node:
+            _whole_bounds(item)
+
+
+def base_app(import_name: str, *, title: str, description: str, document_url: str,
+             security_schemes: dict | None = None, **flask_kwargs) -> ServiceApp:
+    app = ServiceApp(
+        import_name, info=Info(title=title, version="1.0.0", description=description),
+        servers=[Server(url="/")], security_schemes=security_schemes, doc_prefix="/docs",
+        validation_error_status=400, validation_error_model=api_docs.Error,
+        validation_error_callback=api_docs.refuse, **flask_kwargs)
+    app.request_class = api_docs.JsonBodyRequest
     app.config.update(
         SECRET_KEY=settings().secret_key,
         JSON_SORT_KEYS=False,
+        SWAGGER_HTML_STRING=api_docs.SWAGGER_PAGE.replace("{{ title }}", title),
     )
     app.json.sort_keys = False
     body_limit.install(app)
     register_error_handlers(app)
+    app.register_blueprint(Blueprint("api_docs", __name__, static_folder="static", static_url_path="/docs/assets"))
+
+    # The document's address before /docs existed, kept: clients and the fuzz tests read it there.
+    @app.get(document_url, summary="This document", security=[{}],
+             responses={200: {"description": "OpenAPI 3.1",
+                              "content": {"application/json": {"schema": {"type": "object"}}}}})
+    def openapi_document():
+        return jsonify(app.api_doc)
+
     return app

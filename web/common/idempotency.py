@@ -1,5 +1,7 @@
-"""The HTTP side of ``emarket.idempotency``: the one reader of the ``Idempotency-Key`` header,
-the request's fingerprint, the reply as bytes, and the replay of an earlier request.
+"""The HTTP side of ``emarket.idempotency``: the request's fingerprint, the reply as bytes, and the replay of an earlier request.
+
+The ``Idempotency-Key`` header is read and checked (1..255 characters) once, by the views'
+``header: web.common.api_docs.IdempotencyHeader`` model; they pass its value on here.
 
 A view that creates something calls ``create_once`` with a ``reply`` that renders its answer
 inside the creating transaction, then either sends that reply or, when the key was used before,
@@ -28,14 +30,6 @@ ABANDONED_AFTER = timedelta(seconds=45)
 _POLL = 0.05
 
 
-def key() -> str | None:
-    """The request's Idempotency-Key (1..255 characters), or None; 400 when malformed."""
-    value = request.headers.get("Idempotency-Key")
-    if value is not None and not 1 <= len(value) <= 255:
-        raise ApiError(400, "invalid_request", "Idempotency-Key must be 1..255 characters")
-    return value
-
-
 def fingerprint(body: dict) -> str:
     """Method, path and the validated body: the same request, whatever its JSON spacing."""
     return idempotency.fingerprint(settings().secret_key, request.method, request.path, body)
@@ -52,12 +46,11 @@ def respond(reply: Reply) -> Response:
     return response
 
 
-def create_once(database: str, model, scope: str, body: dict, create: Callable[[UnitOfWork], str],
-                render: Callable[[UnitOfWork, str], Reply]) -> Response:
+def create_once(database: str, model, scope: str, key_: str | None, body: dict,
+                create: Callable[[UnitOfWork], str], render: Callable[[UnitOfWork, str], Reply]) -> Response:
     """A creating POST whose whole reply is known in the creating transaction: ``create`` stores
     the resource and returns its id, ``render`` makes the reply; both run in one transaction with
     the key claimed and the reply kept. A replay sends that reply again."""
-    key_ = key()
     outcome = idempotency.create_once(database, model, scope, key_, fingerprint(body) if key_ else None,
                                       create, render)
     if outcome.created:

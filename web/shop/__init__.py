@@ -5,7 +5,7 @@ emarket's query functions, and moves orders only through the saga (tasks.request
 """
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
 
 from tasks.metrics import SagaCollector
 from web.common import health
@@ -17,9 +17,13 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
                            "connect-src 'self'; form-action 'self'; base-uri 'self'; object-src 'none'; "
                            "frame-ancestors 'none'")
 
+# Swagger UI (/docs) sets style attributes as it renders; its scripts still come from 'self' only.
+DOCS_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+
 
 def _security_headers(response):
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    policy = DOCS_CONTENT_SECURITY_POLICY if request.path.startswith("/docs/") else CONTENT_SECURITY_POLICY
+    response.headers.setdefault("Content-Security-Policy", policy)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -27,13 +31,18 @@ def _security_headers(response):
 
 
 def create_app() -> Flask:
-    app = base_app(__name__, static_folder="static", template_folder="templates")
+    app = base_app(__name__, title="emarket shop API", document_url="/api/openapi.json",
+                   description="Money in integer minor units; every reply with money has `currency`. "
+                               "Errors are `{\"error\": {\"code\", \"message\"}}`.",
+                   security_schemes={"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+                   static_folder="static", template_folder="templates")
     init_jwt(app)
-    from web.shop import (api_orders, api_products, api_wallet, cart, console, openapi, pages, pages_account,
-                          topups_api, words)
+    from web.shop import api_orders, api_products, api_wallet, cart, console, pages, pages_account, topups_api, words
 
     words.install(app)
-    for module in (api_products, api_orders, api_wallet, topups_api, openapi, pages, pages_account, cart, console):
+    for module in (api_products, api_orders, api_wallet, topups_api):
+        app.register_api(module.bp)
+    for module in (pages, pages_account, cart, console):
         app.register_blueprint(module.bp)
     app.after_request(_security_headers)
     health.install(app, "shop", databases=("emarket", "account"), broker=True, cache=True,

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from functools import partial
 
-from flask import Blueprint, g, jsonify
+from flask import g, jsonify
+from flask_openapi3 import APIBlueprint
+from flask_openapi3.request import validate_request
 
 from db.emarket import IdempotentRequest
 from emarket import idempotency, order_status, queries
@@ -13,14 +15,18 @@ from emarket.config import settings
 from emarket.storage import unit_of_work
 from web.common import idempotency as idempotent
 from web.common import request_log
+from web.common.api_docs import IdempotencyHeader, errors, with_headers
 from web.common.errors import ApiError
 from web.common.jwt_setup import auth_required
-from web.common.validation import EmptyBody, parse_json_body, parse_query
+from web.common.validation import EmptyBody
 from tasks import requests as saga_requests
-from web.shop.schemas import OrderCreate, OrderCreateQuery
+from web.shop.schemas import (BEARER, OrderCancelled, OrderCreate, OrderCreateQuery, OrderList, OrderOut, OrderPath,
+                              PageQuery, PaymentStarted)
 from web.shop.listing import list_reply
 
-bp = Blueprint("api_orders", __name__)
+bp = APIBlueprint("api_orders", __name__)
+# Pay and cancel: 202 when this request moved the order, 200 with the order when it had moved before.
+_MOVED = {200: OrderOut, **errors(400, 401, 404, 409, 413, 503)}
 
 
 def _not_found() -> ApiError:
@@ -45,12 +51,13 @@ def _correlation_id() -> str:
     return request_log.correlation_id()  # the request's (X-Correlation-ID or fresh)
 
 
-@bp.post("/api/orders")
+@bp.post("/api/orders", summary="Place an order (starts its saga)", security=BEARER,
+         responses={200: OrderOut, 202: with_headers("OrderOut", "accepted (or still running after the wait)", "Location"),
+                    **errors(400, 401, 409, 413, 422, 503)})
 @auth_required()
-def place_order():
-    query = parse_query(OrderCreateQuery)
-    key = idempotent.key()
-    body = parse_json_body(OrderCreate)
+@validate_request()
+def place_order(header: IdempotencyHeader, query: OrderCreateQuery, body: OrderCreate):
+    key = header.idempotency_key
     user_id, waits = g.caller.id, float(query.wait or 0)
 
     def accepted(uow, order_id: str):  # rendered in the transaction that stores the order
@@ -80,30 +87,38 @@ def _order_reply(view: dict, order_id: str, settled_is_200: bool):
     return idempotent.json_reply(status, view, f"/api/orders/{order_id}")
 
 
-@bp.get("/api/orders")
+@bp.get("/api/orders", summary="The caller's orders (the cabinet), newest first", security=BEARER,
+        responses={200: OrderList, **errors(400, 401, 503)})
 @auth_required()
-def list_orders():
-    return list_reply("emarket", "orders", partial(queries.list_orders, user_id=g.caller.id))
+@validate_request()
+def list_orders(query: PageQuery):
+    return list_reply(query, "emarket", "orders", partial(queries.list_orders, user_id=g.caller.id))
 
 
-@bp.get("/api/orders/<order_id>")
+@bp.get("/api/orders/<order_id>", summary="One order with its saga events", security=BEARER,
+        responses={200: OrderOut, **errors(401, 404, 503)})
 @auth_required()
-def get_order(order_id: str):
-    return jsonify(order_view(_order_id(order_id), g.caller.id))
+@validate_request()
+def get_order(path: OrderPath):
+    return jsonify(order_view(_order_id(path.order_id), g.caller.id))
 
 
-@bp.post("/api/orders/<order_id>/payment")
+@bp.post("/api/orders/<order_id>/payment", summary="Pay for an order awaiting payment", security=BEARER,
+         responses={202: PaymentStarted, **_MOVED})
 @auth_required()
-def pay(order_id: str):
-    return _compare_and_set(order_id, saga_requests.request_payment, won=("started", "payment_started"),
+@validate_request()
+def pay(path: OrderPath, body: EmptyBody):
+    return _compare_and_set(path.order_id, saga_requests.request_payment, won=("started", "payment_started"),
                             before="already_started",
                             refused=("not_payable", "order_not_payable", "the order is not awaiting payment"))
 
 
-@bp.post("/api/orders/<order_id>/cancel")
+@bp.post("/api/orders/<order_id>/cancel", summary="Cancel an order awaiting payment", security=BEARER,
+         responses={202: OrderCancelled, **_MOVED})
 @auth_required()
-def cancel(order_id: str):
-    return _compare_and_set(order_id, saga_requests.request_cancel, won=("cancelled", "cancelled"),
+@validate_request()
+def cancel(path: OrderPath, body: EmptyBody):
+    return _compare_and_set(path.order_id, saga_requests.request_cancel, won=("cancelled", "cancelled"),
                             before="already_cancelled",
                             refused=("not_cancellable", "order_not_cancellable",
                                      "only an order awaiting payment can be cancelled"))
@@ -115,7 +130,6 @@ def _compare_and_set(order_id: str, ask, won: tuple[str, str], before: str, refu
     before, 409 when the order is in no status for it, 404 when it is not the caller's. No
     answer in time is a 503 from the app's error handler (``ReplyTimeout``)."""
     order_id = _order_id(order_id)
-    parse_json_body(EmptyBody, allow_empty=True)
     outcome = ask(order_id, g.caller.id, correlation_id=_correlation_id())
     if outcome == won[0]:
         return jsonify({"id": order_id, "status": won[1]}), 202

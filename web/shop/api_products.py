@@ -2,19 +2,22 @@
 from __future__ import annotations
 
 
-from flask import Blueprint, g, jsonify
+from flask import g, jsonify
+from flask_openapi3 import APIBlueprint
+from flask_openapi3.request import validate_request
 
 from db.emarket import IdempotentRequest
 from emarket import catalog
 from emarket.config import settings
 from emarket.storage import unit_of_work
 from web.common import idempotency as idempotent
+from web.common.api_docs import IdempotencyHeader, errors
 from web.common.jwt_setup import auth_optional, auth_required
-from web.common.validation import parse_json_body
-from web.shop.schemas import ProductCreate, ProductUpdate
+from web.shop.schemas import (BEARER, OPTIONAL_BEARER, PageQuery, ProductCreate, ProductList, ProductOne, ProductPath,
+                              ProductUpdate)
 from web.shop.listing import list_reply
 
-bp = Blueprint("api_products", __name__)
+bp = APIBlueprint("api_products", __name__)
 
 
 def _view(product: catalog.Product, admin: bool) -> dict:
@@ -29,25 +32,30 @@ def _one(product: catalog.Product, status: int = 200):
     return jsonify({**_view(product, _is_admin()), "currency": settings().currency}), status
 
 
-@bp.get("/api/products")
+@bp.get("/api/products", summary="The catalogue, newest first", security=OPTIONAL_BEARER,
+        responses={200: ProductList, **errors(400, 401, 503)})
 @auth_optional
-def list_products():
+@validate_request()
+def list_products(query: PageQuery):
     admin = _is_admin()
-    return list_reply("emarket", "products", catalog.list_products, view=lambda product: _view(product, admin))
+    return list_reply(query, "emarket", "products", catalog.list_products, view=lambda product: _view(product, admin))
 
 
-@bp.get("/api/products/<int:product_id>")
+@bp.get("/api/products/<int:product_id>", summary="One product", security=OPTIONAL_BEARER,
+        responses={200: ProductOne, **errors(401, 404, 503)})
 @auth_optional
-def get_product(product_id: int):
+@validate_request()
+def get_product(path: ProductPath):
     with unit_of_work("emarket") as uow:
-        product = catalog.get_product(uow, product_id)
+        product = catalog.get_product(uow, path.product_id)
     return _one(product)
 
 
-@bp.post("/api/products")
+@bp.post("/api/products", summary="Create a product (admin)", security=BEARER,
+         responses={201: ProductOne, **errors(400, 401, 403, 409, 413, 422, 503)})
 @auth_required(admin=True)
-def create_product():
-    body = parse_json_body(ProductCreate)
+@validate_request()
+def create_product(header: IdempotencyHeader, body: ProductCreate):
 
     def render(uow, product_id: str):
         product = catalog.get_product(uow, int(product_id))
@@ -55,16 +63,17 @@ def create_product():
         return idempotent.json_reply(201, view, f"/api/products/{product.id}")
 
     return idempotent.create_once(
-        "emarket", IdempotentRequest, f"user:{g.caller.id}", body.model_dump(),
+        "emarket", IdempotentRequest, f"user:{g.caller.id}", header.idempotency_key, body.model_dump(),
         lambda uow: str(catalog.create_product(uow, **body.model_dump()).id), render)
 
 
-@bp.patch("/api/products/<int:product_id>")
+@bp.patch("/api/products/<int:product_id>", summary="Edit a product (admin); count sets the units on hand",
+          security=BEARER, responses={200: ProductOne, **errors(400, 401, 403, 404, 409, 413, 503)})
 @auth_required(admin=True)
-def update_product(product_id: int):
-    body = parse_json_body(ProductUpdate)
+@validate_request()
+def update_product(path: ProductPath, body: ProductUpdate):
     # A count below the units reserved is a conflict with the stock's current state (409), not
     # a malformed request: it may succeed once the payments in progress complete or are released.
     with unit_of_work("emarket") as uow:
-        product = catalog.update_product(uow, product_id, **body.model_dump(exclude_none=True))
+        product = catalog.update_product(uow, path.product_id, **body.model_dump(exclude_none=True))
     return _one(product)

@@ -11,6 +11,8 @@ from emarket import order_status
 from web.common.validation import StrictModel
 
 MAX_ID = 2**63 - 1
+# Who may call: a bearer access token, or anyone (a token, if sent, must still be good).
+BEARER, OPTIONAL_BEARER = [{"bearer": []}], [{}, {"bearer": []}]
 
 
 def _whole_number(value: object) -> object:
@@ -90,15 +92,6 @@ class OrderCreateQuery(QueryModel):
 
 
 # --- replies (documentation) -------------------------------------------------------------
-
-
-class ErrorDetail(BaseModel):
-    code: str
-    message: str
-
-
-class Error(BaseModel):
-    error: ErrorDetail
 
 
 class Product(BaseModel):
@@ -206,6 +199,17 @@ class TopupList(BaseModel):
     next: Optional[str]
 
 
-REQUEST_MODELS = (ProductCreate, ProductUpdate, OrderCreate)
-REPLY_MODELS = (Error, ProductOne, ProductList, OrderOut, OrderList, PaymentStarted, OrderCancelled,
-                WalletOut, TransactionList, Topup, TopupList)
+
+# --- path parameters: documented, not enforced (an id of any other shape is docs/api.md's 404) ---
+
+
+class ProductPath(BaseModel):
+    product_id: Annotated[int, Field(json_schema_extra={"minimum": 1, "maximum": MAX_ID})]
+
+
+class OrderPath(BaseModel):
+    order_id: Annotated[str, Field(json_schema_extra={"format": "uuid"})]
+
+
+class TopupPath(BaseModel):
+    topup_id: Annotated[str, Field(json_schema_extra={"format": "uuid"})]

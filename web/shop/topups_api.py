@@ -11,7 +11,9 @@ from typing import Annotated
 
 from functools import partial
 
-from flask import Blueprint, g, jsonify, url_for
+from flask import g, jsonify, url_for
+from flask_openapi3 import APIBlueprint
+from flask_openapi3.request import validate_request
 from pydantic import Field, StringConstraints
 
 from db.account import IdempotentRequest
@@ -20,12 +22,14 @@ from emarket.storage import unit_of_work
 from tasks import metrics as saga_metrics
 from tasks.celery_app import app as celery_app
 from web.common import idempotency as idempotent
+from web.common.api_docs import IdempotencyHeader, errors, with_headers
 from web.common.jwt_setup import auth_required
-from web.common.validation import StrictModel, parse_json_body
+from web.common.validation import StrictModel
 from web.shop.listing import list_reply
+from web.shop.schemas import BEARER, PageQuery, Topup, TopupList, TopupPath
 
 log = logging.getLogger(__name__)
-bp = Blueprint("api_topups", __name__)
+bp = APIBlueprint("api_topups", __name__)
 
 
 class TopupCreate(StrictModel):
@@ -40,10 +44,12 @@ def _send_start(topup_id: str) -> None:
         log.warning("top-up %s stored but its start message was not sent", topup_id, exc_info=True)
 
 
-@bp.post("/api/wallet/topups")
+@bp.post("/api/wallet/topups", summary="Top up the wallet from a bank account", security=BEARER,
+         responses={202: with_headers("Topup", "the top-up, started", "Location"),
+                    **errors(400, 401, 404, 409, 413, 422, 503)})
 @auth_required()
-def create_topup():
-    body = parse_json_body(TopupCreate)
+@validate_request()
+def create_topup(header: IdempotencyHeader, body: TopupCreate):
     user_id = g.caller.id
 
     def create(uow) -> str:
@@ -56,17 +62,22 @@ def create_topup():
         view = topup.topup_view(topup.get_topup(uow, topup_id))
         return idempotent.json_reply(202, view, url_for("api_topups.get_topup", topup_id=topup_id))
 
-    return idempotent.create_once("account", IdempotentRequest, f"user:{user_id}", body.model_dump(), create, render)
+    return idempotent.create_once("account", IdempotentRequest, f"user:{user_id}", header.idempotency_key,
+                                  body.model_dump(), create, render)
 
 
-@bp.get("/api/wallet/topups")
+@bp.get("/api/wallet/topups", summary="The caller's top-ups, newest first", security=BEARER,
+        responses={200: TopupList, **errors(400, 401, 503)})
 @auth_required()
-def list_topups():
-    return list_reply("account", "topups", partial(topup.list_topups, user_id=g.caller.id), view=topup.topup_view)
+@validate_request()
+def list_topups(query: PageQuery):
+    return list_reply(query, "account", "topups", partial(topup.list_topups, user_id=g.caller.id), view=topup.topup_view)
 
 
-@bp.get("/api/wallet/topups/<topup_id>")
+@bp.get("/api/wallet/topups/<topup_id>", summary="One top-up", security=BEARER,
+        responses={200: Topup, **errors(401, 404, 503)})
 @auth_required()
-def get_topup(topup_id: str):
+@validate_request()
+def get_topup(path: TopupPath):
     with unit_of_work("account") as uow:
-        return jsonify(topup.topup_view(topup.get_topup(uow, topup_id, user_id=g.caller.id)))
+        return jsonify(topup.topup_view(topup.get_topup(uow, path.topup_id, user_id=g.caller.id)))

@@ -1,0 +1,96 @@
+"""The pieces every service's generated OpenAPI document is built from (flask-openapi3): the
+error reply, the optional ``Idempotency-Key`` header, the request class that reads JSON bodies
+the way docs/api.md asks, the validation callback, and the offline ``/docs`` page.
+
+flask-openapi3 validates a view's ``header``/``query``/``path``/``body`` models before the view
+runs; a failure reaches ``refuse``, which raises our ``ApiError`` so the one error handler per app
+renders it (a returned response would make the library's ``abort`` fail with a 500)."""
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from flask import Request, request
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from web.common.errors import ApiError
+from web.common.validation import describe
+
+
+class ErrorDetail(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str
+    message: str
+
+
+class Error(BaseModel):
+    """docs/api.md's one error shape."""
+
+    model_config = ConfigDict(extra="forbid")
+    error: ErrorDetail
+
+
+class IdempotencyHeader(BaseModel):
+    """The optional ``Idempotency-Key`` (1..255 characters); every other header is let through."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=False)
+    # Absent is None; the schema leaves the default out (``null`` is no string a client could send).
+    idempotency_key: Annotated[str, Field(alias="Idempotency-Key", min_length=1, max_length=255,
+                                          json_schema_extra=lambda schema: schema.pop("default", None))] = None
+
+
+def errors(*statuses: int) -> dict:
+    """``{400: Error, 404: Error}``: the error replies a route can give, each in the error shape."""
+    return {status: Error for status in statuses}
+
+
+def with_headers(status_model: str, description: str, *names: str) -> dict:
+    """A JSON reply that also sends headers (``Location``, ``Retry-After``), by schema name."""
+    return {"description": description,
+            "headers": {name: {"schema": {"type": "string"}} for name in names},
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{status_model}"}}}}
+
+
+class JsonBodyRequest(Request):
+    """Bodies are read as JSON whatever their Content-Type, as docs/api.md has always done: an
+    empty body is no body (``None``), malformed JSON is 400 ``malformed_json``, and anything but
+    an object is 400 ``invalid_request`` before any model sees it."""
+
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True):
+        raw = self.get_data(cache=True)
+        if not raw.strip():
+            return None
+        try:
+            data = json.loads(raw)
+        except (ValueError, RecursionError):
+            raise ApiError(400, "malformed_json", "the body is not valid JSON") from None
+        if not isinstance(data, dict):
+            raise ApiError(400, "invalid_request", "the body must be a JSON object")
+        return data
+
+
+def refuse(error: ValidationError):
+    """flask-openapi3's validation callback: a 400 in the error shape that names the field."""
+    whole = [item for item in error.errors() if not item["loc"] and item["input"] is None]
+    if whole and not request.get_data(cache=True).strip():
+        raise ApiError(400, "invalid_request", "a JSON object body is required")
+    raise ApiError(400, "invalid_request", describe(error))
+
+
+# Swagger UI's page, its assets served by flask-openapi3-swagger from the installed package (no
+# CDN: the page works offline), started by our swagger-init.js rather than an inline script.
+SWAGGER_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<title>{{ title }}: API documentation</title>
+<link rel="stylesheet" type="text/css" href="swagger/css/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui" data-url="{{ doc_url }}"></div>
+<script src="swagger/js/swagger-ui-bundle.js"></script>
+<script src="swagger/js/swagger-ui-standalone-preset.js"></script>
+<script src="assets/swagger-init.js"></script>
+</body>
+</html>
+"""
