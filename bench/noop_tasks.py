@@ -55,7 +55,9 @@ def _count(kind: str) -> None:
 
 
 event.listen(Engine, "before_cursor_execute", lambda *a, **k: _count("statements"))
-event.listen(Engine, "commit", lambda *a, **k: _count("commits"))
+# A commit on an autocommit connection sends nothing (the statement committed on its own).
+event.listen(Engine, "commit", lambda conn: None if getattr(conn.connection.dbapi_connection, "autocommit", False)
+             else _count("commits"))
 event.listen(Pool, "checkout", lambda _dbapi, _record, proxy: (
     _count("checkouts"), _count("pings") if proxy._pool._pre_ping else None))
 

@@ -1,7 +1,10 @@
 """Engines, one per database URL and process.
 
 Celery's prefork workers fork after import: a pooled connection must never cross a fork, so
-engines are cached per (url, pid). SQLite (the embedded run) gets WAL, foreign keys, a busy
+engines are cached per (url, pid). PostgreSQL has a second engine per URL whose connections
+autocommit (``get_engine(url, autocommit=True)``): a statement there is its own transaction, one
+round trip instead of three (psycopg2 sends BEGIN and COMMIT as round trips of their own), for
+the saga steps whose every write is one all-or-nothing statement (``emarket.storage``). SQLite (the embedded run) gets WAL, foreign keys, a busy
 timeout and ``BEGIN IMMEDIATE`` so concurrent writers queue instead of failing mid-transaction.
 """
 from __future__ import annotations
@@ -14,7 +17,7 @@ import sqlalchemy
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 
-_engines: dict[tuple[str, int], Engine] = {}
+_engines: dict[tuple[str, int, bool], Engine] = {}
 _lock = threading.Lock()
 # A pre-ping costs a round trip (SELECT 1) per checkout. The web keeps it (a stale connection
 # would fail a request); Celery workers turn it off (``without_pre_ping``): there a dropped
@@ -44,20 +47,23 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def get_engine(url: str) -> Engine:
-    key = (url, os.getpid())
+def get_engine(url: str, autocommit: bool = False) -> Engine:
+    """The engine of ``url`` in this process. ``autocommit``: each statement commits on its own
+    (PostgreSQL; SQLite keeps its transactions, whose writers queue anyway)."""
+    autocommit = autocommit and not url.startswith("sqlite")
+    key = (url, os.getpid(), autocommit)
     engine = _engines.get(key)
     if engine is not None:
         return engine
     with _lock:
         engine = _engines.get(key)
         if engine is None:
-            engine = _create(url)
+            engine = _create(url, autocommit)
             _engines[key] = engine
     return engine
 
 
-def _create(url: str) -> Engine:
+def _create(url: str, autocommit: bool = False) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -74,13 +80,15 @@ def _create(url: str) -> Engine:
         max_overflow=10,
         pool_recycle=1800,
         connect_args={"connect_timeout": 5, "application_name": "emarket"},
+        # Set once per connection (its own pool): no reset when a connection goes back.
+        **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}),
     )
 
 
 def dispose_all() -> None:
     """Drop every pooled connection of this process (after a fork, or in tests)."""
     with _lock:
-        for (url, pid), engine in list(_engines.items()):
-            if pid == os.getpid():
+        for key, engine in list(_engines.items()):
+            if key[1] == os.getpid():
                 engine.dispose()
-            _engines.pop((url, pid), None)
+            _engines.pop(key, None)

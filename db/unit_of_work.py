@@ -12,6 +12,9 @@ statement each) and ``uow.session`` (the ORM). Neither exists before it is first
 the session, when the connection came first, joins the connection's transaction. A saga step
 thus never builds an ORM session it does not use: building and committing one cost more CPU
 than the step's statement (bench/README.md, "Lean steps").
+
+On an engine whose connections autocommit (``db.engine.get_engine(url, autocommit=True)``) the
+same block runs each statement as its own transaction: commit and rollback then send nothing.
 """
 from __future__ import annotations
 

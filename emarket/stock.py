@@ -18,26 +18,48 @@ from emarket import saga_events
 from emarket.errors import InvalidTransition, OutOfStock, TransientError, UnknownProduct
 
 
-@lru_cache(maxsize=2)
-def _check_statement(with_event: bool):
-    """Built once (bound parameters): the stock read, with the event's INSERT as a CTE."""
+def _wanted(column, items: int):
+    """The quantity wanted of the product in ``column``: a CASE over the bound pairs
+    ``b_pid{i}`` / ``b_qty{i}``."""
+    return case(*[(column == bindparam(f"b_pid{i}"), bindparam(f"b_qty{i}")) for i in range(items)])
+
+
+def _item_params(wanted) -> dict:
+    params = {}
+    for i, (product_id, quantity) in enumerate(wanted):
+        params[f"b_pid{i}"], params[f"b_qty{i}"] = int(product_id), int(quantity)
+    return params
+
+
+@lru_cache(maxsize=16)
+def _check_statement(items: int, with_event: bool):
+    """Built once per item count (bound parameters): the stock read, with the event's INSERT as
+    a CTE that inserts only if every item is available in the very rows the read returns (one
+    snapshot), so a shortage writes nothing and the statement can commit on its own."""
+    ids = [bindparam(f"b_pid{i}") for i in range(items)]
     query = select(ProductAccounting.product_id, ProductAccounting.count, ProductAccounting.reserved,
-                   ProductAccounting.price).where(ProductAccounting.product_id.in_(bindparam("b_ids", expanding=True)))
-    return query.add_cte(saga_events.event_insert().cte("recorded")) if with_event else query
+                   ProductAccounting.price).where(ProductAccounting.product_id.in_(ids))
+    if not with_event:
+        return query
+    available = select(func.count()).where(
+        ProductAccounting.product_id.in_(ids),
+        ProductAccounting.count - ProductAccounting.reserved >= _wanted(ProductAccounting.product_id, items),
+    ).scalar_subquery() == items
+    return query.add_cte(saga_events.event_insert(only_if=available).cte("recorded"))
 
 
 def check(uow: UnitOfWork, items: list[list[int]], event: tuple[str, str] | None = None) -> dict[str, int]:
     """Every product exists and has the quantity available now; returns unit prices by id.
 
     ``event`` (order id, event name) is recorded in the same statement as the read on
-    PostgreSQL (a data-modifying CTE): a failed check raises, and the rollback takes the
-    event back, so the step is one round trip."""
-    params = {"b_ids": [product_id for product_id, _ in items]}
+    PostgreSQL (a data-modifying CTE), and only if every item is available: a failed check
+    writes nothing, so the step is one round trip, also with each statement committing alone."""
+    params = _item_params(items)
     if event is not None and uow.dialect == "postgresql":
         params.update(saga_events.event_params(*event))
         event = None
-    rows = {r.product_id: r for r in uow.connection().execute(_check_statement(bool(params.get("b_ev_name"))),
-                                                                      params)}
+    rows = {r.product_id: r for r in uow.connection().execute(
+        _check_statement(len(items), bool(params.get("b_ev_name"))), params)}
     for product_id, quantity in items:
         row = rows.get(product_id)
         if row is None:
@@ -87,18 +109,22 @@ def reserve(uow: UnitOfWork, order_id: str, items: list[list[int]], event: str |
 @lru_cache(maxsize=16)
 def _reserve_statement(items: int, with_event: bool):
     """Built once per item count (bound parameters): see ``_reserve_at_once``."""
-    # The quantity wanted of each product, as a CASE on the product id.
-    quantity = case(*[(ProductAccounting.product_id == bindparam(f"b_pid{i}"), bindparam(f"b_qty{i}"))
-                      for i in range(items)])
     ids = [bindparam(f"b_pid{i}") for i in range(items)]
     none_yet = ~exists(select(Reservation.id).where(Reservation.order_id == bindparam("b_order_id")))
     # The rows are locked in product-id order first, as the one-by-one path takes them, so two
-    # orders never deadlock on each other's rows.
-    locked = (select(ProductAccounting.product_id).where(ProductAccounting.product_id.in_(ids))
+    # orders never deadlock on each other's rows. A row whose lock was waited for comes back
+    # as its latest committed version (READ COMMITTED re-reads it), so ``locked`` holds the
+    # stock as it is now, under our lock.
+    locked = (select(ProductAccounting.product_id, ProductAccounting.count, ProductAccounting.reserved)
+              .where(ProductAccounting.product_id.in_(ids))
               .order_by(ProductAccounting.product_id).with_for_update().cte("locked"))
+    # All or nothing: every item exists and is available in the locked rows, else no row moves.
+    enough = locked.c.count - locked.c.reserved >= _wanted(locked.c.product_id, items)
+    all_there = select(func.count()).select_from(locked).where(enough).scalar_subquery() == items
+    available = select(func.array_agg(locked.c.product_id)).where(enough).scalar_subquery()
+    quantity = _wanted(ProductAccounting.product_id, items)
     taken = (update(ProductAccounting)
-             .where(ProductAccounting.product_id.in_(select(locked.c.product_id)),
-                    ProductAccounting.count - ProductAccounting.reserved >= quantity, none_yet)
+             .where(ProductAccounting.product_id.in_(select(locked.c.product_id)), all_there, none_yet)
              .values(reserved=ProductAccounting.reserved + quantity)
              .returning(ProductAccounting.product_id, quantity.label("quantity")).cte("taken"))
     now = bindparam("b_now", type_=UTCDateTime)
@@ -106,8 +132,10 @@ def _reserve_statement(items: int, with_event: bool):
         ["order_id", "product_id", "quantity", "status", "created_at", "updated_at"],
         select(bindparam("b_order_id", type_=String), taken.c.product_id, taken.c.quantity,
                literal("held", String), now, now)).cte("held")
-    # One row: whether this statement's snapshot saw no reservation of the order, and what it took.
-    query = select(none_yet, func.array_remove(func.array_agg(taken.c.product_id), None)).add_cte(held)
+    # One row: whether this statement's snapshot saw no reservation of the order, what it took,
+    # and which products had enough (to name the one that did not).
+    query = select(none_yet, func.array_remove(func.array_agg(taken.c.product_id), None),
+                   available).add_cte(held)
     if with_event:
         all_taken = select(func.count()).select_from(taken).scalar_subquery() == items
         query = query.add_cte(saga_events.event_insert(only_if=all_taken).cte("recorded"))
@@ -115,23 +143,22 @@ def _reserve_statement(items: int, with_event: bool):
 
 
 def _reserve_at_once(uow: UnitOfWork, order_id: str, wanted: list[tuple[int, int]], event: str | None) -> bool:
-    """PostgreSQL: all items of the order in ONE statement — the conditional stock updates, the
-    reservation rows and the event as data-modifying CTEs. True if every item was taken; else
-    it raises for the item that was short, or (the order had its reservation already) leaves
-    it to the caller's slow path to pass that earlier result on."""
-    params = {"b_order_id": order_id, "b_now": utcnow(), **(saga_events.event_params(order_id, event) if event else {})}
-    for i, (product_id, quantity) in enumerate(wanted):
-        params[f"b_pid{i}"], params[f"b_qty{i}"] = product_id, quantity
-    saw_none, mine = uow.connection().execute(_reserve_statement(len(wanted), bool(event)), params).one()
-    mine = mine or []
-    if len(mine) == len(wanted):
+    """PostgreSQL: all items of the order in ONE statement that takes every item or none — the
+    rows locked, every line checked against them, then the stock updates, the reservation rows
+    and the event as data-modifying CTEs. It writes nothing unless it reserves everything, so
+    it may commit on its own. True if every item was taken; else it raises for the item that
+    was short, or (the order had its reservation already) leaves it to the caller's slow path
+    to pass that earlier result on."""
+    params = {"b_order_id": order_id, "b_now": utcnow(), **_item_params(wanted),
+              **(saga_events.event_params(order_id, event) if event else {})}
+    saw_none, mine, available = uow.connection().execute(_reserve_statement(len(wanted), bool(event)), params).one()
+    if len(mine or ()) == len(wanted):
         return True
-    if mine or saw_none:
-        # Short of an item: a real shortage, or — if a reservation of this order appeared
-        # while we waited on the rows — a twin's (``_refuse`` tells them apart and raises;
-        # the unit of work's rollback undoes the items taken).
-        product_id, quantity = next((p, q) for p, q in wanted if p not in mine)
-        _refuse(uow, order_id, product_id, quantity, mine)
+    if saw_none:
+        # Nothing taken: a real shortage, or — if a reservation of this order appeared while
+        # we waited on the rows — a twin's (``_refuse`` tells them apart and raises).
+        product_id, quantity = next(((p, q) for p, q in wanted if p not in (available or ())), wanted[0])
+        _refuse(uow, order_id, product_id, quantity, [])
     return False  # nothing written: the order had its reservation already (the slow path checks it)
 
 

@@ -39,6 +39,11 @@ def charge(uow: UnitOfWork, user_id: int, order_id: str, amount: int) -> None:
         if _entry(uow, order_id, "refund") is not None:
             raise InvalidTransition("failed", "the order was already refunded")
         return  # my own earlier result
+    if uow.dialect == "postgresql":
+        # The one statement found no wallet or not enough in it, and there is no debit: the
+        # shortage stands as it read it. Nothing here writes, so the step may run with each
+        # statement committing alone (tasks.wallet.charge).
+        raise InsufficientFunds("insufficient_funds", f"{amount} needed")
     moved = uow.session.execute(
         update(Wallet).where(Wallet.user_id == user_id, Wallet.balance >= amount)
         .values(balance=Wallet.balance - amount, updated_at=utcnow())

@@ -2,8 +2,9 @@
 
 ``EMARKET_FAULT_CRASH_AFTER=<task name>``: the first run of that step exits the process right
 after its transaction committed and before the next message is sent.
-``EMARKET_FAULT_HANG_IN=<task name>``: the first run of that step blocks mid-transaction
-(until the process is killed). Both fire once per marker file ``EMARKET_FAULT_MARKER``, which
+``EMARKET_FAULT_HANG_IN=<task name>``: the first run of that step blocks mid-step, after its
+statements and before its transaction commits (until the process is killed); in a step whose
+statements commit alone (``unit_of_work(..., autocommit=True)``) they have committed by then. Both fire once per marker file ``EMARKET_FAULT_MARKER``, which
 they create, so a restarted worker carries on normally.
 """
 from __future__ import annotations

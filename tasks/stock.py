@@ -1,5 +1,10 @@
 """Mproduct (queue ``product``): thin adapters over ``emarket.stock``; each step takes and
-returns the saga context (``emarket.saga_context.SagaContext``)."""
+returns the saga context (``emarket.saga_context.SagaContext``).
+
+``check`` and ``reserve`` are one statement each on PostgreSQL that writes nothing unless every
+item holds (the check's event, the reservation of every item), and their slow paths only read
+or record an event idempotently: their statements commit alone (``autocommit=True``). A
+redelivery finds the event or the reservation and passes it on."""
 from __future__ import annotations
 
 from emarket import saga_events, stock
@@ -12,7 +17,7 @@ from tasks.step import SagaStep
 
 @app.task(base=SagaStep, name="product.check", pydantic=True)
 def check(ctx: SagaContext) -> SagaContext:
-    with unit_of_work("emarket") as uow:
+    with unit_of_work("emarket", autocommit=True) as uow:
         prices = stock.check(uow, ctx.items or (), event=(ctx.order_id, "stock_checked"))
         faults.in_transaction("product.check")
     return ctx.filled(prices=prices)
@@ -20,7 +25,7 @@ def check(ctx: SagaContext) -> SagaContext:
 
 @app.task(base=SagaStep, name="product.reserve", pydantic=True)
 def reserve(ctx: SagaContext) -> SagaContext:
-    with unit_of_work("emarket") as uow:
+    with unit_of_work("emarket", autocommit=True) as uow:
         stock.reserve(uow, ctx.order_id, ctx.items or (), event="stock_reserved")
         faults.in_transaction("product.reserve")
     return ctx
