@@ -34,7 +34,8 @@ def phase2(ctx: dict):
 
 
 # --- what each step costs the database, counted in the bench's workers only ------------------
-# Statements, commits (each also a BEGIN on psycopg2), pool checkouts and pre-pings (a SELECT 1
+# Statements (and those that committed alone), commits (each also a BEGIN on psycopg2), pool
+# checkouts and pre-pings (a SELECT 1
 # at checkout, where the engine has pool_pre_ping; the workers' engines do not),
 # by task name; every worker process writes its counts to BENCH_COUNTS_DIR when it exits.
 
@@ -54,10 +55,19 @@ def _count(kind: str) -> None:
     _counts[f"{task.name if task else '-'}|{kind}"] += 1
 
 
-event.listen(Engine, "before_cursor_execute", lambda *a, **k: _count("statements"))
-# A commit on an autocommit connection sends nothing (the statement committed on its own).
-event.listen(Engine, "commit", lambda conn: None if getattr(conn.connection.dbapi_connection, "autocommit", False)
-             else _count("commits"))
+def _alone(conn) -> bool:
+    """An autocommit connection: each statement is its own transaction, a commit sends nothing."""
+    return getattr(conn.connection.dbapi_connection, "autocommit", False)
+
+
+def _statement(conn, *_):
+    _count("statements")
+    if _alone(conn):
+        _count("alone")
+
+
+event.listen(Engine, "before_cursor_execute", _statement)
+event.listen(Engine, "commit", lambda conn: None if _alone(conn) else _count("commits"))
 event.listen(Pool, "checkout", lambda _dbapi, _record, proxy: (
     _count("checkouts"), _count("pings") if proxy._pool._pre_ping else None))
 
