@@ -39,6 +39,11 @@ class SagaContext(BaseModel):
         """The context itself, or one read from a message's JSON object."""
         return value if isinstance(value, cls) else cls.model_validate(value)
 
+    def ids(self) -> SagaContext:
+        """Only the ids: what compensating needs (the order; its user and correlation id), bound
+        to every step's error callback, so each message of a chain carries it several times."""
+        return SagaContext(order_id=self.order_id, cid=self.cid, user_id=self.user_id)
+
     def filled(self, **fields: Any) -> SagaContext:
         """This context with more of its fields known (checked like a message's)."""
         return type(self).model_validate({**dict(self), **fields})

@@ -13,8 +13,8 @@ idempotent, so running one that has nothing to undo is harmless — the chain do
 know how far the saga got.
 
 Every message carries the saga context (``emarket.saga_context.SagaContext``). The error
-callbacks bind the context their phase started with: compensating needs only its order id
-(and its correlation id, for the logs).
+callbacks bind only its ids (``SagaContext.ids``): compensating needs only its order id (and
+its correlation id, for the logs).
 """
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def ping() -> str:
 
 
 def _on_fail(ctx: SagaContext, failed_event: str | None, phase: int):
-    return step_failed.s(ctx, failed_event, phase)
+    return step_failed.s(ctx.ids(), failed_event, phase)
 
 
 def phase1(ctx: SagaContext | dict):

@@ -27,7 +27,7 @@ from emarket.errors import DomainError, TransientError
 from emarket.storage import unit_of_work
 from tasks import faults
 from tasks.countdown import whole_seconds
-from tasks.subject import subject_of
+from tasks.subject import arguments_in_brief, subject_of
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +75,14 @@ class RetryingTask(Task):
     # Retries on transient errors; None: settings().step_max_retries. A task that retries on
     # purpose as well (the top-up's poll) sets its own bound.
     transient_retries: int | None = None
+
+    def apply_async(self, args=None, kwargs=None, **options):
+        # Every message, also a chain's next step, is published through here.
+        if "argsrepr" not in options:
+            brief = arguments_in_brief(self, args, kwargs)
+            if brief is not None:
+                options.update(argsrepr=brief, kwargsrepr="{…}" if kwargs else "{}")
+        return super().apply_async(args, kwargs, **options)
 
     def __call__(self, *args, **kwargs):
         try:

@@ -76,3 +76,14 @@ def subject_of(task, args, kwargs) -> Subject:
         found = {name: _argument(args, kwargs, position, name) for name, position in layout.ids}
         return Subject(**{name: str(value) for name, value in found.items() if value is not None})
     return NOTHING
+
+
+def arguments_in_brief(task, args, kwargs) -> str | None:
+    """A short stand-in for the repr of a message's arguments, which Celery writes into its
+    headers for monitoring (Flower, the worker's "received" log): the order or top-up the task
+    works on. Celery's own, a ``saferepr`` of every argument, took 5.9 % of a worker's CPU in
+    the saga (bench/README.md). None for a task that declares no subject: Celery's repr then."""
+    subject = subject_of(task, args, kwargs)
+    if subject is NOTHING:
+        return None
+    return "(" + ", ".join(f"{name}={value}" for name, value in subject.fields().items()) + ", …)"
