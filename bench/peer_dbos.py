@@ -6,6 +6,10 @@ emarket: W worker processes consume the chains; ``--inflight`` orders are paid a
 DBOS: W processes each run DBOS with ``inflight / W`` threads calling the workflow, so the
 same number of checkouts are in flight on the same number of processes.
 
+The orders are paid in ``--rounds`` alternating rounds (emarket's share, then DBOS's, and
+again), as bench/saga.py alternates its stages: a change of load on the shared machine falls on
+both engines alike. emarket's workers stay up, idle, during DBOS's rounds.
+
     python bench/peer_dbos.py               # 2,000 orders each, one process per core
 """
 from __future__ import annotations
@@ -33,6 +37,7 @@ def parse_args(argv=None):
     parser.add_argument("--inflight", type=int, default=0, help="checkouts in flight (default 8 per process)")
     parser.add_argument("--products", type=int, default=200)
     parser.add_argument("--users", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=4, help="alternate emarket and DBOS this many times (default 4)")
     common.add_service_args(parser, "emarket_benchpeer", 10)
     args = parser.parse_args(argv)
     args.inflight = args.inflight or 8 * args.workers
@@ -143,6 +148,15 @@ def run_dbos(pending, workers: int, inflight: int, app_url: str, sys_url: str) -
     return {"seconds": seconds, "latencies": [end - start for start, end in timings], "outcomes": outcomes}
 
 
+def merged(total: dict, part: dict) -> dict:
+    """Two DBOS rounds' figures as one: their seconds and latencies added, outcomes counted."""
+    outcomes = dict(total.get("outcomes", {}))
+    for key, value in part["outcomes"].items():
+        outcomes[key] = outcomes.get(key, 0) + value
+    return {"seconds": total.get("seconds", 0.0) + part["seconds"],
+            "latencies": total.get("latencies", []) + part["latencies"], "outcomes": outcomes}
+
+
 def main(argv=None) -> dict:
     args = parse_args(argv)
     urls = common.configure(args)
@@ -151,7 +165,7 @@ def main(argv=None) -> dict:
     from dbos import DBOS, SQLAlchemyDatasource
 
     from bench import driver
-    from bench.saga import seed
+    from bench.saga import _shares, seed
     from tasks import app
 
     common.purge(app)
@@ -159,19 +173,20 @@ def main(argv=None) -> dict:
     DBOS.migrate(sys_url)
     SQLAlchemyDatasource.migrate(_plain(urls["emarket"]))
 
-    pending = seed_orders(args.orders, users, products, seed=1)
+    emarket, peer = driver.Outcome(), {}
     with common.Workers(app, args.workers, Path(args.results) / "logs"):
-        emarket = driver.run_payments(pending, args.inflight, _plain(urls["emarket"]))
-
-    pending = seed_orders(args.orders, users, products, seed=2)
-    peer = run_dbos(pending, args.workers, args.inflight, urls["emarket"], sys_url)
+        for index, share in enumerate(_shares(args.orders, args.rounds)):
+            pending = seed_orders(share, users, products, seed=2 * index + 1)
+            emarket.merge(driver.run_payments(pending, args.inflight, _plain(urls["emarket"])))
+            pending = seed_orders(share, users, products, seed=2 * index + 2)
+            peer = merged(peer, run_dbos(pending, args.workers, args.inflight, urls["emarket"], sys_url))
     return report(args, emarket, peer)
 
 
 def report(args, emarket, peer) -> dict:
     dbos_per_s = len(peer["latencies"]) / peer["seconds"] if peer["seconds"] else 0.0
     payload = {
-        "orders": args.orders, "processes": args.workers, "inflight": args.inflight,
+        "orders": args.orders, "processes": args.workers, "inflight": args.inflight, "rounds": args.rounds,
         "emarket_phase2": {"per_s": round(emarket.per_second(), 1), "failed": emarket.failed,
                            "latency_ms": common.latency_ms(emarket.phase2)},
         "dbos": {"per_s": round(dbos_per_s, 1), "outcomes": peer["outcomes"],
@@ -179,7 +194,7 @@ def report(args, emarket, peer) -> dict:
     }
     payload["dbos_over_emarket_throughput"] = round(dbos_per_s / emarket.per_second(), 2) if emarket.per_second() else None
     print(f"\n{args.orders} checkouts each, {args.workers} processes, {args.inflight} in flight, "
-          f"load {common.load_average()}")
+          f"{args.rounds} alternating rounds, load {common.load_average()}")
     rows = [["emarket phase 2 (Celery chains)", payload["emarket_phase2"]["per_s"], *payload["emarket_phase2"]["latency_ms"].values()],
             ["DBOS Transact workflow", payload["dbos"]["per_s"], *payload["dbos"]["latency_ms"].values()]]
     print(common.table(rows, ["checkout: start payment, reserve, charge, complete", "per s", "p50 ms", "p95 ms", "p99 ms"]))
