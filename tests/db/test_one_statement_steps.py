@@ -11,15 +11,17 @@ from __future__ import annotations
 import random
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
-from db.emarket import Order, ProductAccounting, ProductDesc, Reservation, SagaEvent
+from db.emarket import Order, Reservation, SagaEvent
 from db.engine import get_engine
 from db.unit_of_work import UnitOfWork
 from emarket import stock
 from emarket.errors import OutOfStock, UnknownProduct
+from tests.db import rows
 from tests.support.databases import truncate_all
 from tests.support.wait import wait_until
 
@@ -33,38 +35,16 @@ def pg(_pg_urls):
     truncate_all(_pg_urls)
 
 
-def _product(uow_of, count: int) -> int:
-    with uow_of() as uow:
-        desc = ProductDesc(name="Tea", description="")
-        uow.session.add(desc)
-        uow.session.flush()
-        uow.session.add(ProductAccounting(product_id=desc.id, count=count, reserved=0, price=100))
-        return desc.id
-
-
-def _stock(uow_of, product_id: int) -> tuple[int, int]:
-    with uow_of() as uow:
-        row = uow.session.get(ProductAccounting, product_id)
-        return row.count, row.reserved
-
-
 def _reserved_items(uow_of, order_id: str) -> list[int]:
     with uow_of() as uow:
         return list(uow.session.scalars(select(Reservation.product_id).where(Reservation.order_id == order_id)))
-
-
-def _someone_waits_for_a_lock(uow_of) -> bool:
-    with uow_of() as uow:
-        return bool(uow.session.execute(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock'")).scalar())
 
 
 def test_a_reservation_that_waited_judges_the_row_as_committed_and_takes_nothing(pg):
     """Its snapshot saw the second item available; the order holding it took it meanwhile. The
     first item (locked first, in id order) must not stay reserved."""
     transactional, alone = pg
-    first_item, second_item = _product(transactional, count=5), _product(transactional, count=5)
+    first_item, second_item = rows.product(transactional, count=5), rows.product(transactional, count=5)
     other = transactional()
     other.__enter__()
     stock.reserve(other, "other", [[second_item, 4]])  # holds the second row, not committed yet
@@ -80,25 +60,25 @@ def test_a_reservation_that_waited_judges_the_row_as_committed_and_takes_nothing
 
     thread = threading.Thread(target=late_order)
     thread.start()
-    wait_until(lambda: _someone_waits_for_a_lock(transactional), timeout=10,
+    wait_until(lambda: rows.someone_waits_for_a_lock(transactional), timeout=10,
                what="the late order to wait for the other's row")
     other.__exit__(None, None, None)
     thread.join(timeout=10)
     assert isinstance(outcome["late"], OutOfStock) and f"product {second_item}" in str(outcome["late"])
-    assert _stock(transactional, first_item) == (5, 0) and _stock(transactional, second_item) == (5, 4)
+    assert rows.stock_of(transactional, first_item) == (5, 0) and rows.stock_of(transactional, second_item) == (5, 4)
     assert _reserved_items(transactional, "late") == []
 
 
 def test_a_shortage_or_an_unknown_product_reserves_nothing_alone(pg):
     transactional, alone = pg
-    plenty, scarce = _product(transactional, count=10), _product(transactional, count=1)
+    plenty, scarce = rows.product(transactional, count=10), rows.product(transactional, count=1)
     with pytest.raises(OutOfStock, match=f"product {scarce}"):
         with alone() as uow:
             stock.reserve(uow, "greedy", [[plenty, 1], [scarce, 2]])
     with pytest.raises(UnknownProduct):
         with alone() as uow:
             stock.reserve(uow, "lost", [[plenty, 1], [scarce + 1000, 1]])
-    assert _stock(transactional, plenty) == (10, 0) and _stock(transactional, scarce) == (1, 0)
+    assert rows.stock_of(transactional, plenty) == (10, 0) and rows.stock_of(transactional, scarce) == (1, 0)
     assert _reserved_items(transactional, "greedy") == _reserved_items(transactional, "lost") == []
 
 
@@ -106,32 +86,21 @@ def test_concurrent_orders_each_reserve_every_item_or_none(pg):
     """Many orders of two or three items over a few scarce products, eight at a time, each
     statement committing alone: no order is left half reserved and the stock adds up."""
     transactional, alone = pg
-    products = [_product(transactional, count=6) for _ in range(4)]
+    products = [rows.product(transactional, count=6) for _ in range(4)]
     rng = random.Random(14)
     orders = {str(uuid.uuid4()): [[p, rng.randint(1, 3)] for p in sorted(rng.sample(products, rng.randint(2, 3)))]
               for _ in range(48)}
-    queue = list(orders.items())
-    lock, failures = threading.Lock(), []
 
-    def shopper():
-        while True:
-            with lock:
-                if not queue:
-                    return
-                order_id, items = queue.pop()
-            try:
-                with alone() as uow:
-                    stock.reserve(uow, order_id, items)
-            except OutOfStock:
-                pass
-            except Exception as error:  # noqa: BLE001 — anything else fails the test below
-                failures.append(error)
+    def shopper(order):
+        order_id, items = order
+        try:
+            with alone() as uow:
+                stock.reserve(uow, order_id, items)
+        except OutOfStock:
+            pass
 
-    threads = [threading.Thread(target=shopper) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        failures = [f.exception() for f in [pool.submit(shopper, o) for o in orders.items()] if f.exception()]
     assert failures == []
     held = {p: 0 for p in products}
     reserved_orders = 0
@@ -143,7 +112,7 @@ def test_concurrent_orders_each_reserve_every_item_or_none(pg):
             held[product_id] += quantity
     assert 0 < reserved_orders < len(orders)  # some won, some were short: the race was real
     for product_id in products:
-        count, reserved = _stock(transactional, product_id)
+        count, reserved = rows.stock_of(transactional, product_id)
         assert reserved == held[product_id] <= count
 
 
@@ -155,7 +124,7 @@ def test_a_failed_check_records_no_event(uow_factory):
     order_id = str(uuid.uuid4())
     with alone() as uow:
         uow.session.add(Order(id=order_id, user_id=1, status="processing"))
-    tea = _product(alone, count=2)
+    tea = rows.product(alone, count=2)
     with pytest.raises(OutOfStock):
         with alone() as uow:
             stock.check(uow, [[tea, 3]], event=(order_id, "stock_checked"))

@@ -8,13 +8,13 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import text
 
 from db.emarket import Order
 from db.engine import get_engine
 from db.unit_of_work import UnitOfWork
 from emarket import order as orders
 from emarket import saga_events
+from tests.db.rows import someone_waits_for_a_lock
 from tests.support.databases import truncate_all
 from tests.support.wait import wait_until
 
@@ -24,13 +24,6 @@ def pg(_pg_urls):
     truncate_all(_pg_urls)
     yield lambda: UnitOfWork(get_engine(_pg_urls["emarket"]))
     truncate_all(_pg_urls)
-
-
-def _someone_waits_for_a_lock(pg) -> bool:
-    with pg() as uow:
-        return bool(uow.session.execute(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock'")).scalar())
 
 
 def test_a_twin_of_await_payment_passes_the_first_result_on(pg):
@@ -50,7 +43,7 @@ def test_a_twin_of_await_payment_passes_the_first_result_on(pg):
 
     thread = threading.Thread(target=twin)
     thread.start()
-    wait_until(lambda: _someone_waits_for_a_lock(pg), timeout=10, what="the twin to wait for the first's lock")
+    wait_until(lambda: someone_waits_for_a_lock(pg), timeout=10, what="the twin to wait for the first's lock")
     first.__exit__(None, None, None)
     thread.join(timeout=10)
     assert results["second"] == results["first"]

@@ -9,12 +9,11 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import text
 
-from db.emarket import ProductAccounting, ProductDesc
 from db.engine import get_engine
 from db.unit_of_work import UnitOfWork
 from emarket import stock
+from tests.db import rows
 from tests.support.databases import truncate_all
 from tests.support.wait import wait_until
 
@@ -26,31 +25,9 @@ def pg(_pg_urls):
     truncate_all(_pg_urls)
 
 
-def _product(pg, count: int) -> int:
-    with pg() as uow:
-        desc = ProductDesc(name="Tea", description="")
-        uow.session.add(desc)
-        uow.session.flush()
-        uow.session.add(ProductAccounting(product_id=desc.id, count=count, reserved=0, price=100))
-        return desc.id
-
-
-def _stock(pg, product_id: int) -> tuple[int, int]:
-    with pg() as uow:
-        row = uow.session.get(ProductAccounting, product_id)
-        return row.count, row.reserved
-
-
-def _someone_waits_for_a_lock(pg) -> bool:
-    with pg() as uow:
-        return bool(uow.session.execute(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock'")).scalar())
-
-
 @pytest.mark.parametrize("settle, expected", [(stock.release, (10, 3)), (stock.sell, (7, 3))])
 def test_two_concurrent_settles_move_the_stock_once(pg, settle, expected):
-    product = _product(pg, count=10)
+    product = rows.product(pg, count=10)
     with pg() as uow:
         stock.reserve(uow, "twin", [[product, 3]])
         stock.reserve(uow, "other", [[product, 3]])  # held by another order: must stay reserved
@@ -65,21 +42,21 @@ def test_two_concurrent_settles_move_the_stock_once(pg, settle, expected):
 
     thread = threading.Thread(target=twin)
     thread.start()
-    wait_until(lambda: _someone_waits_for_a_lock(pg), timeout=10, what="the twin to wait for the first's lock")
+    wait_until(lambda: rows.someone_waits_for_a_lock(pg), timeout=10, what="the twin to wait for the first's lock")
     first.__exit__(None, None, None)  # commit: the twin goes on
     thread.join(timeout=10)
     assert results == {"first": 3, "second": 3}  # each reports the units settled, as a repeat does
-    assert _stock(pg, product) == expected
+    assert rows.stock_of(pg, product) == expected
     with pg() as uow:
         assert stock.release(uow, "other") == 3  # the other order's units were still reserved
-    assert _stock(pg, product)[1] == 0
+    assert rows.stock_of(pg, product)[1] == 0
 
 
 def test_a_twin_of_reserve_retries_instead_of_failing_on_its_own_reservation(pg):
     """The twin's shortage is the first copy's reservation: not out of stock, a retry."""
     from emarket.errors import TransientError
 
-    product = _product(pg, count=2)
+    product = rows.product(pg, count=2)
     results = {}
     first = pg()
     first.__enter__()
@@ -95,20 +72,20 @@ def test_a_twin_of_reserve_retries_instead_of_failing_on_its_own_reservation(pg)
 
     thread = threading.Thread(target=twin)
     thread.start()
-    wait_until(lambda: _someone_waits_for_a_lock(pg), timeout=10, what="the twin to wait for the first's lock")
+    wait_until(lambda: rows.someone_waits_for_a_lock(pg), timeout=10, what="the twin to wait for the first's lock")
     first.__exit__(None, None, None)
     thread.join(timeout=10)
     assert results["second"] == TransientError.__name__  # retried by SagaStep, not compensated
     with pg() as uow:
         stock.reserve(uow, "twin", [[product, 2]])  # the retry: finds the reservation, passes it on
-    assert _stock(pg, product) == (2, 2)
+    assert rows.stock_of(pg, product) == (2, 2)
 
 
 def test_a_real_shortage_on_a_later_item_is_still_out_of_stock(pg):
     from emarket.errors import OutOfStock
 
-    plenty, scarce = _product(pg, count=10), _product(pg, count=1)
+    plenty, scarce = rows.product(pg, count=10), rows.product(pg, count=1)
     with pytest.raises(OutOfStock):
         with pg() as uow:
             stock.reserve(uow, "greedy", [[plenty, 1], [scarce, 2]])
-    assert _stock(pg, plenty) == (10, 0) and _stock(pg, scarce) == (1, 0)
+    assert rows.stock_of(pg, plenty) == (10, 0) and rows.stock_of(pg, scarce) == (1, 0)

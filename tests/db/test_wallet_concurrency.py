@@ -10,13 +10,14 @@ import random
 import threading
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from db.account import User, Wallet, WalletEntry
 from db.engine import get_engine
 from db.unit_of_work import UnitOfWork
 from emarket import wallet
 from emarket.errors import InsufficientFunds, TransientError
+from tests.db.rows import someone_waits_for_a_lock
 from tests.support.databases import truncate_all
 from tests.support.wait import wait_until
 
@@ -37,13 +38,6 @@ def _user(pg, balance: int) -> int:
     return user_id
 
 
-def _someone_waits_for_a_lock(pg) -> bool:
-    with pg() as uow:
-        return bool(uow.session.execute(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock'")).scalar())
-
-
 def test_a_twin_of_charge_retries_instead_of_failing_on_its_own_debit(pg):
     user = _user(pg, balance=500)
     results = {}
@@ -61,7 +55,7 @@ def test_a_twin_of_charge_retries_instead_of_failing_on_its_own_debit(pg):
 
     thread = threading.Thread(target=twin)
     thread.start()
-    wait_until(lambda: _someone_waits_for_a_lock(pg), timeout=10, what="the twin to wait for the first's lock")
+    wait_until(lambda: someone_waits_for_a_lock(pg), timeout=10, what="the twin to wait for the first's lock")
     first.__exit__(None, None, None)
     thread.join(timeout=10)
     assert results["second"] == TransientError.__name__  # retried by SagaStep, not compensated
