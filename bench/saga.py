@@ -75,7 +75,9 @@ class Profiler:
 
     def __init__(self, pid: int, out: Path, gil: bool = False):
         self.out = out
-        self.process = subprocess.Popen(["py-spy", "record", "--subprocesses", "--pid", str(pid), "--format", "raw",
+        # py-spy comes with the test extras: beside this interpreter, whether or not its venv is on PATH.
+        spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or "py-spy"
+        self.process = subprocess.Popen([spy, "record", "--subprocesses", "--pid", str(pid), "--format", "raw",
                                          "--rate", "200", "--output", str(out), "--nonblocking", *(["--gil"] if gil else [])],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -126,6 +128,7 @@ def main(argv=None) -> dict:
     from tasks import app
 
     from bench import driver
+    from bench.machine_cpu import MachineCpu, add, per_item_ms
 
     common.purge(app)
     users, products = seed(args.users, args.products)
@@ -139,23 +142,26 @@ def main(argv=None) -> dict:
         if args.warmup:
             driver.run_noop_chains(args.warmup, args.inflight, redis_url)
             driver.run_sagas(args.warmup, args.inflight, users, products, emarket_dsn, seed=0)
-        cpu = CpuMeter(workers.pids())
+        cpu = MachineCpu(workers.pids())
         noop, sagas = driver.Outcome(), driver.Outcome()
-        noop_cpu = saga_cpu = 0.0
+        noop_cpu: dict[str, float] = {}
+        saga_cpu: dict[str, float] = {}
         profiler, profile = None, {}
         # Alternating rounds: a burst of load from elsewhere on the machine hits both kinds,
         # not only the one that happened to run then.
         for index, share in enumerate(_shares(args.orders, args.rounds)):
             noop.merge(driver.run_noop_chains(share, args.inflight, redis_url))
-            noop_cpu += cpu.lap()
+            add(noop_cpu, cpu.lap())
             if args.profile and profiler is None:
                 profiler = Profiler(workers.process.pid, results / "saga-profile.txt", gil=args.profile == "cpu")
             sagas.merge(driver.run_sagas(share, args.inflight, users, products, emarket_dsn, seed=index + 1))
-            saga_cpu += cpu.lap()
+            add(saga_cpu, cpu.lap())
             if profiler is not None and not profile:  # the first saga round only: no no-op task in it
                 profile = profiler.stop()
-    costs = {"worker_cpu_ms_per_saga": round(1000 * saga_cpu / args.orders, 2),
-             "worker_cpu_ms_per_noop_chain": round(1000 * noop_cpu / args.orders, 2),
+    machine = {"saga": per_item_ms(saga_cpu, args.orders), "noop_chain": per_item_ms(noop_cpu, args.orders)}
+    costs = {"worker_cpu_ms_per_saga": machine["saga"]["workers"],
+             "worker_cpu_ms_per_noop_chain": machine["noop_chain"]["workers"],
+             "machine_cpu_ms": machine,
              **db_costs(counts_dir, args.warmup + args.orders)}
     return report(args, sagas, noop, profile, costs)
 
@@ -163,24 +169,6 @@ def main(argv=None) -> dict:
 def _shares(total: int, rounds: int) -> list[int]:
     rounds = max(1, min(rounds, total))
     return [total // rounds + (1 if i < total % rounds else 0) for i in range(rounds)]
-
-
-class CpuMeter:
-    """CPU seconds (user + system) the worker processes spent since the last lap."""
-
-    def __init__(self, pids: list[int]):
-        import psutil
-
-        self.processes = [psutil.Process(pid) for pid in pids]
-        self.last = self.total()
-
-    def total(self) -> float:
-        return sum(sum(p.cpu_times()[:2]) for p in self.processes)
-
-    def lap(self) -> float:
-        now = self.total()
-        spent, self.last = now - self.last, now
-        return spent
 
 
 def db_costs(folder: Path, sagas: int) -> dict:
@@ -233,6 +221,10 @@ def report(args, sagas, noop, profile, costs) -> dict:
           "{db_statements_per_saga} statements in {db_transactions_per_saga} transactions "
           "({db_commits_per_saga} with BEGIN and COMMIT, the others a statement alone), "
           "{db_checkouts_per_saga} checkouts: ~{db_round_trips_per_saga} round trips to PostgreSQL".format(**costs))
+    groups = [g for g in costs["machine_cpu_ms"]["saga"] if g != "idle"] + ["idle"]
+    print("\nCPU of the whole machine per item, ms (user + system; idle summed over cores)")
+    print(common.table([[kind] + [costs["machine_cpu_ms"][key][g] for g in groups]
+                        for kind, key in (("saga", "saga"), ("no-op chain", "noop_chain"))], ["per"] + groups))
     print("statements per step:", ", ".join(f"{t} {n}" for t, n in costs["db_statements_per_step"].items()))
     if profile:
         print(f"\nworkers' time in tasks (py-spy, {args.profile}"
