@@ -41,6 +41,7 @@ def phase2(ctx: dict):
 
 import collections  # noqa: E402
 import json  # noqa: E402
+import time  # noqa: E402
 
 from celery import current_task, signals  # noqa: E402
 from sqlalchemy import event  # noqa: E402
@@ -72,9 +73,23 @@ event.listen(Pool, "checkout", lambda _dbapi, _record, proxy: (
     _count("checkouts"), _count("pings") if proxy._pool._pre_ping else None))
 
 
+# CPU of this process from the task's start to its end: its body, the next message of its
+# chain and its result (Celery sends task_postrun after both). Connected after tasks.signals,
+# so the window also holds the project's own prerun handler and not its postrun one.
+_started: dict[str, float] = {}
+
+
+@signals.task_prerun.connect
+def _start(task_id=None, **_):
+    _started[task_id] = time.process_time()
+
+
 @signals.task_postrun.connect
-def _ran(task=None, **_):
+def _ran(task_id=None, task=None, **_):
     _counts[f"{task.name}|runs"] += 1
+    started = _started.pop(task_id, None)
+    if started is not None:
+        _counts[f"{task.name}|cpu_us"] += round(1e6 * (time.process_time() - started))
 
 
 @signals.worker_process_shutdown.connect

@@ -180,8 +180,8 @@ def db_costs(folder: Path, sagas: int) -> dict:
             task, _, kind = key.partition("|")
             if ".bench_" not in task:
                 totals[kind] = totals.get(kind, 0) + value
-                by_task.setdefault(task, {}).setdefault(kind, 0)
-                by_task[task][kind] += value
+            by_task.setdefault(task, {}).setdefault(kind, 0)
+            by_task[task][kind] += value
     shutil.rmtree(folder, ignore_errors=True)
     per = {kind: round(totals.get(kind, 0) / sagas, 2)
            for kind in ("statements", "alone", "commits", "checkouts", "pings")}
@@ -192,7 +192,11 @@ def db_costs(folder: Path, sagas: int) -> dict:
             "db_commits_per_saga": per["commits"], "db_checkouts_per_saga": per["checkouts"],
             "db_round_trips_per_saga": round(per["statements"] + 2 * per["commits"] + per["pings"], 2),
             "db_statements_per_step": {task: round(c.get("statements", 0) / c["runs"], 2)
-                                       for task, c in sorted(by_task.items()) if c.get("runs")}}
+                                       for task, c in sorted(by_task.items()) if c.get("runs") and ".bench_" not in task},
+            # The task's window (body, next message, result), ms per run: tasks.signals' prerun
+            # handler inside it, its postrun handler (the step's log line and latency) outside.
+            "cpu_ms_per_run": {task: round(c.get("cpu_us", 0) / 1000 / c["runs"], 3)
+                               for task, c in sorted(by_task.items()) if c.get("runs")}}
 
 
 def report(args, sagas, noop, profile, costs) -> dict:
@@ -226,6 +230,8 @@ def report(args, sagas, noop, profile, costs) -> dict:
     print(common.table([[kind] + [costs["machine_cpu_ms"][key][g] for g in groups]
                         for kind, key in (("saga", "saga"), ("no-op chain", "noop_chain"))], ["per"] + groups))
     print("statements per step:", ", ".join(f"{t} {n}" for t, n in costs["db_statements_per_step"].items()))
+    print("worker CPU per run, ms (from the task's start to its end):",
+          ", ".join(f"{t} {n}" for t, n in costs["cpu_ms_per_run"].items()))
     if profile:
         print(f"\nworkers' time in tasks (py-spy, {args.profile}"
               + (": waits on PostgreSQL, RabbitMQ and Redis count)" if args.profile == "wall" else ": Python on the CPU)"))

@@ -5,15 +5,19 @@ Workers run in other processes and, in compose, other containers, so they cannot
 prometheus multiprocess folder with the shop. The counts live in Redis instead (``redis_url``):
 two hashes, bumped with HINCRBY by the process that made the transition, right after its
 transaction committed and only when the compare-and-set really moved something (a redelivered
-no-op counts nothing). The shop exposes them through ``SagaCollector``; any number of workers,
+no-op counts nothing); the steps' latencies are added up in the process and sent once a
+second (``step_observed``). The shop exposes them through ``SagaCollector``; any number of workers,
 anywhere, add to the same figures, and worker restarts lose nothing.
 
 Counting is best effort: Redis down never fails a step (the step matters, the figure does
-not), and a crash between commit and HINCRBY loses that one count.
+not), and a crash between commit and HINCRBY loses that one count (a crash loses up to a
+second of step latencies).
 """
 from __future__ import annotations
 
 import logging
+import os
+import threading
 
 import redis
 
@@ -73,16 +77,72 @@ def topup_moved(status: str) -> None:
 def step_observed(step: str, seconds: float) -> None:
     """One run of a saga step took ``seconds``: one count in the bucket it falls in (the
     histogram's cumulative counts are summed when ``/metrics`` reads them), the count and the
-    sum. Three commands a step, not one per bucket it is under: this runs for every task."""
+    sum. Kept in this process and sent at most ``FLUSH_SECONDS`` later, all steps' figures in
+    one pipeline: this runs after every task, and a Redis round trip per task was the largest
+    of a step's costs outside its own statements (bench/README.md, issue #14)."""
     bucket = next((str(bound) for bound in BUCKETS if seconds <= bound), "+Inf")
-    try:
-        pipe = _redis().pipeline(transaction=False)
-        pipe.hincrby(_key(STEP_SECONDS), f"{step}{_SEP}{bucket}", 1)
-        pipe.hincrby(_key(STEP_SECONDS), f"{step}{_SEP}count", 1)
-        pipe.hincrbyfloat(_key(STEP_SECONDS), f"{step}{_SEP}sum", seconds)
-        pipe.execute()
-    except redis.RedisError:
-        log.warning("saga step latency not recorded (Redis unavailable)", extra={"step": step})
+    _latencies.add(step, bucket, seconds)
+
+
+def flush() -> None:
+    """Send the step figures this process holds now (also at a worker process's shutdown)."""
+    _latencies.flush()
+
+
+FLUSH_SECONDS = 1.0
+
+
+class _StepLatencies:
+    """Step latencies added up in this process and flushed by a timer thread, so figures
+    reach Redis within ``FLUSH_SECONDS`` of the step even when no other step follows. A crash
+    loses at most that second's figures (counting is best effort, above)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._reset()
+
+    def _reset(self) -> None:
+        self._counts: dict[str, int] = {}
+        self._sums: dict[str, float] = {}
+        self._timer: threading.Timer | None = None
+
+    def add(self, step: str, bucket: str, seconds: float) -> None:
+        with self._lock:
+            for field in (f"{step}{_SEP}{bucket}", f"{step}{_SEP}count"):
+                self._counts[field] = self._counts.get(field, 0) + 1
+            field = f"{step}{_SEP}sum"
+            self._sums[field] = self._sums.get(field, 0.0) + seconds
+            if self._timer is None:
+                self._timer = threading.Timer(FLUSH_SECONDS, self.flush)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def flush(self) -> None:
+        with self._lock:
+            counts, sums, timer = self._counts, self._sums, self._timer
+            self._reset()
+        if timer is not None:
+            timer.cancel()  # a flush called directly: the timer has nothing left to send
+        if not counts:
+            return
+        try:
+            pipe = _redis().pipeline(transaction=False)
+            for field, count in counts.items():
+                pipe.hincrby(_key(STEP_SECONDS), field, count)
+            for field, total in sums.items():
+                pipe.hincrbyfloat(_key(STEP_SECONDS), field, total)
+            pipe.execute()
+        except redis.RedisError:
+            log.warning("saga step latencies not recorded (Redis unavailable)", extra={"steps": sorted(sums)})
+
+    def forget_after_fork(self) -> None:
+        """In a forked child: the parent's lock and timer thread are not the child's."""
+        self._lock = threading.Lock()
+        self._reset()
+
+
+_latencies = _StepLatencies()
+os.register_at_fork(after_in_child=_latencies.forget_after_fork)
 
 
 # --- what the shop's /metrics reads ---------------------------------------------------------

@@ -68,6 +68,12 @@ def _no_pre_ping(**_):
     engine.without_pre_ping()
 
 
+@signals.worker_process_shutdown.connect
+def _flush_step_latencies(**_):
+    # The figures of this process's last second of steps, before it exits.
+    metrics.flush()
+
+
 @signals.before_task_publish.connect
 def _carry_correlation_id(headers=None, **_):
     cid = logs.correlation_id()

@@ -8,6 +8,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tasks import metrics as saga_metrics
+from tests.support.wait import wait_until
 
 SERVICES = ("shop", "auth", "bank")
 
@@ -71,6 +72,7 @@ def test_the_shop_serves_the_saga_figures_from_redis(client_of):
     saga_metrics.compensation_ran("product.release")
     saga_metrics.topup_moved("credited")
     saga_metrics.step_observed("order.register", 0.02)
+    saga_metrics.flush()  # what the timer would do within a second
     after = scrape(client)
     for name, labels in (("emarket_sagas_started_total", {}), ("emarket_sagas_completed_total", {}),
                          ("emarket_sagas_cancelled_total", {"reason": "out_of_stock"}),
@@ -82,6 +84,23 @@ def test_the_shop_serves_the_saga_figures_from_redis(client_of):
     # 0.02 s is above the 0.01 bucket: that one did not move.
     assert saga_value(after, "emarket_saga_step_seconds_bucket", step="order.register", le="0.01") == \
         saga_value(before, "emarket_saga_step_seconds_bucket", step="order.register", le="0.01")
+
+
+def test_step_latencies_are_sent_within_a_second_without_another_step(client_of):
+    client = client_of("shop")
+    step = "product.check"
+    before = scrape(client)
+    for seconds in (0.003, 0.2, 0.2):
+        saga_metrics.step_observed(step, seconds)
+    # No flush called: the process's timer sends the three in one pipeline.
+    after = wait_until(lambda: (lambda now: now if saga_value(now, "emarket_saga_step_seconds_count", step=step)
+                                > saga_value(before, "emarket_saga_step_seconds_count", step=step) else None)(
+        scrape(client)), timeout=5, what="the timer to send the step latencies")
+    moved = lambda name, **labels: saga_value(after, name, step=step, **labels) - saga_value(before, name, step=step, **labels)  # noqa: E731
+    assert moved("emarket_saga_step_seconds_count") == 3
+    assert moved("emarket_saga_step_seconds_bucket", le="0.005") == 1
+    assert moved("emarket_saga_step_seconds_bucket", le="0.25") == 3
+    assert moved("emarket_saga_step_seconds_sum") == pytest.approx(0.403)
 
 
 @pytest.mark.parametrize("service", ("auth", "bank"))
