@@ -6,7 +6,7 @@ so a step killed mid-way is redelivered, prefetch 1 so a slow step does not hold
 another worker could run, publisher confirms on RabbitMQ. On RabbitMQ every countdown (the
 payment clock, step retries, top-up polls) waits in the broker (native delayed delivery, on
 because some queues are quorum queues); Redis has no such delay, so the embedded run keeps no
-payment countdown at all and sweeps overdue orders every few seconds instead (docs/saga.md).
+payment countdown at all and sweeps overdue orders every few seconds instead (docs/payment-clock.md).
 """
 from emarket import broker
 from emarket.config import settings

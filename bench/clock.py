@@ -1,4 +1,4 @@
-"""The payment clock with many orders awaiting payment, across restarts (docs/saga.md).
+"""The payment clock with many orders awaiting payment, across restarts (docs/payment-clock.md).
 
 Restart run (default): ``--orders`` orders are left awaiting payment, as ``order.await_payment``
 leaves them (the row with its deadline, the countdown published by the project's own

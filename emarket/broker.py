@@ -7,7 +7,7 @@ a quorum queue: a countdown is published to the ``celery_delayed_*`` exchanges, 
 ``celery_delayed_delivery``, from which every topic exchange takes back the messages routed to
 it (``#.<queue>``). With a direct exchange Celery cannot route a delayed message back and holds
 the ETA in the worker, as before: hence topic exchanges. Which queues are quorum queues is a
-setting (``EMARKET_QUORUM_QUEUES``); docs/saga.md says what was measured and chosen.
+setting (``EMARKET_QUORUM_QUEUES``); docs/payment-clock.md says what was measured and chosen.
 
 A countdown published before that ladder exists is lost, and a worker only builds it when it
 starts: ``setup()`` (``emarket broker setup``) declares it and binds every queue first.

@@ -1,6 +1,6 @@
 """Every countdown in the project is a whole number of seconds, at least one.
 
-On RabbitMQ a countdown waits in the broker (Celery's native delayed delivery, docs/saga.md):
+On RabbitMQ a countdown waits in the broker (Celery's native delayed delivery, docs/payment-clock.md):
 Celery routes the message through RabbitMQ's TTL queues by the bits of ``int(countdown)``. A
 fraction is cut off (the task arrives early and waits in a worker for the rest), and
 ``int(0.4)`` is 0, which kombu refuses ("countdown must be a positive number"): a

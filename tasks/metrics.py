@@ -78,8 +78,8 @@ def step_observed(step: str, seconds: float) -> None:
     """One run of a saga step took ``seconds``: one count in the bucket it falls in (the
     histogram's cumulative counts are summed when ``/metrics`` reads them), the count and the
     sum. Kept in this process and sent at most ``FLUSH_SECONDS`` later, all steps' figures in
-    one pipeline: this runs after every task, and a Redis round trip per task was the largest
-    of a step's costs outside its own statements (bench/README.md, issue #14)."""
+    one pipeline: this runs after every task, and a round trip to Redis per task is one more
+    wait beside the step's own statement (bench/history/05-issue-14-pass-4.md)."""
     bucket = next((str(bound) for bound in BUCKETS if seconds <= bound), "+Inf")
     _latencies.add(step, bucket, seconds)
 

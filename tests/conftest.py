@@ -13,7 +13,7 @@ os.environ.setdefault("EMARKET_BROKER_URL", RABBIT_URL)
 os.environ.setdefault("EMARKET_RESULT_BACKEND", f"{REDIS_SERVER}/5")
 os.environ.setdefault("EMARKET_REDIS_URL", f"{REDIS_SERVER}/6")
 # A short clock: an order a test leaves awaiting payment is cancelled within a minute. Its
-# countdown waits in RabbitMQ, not in a worker (docs/saga.md), so a worker restart takes
+# countdown waits in RabbitMQ, not in a worker (docs/payment-clock.md), so a worker restart takes
 # nothing back whatever the clock.
 os.environ.setdefault("EMARKET_PAYMENT_TIMEOUT", "60")
 
