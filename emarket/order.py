@@ -10,12 +10,14 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy import bindparam, select, update
 
 from db.base import utcnow
 from db.emarket import Order, OrderItem
 from db.unit_of_work import UnitOfWork
+from emarket import order_moves, stock
 from emarket import order_status as st
 from emarket import saga_events
 from emarket.errors import InvalidTransition, NotFound
@@ -143,13 +145,31 @@ def start_payment(uow: UnitOfWork, order_id: str, user_id: int, request_id: str)
 
 
 def complete(uow: UnitOfWork, order_id: str) -> bool:
-    """payment_started → completed ("final order registration"). True if this call completed it."""
-    if _cas(uow, order_id, st.COMPLETED, (st.PAYMENT_STARTED,), when=_UNCLAIMED, event="completed"):
+    """payment_started → completed ("final order registration"), and the reservation becomes a
+    sale in the same transaction: orders and stock share the emarket database, so "completed"
+    and "sold" can never disagree. True if this call completed it.
+
+    On PostgreSQL it is ONE statement (the compare-and-set, its event and the sale as
+    data-modifying CTEs; the sale only if the order moved), so the step may commit it alone.
+    A repeat finds the order completed: its sale committed with it."""
+    if uow.dialect == "postgresql":
+        completed = order_moves.move_with(uow, _complete_and_sell(), order_id, "completed")
+    else:
+        completed = _cas(uow, order_id, st.COMPLETED, (st.PAYMENT_STARTED,), when=_UNCLAIMED, event="completed")
+        stock.sell(uow, order_id)
+    if completed:
         return True
     order = _load(uow, order_id)
     if order.status != st.COMPLETED:
         raise InvalidTransition("failed", f"order is {order.status}")
     return False
+
+
+@lru_cache(maxsize=1)
+def _complete_and_sell():
+    query, did_move = order_moves.move_query(st.COMPLETED, (st.PAYMENT_STARTED,), _UNCLAIMED)
+    _settled, sold = stock.settle_ctes("sold", only_if=did_move)
+    return query.add_cte(sold)
 
 
 PHASE1_RUNNING = (st.ACCEPTED, st.PROCESSING)

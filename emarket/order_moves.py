@@ -26,6 +26,24 @@ _WHEN = {
 }
 
 
+def _move(target: str, sources: tuple[str, ...], when: tuple[str, ...], columns: tuple[str, ...]):
+    assert all(st.can_move(s, target) for s in sources), (sources, target)
+    return (update(Order).where(Order.id == bindparam("b_order_id"), Order.status.in_(sources),
+                                *(_WHEN[name]() for name in when))
+            .values(status=target, updated_at=bindparam("b_now"), **{c: bindparam(f"b_v_{c}") for c in columns}))
+
+
+def _as_one_query(move, event: bool):
+    """PostgreSQL: the move as a data-modifying CTE, with its event; the query counts the rows
+    it moved. Returns the query and the condition "it moved", for more writes to hang on."""
+    moved = move.returning(Order.id).cte("moved")
+    did_move = exists(select(moved.c.id))
+    query = select(func.count()).select_from(moved)
+    if event:
+        query = query.add_cte(saga_events.event_insert(only_if=did_move).cte("recorded"))
+    return query, did_move
+
+
 @lru_cache(maxsize=64)
 def _cas_statements(target: str, sources: tuple[str, ...], when: tuple[str, ...], columns: tuple[str, ...],
                     event: bool, priced_items: int, postgresql: bool):
@@ -34,24 +52,39 @@ def _cas_statements(target: str, sources: tuple[str, ...], when: tuple[str, ...]
     form of a statement it sees again. PostgreSQL: one statement (the UPDATE … RETURNING, the
     event's INSERT and the items' prices as data-modifying CTEs). SQLite (the embedded run):
     the UPDATE and the prices' UPDATE, sent one by one (the event by ``saga_events.record``)."""
-    assert all(st.can_move(s, target) for s in sources), (sources, target)
-    move = (update(Order).where(Order.id == bindparam("b_order_id"), Order.status.in_(sources),
-                                *(_WHEN[name]() for name in when))
-            .values(status=target, updated_at=bindparam("b_now"), **{c: bindparam(f"b_v_{c}") for c in columns}))
+    move = _move(target, sources, when, columns)
     price = None
     if priced_items:
         whens = [(OrderItem.product_id == bindparam(f"b_pid{i}"), bindparam(f"b_price{i}")) for i in range(priced_items)]
         price = update(OrderItem).where(OrderItem.order_id == bindparam("b_order_id")).values(price=case(*whens))
     if not postgresql:
         return move, price
-    moved = move.returning(Order.id).cte("moved")
-    did_move = exists(select(moved.c.id))
-    query = select(func.count()).select_from(moved)
-    if event:
-        query = query.add_cte(saga_events.event_insert(only_if=did_move).cte("recorded"))
+    query, did_move = _as_one_query(move, event)
     if price is not None:  # only the copy that won the compare-and-set writes the prices
         query = query.add_cte(price.where(did_move).cte("priced"))
     return query, None
+
+
+def move_query(target: str, sources: tuple[str, ...], when: tuple[str, ...] = ()):
+    """PostgreSQL: the compare-and-set with its event as one query, and the condition "it
+    moved", for a step that adds its own writes to the same statement (``order.complete``'s
+    sale). Run it with ``move_with``."""
+    return _as_one_query(_move(target, tuple(sources), tuple(when), ()), True)
+
+
+def _params(order_id: str, event: str | None, detail: str, run: saga_events.StepRun | None,
+            user_id: int | None, values: dict) -> dict:
+    params = {"b_order_id": order_id, "b_now": utcnow(), "b_user_id": user_id,
+              **{f"b_v_{c}": v for c, v in values.items()}}
+    if event:
+        params.update(saga_events.event_params(order_id, event, detail, run))
+    return params
+
+
+def move_with(uow: UnitOfWork, statement, order_id: str, event: str, detail: str = "",
+              run: saga_events.StepRun | None = None) -> bool:
+    """Run a statement built on ``move_query``: True if this call moved the order."""
+    return uow.connection().execute(statement, _params(order_id, event, detail, run, None, {})).scalar_one() == 1
 
 
 def move(uow: UnitOfWork, order_id: str, target: str, sources: tuple[str, ...], when: tuple[str, ...] = (),
@@ -64,14 +97,11 @@ def move(uow: UnitOfWork, order_id: str, target: str, sources: tuple[str, ...], 
     postgresql = uow.dialect == "postgresql"
     first, second = _cas_statements(target, tuple(sources), tuple(when), tuple(sorted(values)), bool(event),
                                     len(prices or ()), postgresql)
-    params = {"b_order_id": order_id, "b_now": utcnow(), "b_user_id": user_id,
-              **{f"b_v_{c}": v for c, v in values.items()}}
+    params = _params(order_id, event if postgresql else None, detail, run, user_id, values)
     for i, (product_id, price) in enumerate(sorted((prices or {}).items())):
         params[f"b_pid{i}"], params[f"b_price{i}"] = product_id, price
     connection = uow.connection()
     if postgresql:
-        if event:
-            params.update(saga_events.event_params(order_id, event, detail, run))
         return connection.execute(first, params).scalar_one() == 1
     moved = connection.execute(first, params).rowcount == 1
     if moved and second is not None:
@@ -79,5 +109,3 @@ def move(uow: UnitOfWork, order_id: str, target: str, sources: tuple[str, ...], 
     if moved and event:
         saga_events.record(uow, order_id, event, detail, run)
     return moved
-
-

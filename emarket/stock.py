@@ -214,13 +214,17 @@ def _settle(uow: UnitOfWork, order_id: str, status: str) -> int:
     return moved
 
 
-@lru_cache(maxsize=2)
-def _settle_statement(status: str):
-    """Built once per target status (bound parameters): see ``_settle_at_once``."""
+def settle_ctes(status: str, only_if=None):
+    """The data-modifying CTEs that settle an order's held reservations as ``status`` (see
+    ``_settle_at_once``): the reservations' compare-and-set and the stock they free. With
+    ``only_if``, the reservations move only if that condition holds too: how ``order.complete``
+    sells in the statement of its own compare-and-set. Returns (settled, stock)."""
     order_id = bindparam("b_order_id", type_=String)
-    settled = (update(Reservation).where(Reservation.order_id == order_id, Reservation.status == "held")
-               .values(status=status, updated_at=bindparam("b_now", type_=UTCDateTime))
-               .returning(Reservation.product_id, Reservation.quantity).cte("settled"))
+    settle = (update(Reservation).where(Reservation.order_id == order_id, Reservation.status == "held")
+              .values(status=status, updated_at=bindparam("b_now", type_=UTCDateTime)))
+    if only_if is not None:
+        settle = settle.where(only_if)
+    settled = settle.returning(Reservation.product_id, Reservation.quantity).cte("settled")
     of_order = select(Reservation.product_id).where(Reservation.order_id == order_id)
     locked = (select(ProductAccounting.product_id).where(ProductAccounting.product_id.in_(of_order))
               .order_by(ProductAccounting.product_id).with_for_update().cte("locked"))
@@ -231,6 +235,13 @@ def _settle_statement(status: str):
              .where(ProductAccounting.product_id == settled.c.product_id,
                     ProductAccounting.product_id.in_(select(locked.c.product_id)))
              .values(**changes).cte("stock"))
+    return settled, stock
+
+
+@lru_cache(maxsize=2)
+def _settle_statement(status: str):
+    """Built once per target status (bound parameters): see ``_settle_at_once``."""
+    settled, stock = settle_ctes(status)
     return select(func.coalesce(func.sum(settled.c.quantity), 0)).add_cte(stock)
 
 

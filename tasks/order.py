@@ -1,10 +1,11 @@
 """Morder (queue ``order``): thin adapters over ``emarket.order``, one unit of work each.
 
-``register``, ``await_payment`` and ``start_payment`` write with ONE statement (the
-compare-and-set with its event, and for pricing the items' prices: it moves the order only if
-it is in the expected status, else writes nothing) and otherwise only read, so on PostgreSQL
-their statements commit alone (``unit_of_work(..., autocommit=True)``): one round trip each
-instead of three. ``complete`` and ``cancel`` write twice and keep their transaction.
+``register``, ``await_payment``, ``start_payment`` and ``complete`` write with ONE statement
+(the compare-and-set with its event, and for pricing the items' prices, for completing the
+sale: it moves the order only if it is in the expected status, else writes nothing) and
+otherwise only read, so on PostgreSQL their statements commit alone (``unit_of_work(...,
+autocommit=True)``): one round trip each instead of three or four. ``cancel`` writes twice and
+keeps its transaction.
 
 Every saga step takes and returns the saga context (``emarket.saga_context.SagaContext``), so
 a chain passes it from step to step; ``pydantic=True`` has Celery rebuild it from the message.
@@ -55,13 +56,9 @@ def start_payment(self, ctx: SagaContext) -> SagaContext:
 
 @app.task(base=SagaStep, name="order.complete", pydantic=True)
 def complete(ctx: SagaContext) -> SagaContext:
-    from emarket import stock
-
-    with unit_of_work("emarket") as uow:
+    # One statement on PostgreSQL (the order and its sale, emarket.order.complete): it commits alone.
+    with unit_of_work("emarket", autocommit=True) as uow:
         completed = order.complete(uow, ctx.order_id)
-        # The reservation becomes a sale in the same transaction: orders and stock share the
-        # emarket database, so "completed" and "sold" can never disagree.
-        stock.sell(uow, ctx.order_id)
         faults.in_transaction("order.complete")
     if completed:
         metrics.saga_completed()
