@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from db.base import utcnow
 from db.emarket import Order, OrderItem
@@ -120,6 +120,18 @@ _PAYMENT_READ = select(Order.user_id, Order.total, Order.correlation_id, Order.p
                        OrderItem.product_id, OrderItem.quantity) \
     .select_from(Order).outerjoin(OrderItem, OrderItem.order_id == Order.id) \
     .where(Order.id == bindparam("b_order_id")).order_by(OrderItem.product_id)
+_START = dict(target=st.PAYMENT_STARTED, sources=(st.AWAITING_PAYMENT,), when=("owned", "before_deadline"))
+
+
+@lru_cache(maxsize=1)
+def _start_and_read():
+    """PostgreSQL: the compare-and-set with its event AND the payment's read, ONE statement.
+    The read sees the order as it was before the statement (a data-modifying CTE's writes are
+    invisible to the rest of its statement): the columns it reads are the ones the move does
+    not change, but for the request id, which ``won`` says this very statement set."""
+    moved, recorded, _did_move = order_moves.move_ctes(**_START, columns=("payment_request_id",))
+    won = select(func.count()).select_from(moved).scalar_subquery().label("won")
+    return _PAYMENT_READ.add_columns(won).add_cte(recorded)
 
 
 def start_payment(uow: UnitOfWork, order_id: str, user_id: int, request_id: str) -> tuple[str, SagaContext | None]:
@@ -128,10 +140,19 @@ def start_payment(uow: UnitOfWork, order_id: str, user_id: int, request_id: str)
     Outcomes: ``started`` (this request won — also for a redelivery of the same request),
     ``already_started`` (another request had won), ``not_payable``, ``not_found``."""
     # The owner is part of the compare-and-set, so the move (with its event) and one read
-    # decide every outcome; the context is built from that read (no ORM load).
-    won = _cas(uow, order_id, st.PAYMENT_STARTED, (st.AWAITING_PAYMENT,), when=("owned", "before_deadline"),
-               user_id=user_id, payment_request_id=request_id, event="payment_started")
-    rows = uow.connection().execute(_PAYMENT_READ, {"b_order_id": order_id}).all()
+    # decide every outcome; the context is built from that read (no ORM load). On PostgreSQL
+    # both are one statement.
+    if uow.dialect == "postgresql":
+        rows = order_moves.move_with(uow, _start_and_read(), order_id, "payment_started", user_id=user_id,
+                                     payment_request_id=request_id).all()
+        won = bool(rows and rows[0].won)
+        if rows and not won and rows[0].payment_request_id is None:
+            # Lost, and the snapshot shows no request: a request that won while this statement
+            # waited on the row, or an order not payable. Only a fresh read tells them apart.
+            rows = uow.connection().execute(_PAYMENT_READ, {"b_order_id": order_id}).all()
+    else:
+        won = _cas(uow, order_id, **_START, user_id=user_id, payment_request_id=request_id, event="payment_started")
+        rows = uow.connection().execute(_PAYMENT_READ, {"b_order_id": order_id}).all()
     row = rows[0] if rows else None
     if row is None or row.user_id != user_id:
         return "not_found", None
@@ -153,7 +174,7 @@ def complete(uow: UnitOfWork, order_id: str) -> bool:
     data-modifying CTEs; the sale only if the order moved), so the step may commit it alone.
     A repeat finds the order completed: its sale committed with it."""
     if uow.dialect == "postgresql":
-        completed = order_moves.move_with(uow, _complete_and_sell(), order_id, "completed")
+        completed = order_moves.move_with(uow, _complete_and_sell(), order_id, "completed").scalar_one() == 1
     else:
         completed = _cas(uow, order_id, st.COMPLETED, (st.PAYMENT_STARTED,), when=_UNCLAIMED, event="completed")
         stock.sell(uow, order_id)
@@ -167,9 +188,9 @@ def complete(uow: UnitOfWork, order_id: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _complete_and_sell():
-    query, did_move = order_moves.move_query(st.COMPLETED, (st.PAYMENT_STARTED,), _UNCLAIMED)
+    moved, recorded, did_move = order_moves.move_ctes(st.COMPLETED, (st.PAYMENT_STARTED,), _UNCLAIMED)
     _settled, sold = stock.settle_ctes("sold", only_if=did_move)
-    return query.add_cte(sold)
+    return select(func.count()).select_from(moved).add_cte(recorded, sold)
 
 
 PHASE1_RUNNING = (st.ACCEPTED, st.PROCESSING)

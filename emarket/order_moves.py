@@ -33,15 +33,20 @@ def _move(target: str, sources: tuple[str, ...], when: tuple[str, ...], columns:
             .values(status=target, updated_at=bindparam("b_now"), **{c: bindparam(f"b_v_{c}") for c in columns}))
 
 
-def _as_one_query(move, event: bool):
-    """PostgreSQL: the move as a data-modifying CTE, with its event; the query counts the rows
-    it moved. Returns the query and the condition "it moved", for more writes to hang on."""
+def _as_ctes(move):
+    """PostgreSQL: the move as a data-modifying CTE (RETURNING the order's id), its event's
+    INSERT as another (recorded only if it moved), and the condition "it moved"."""
     moved = move.returning(Order.id).cte("moved")
     did_move = exists(select(moved.c.id))
+    return moved, saga_events.event_insert(only_if=did_move).cte("recorded"), did_move
+
+
+def _as_one_query(move, event: bool):
+    """PostgreSQL: the move and its event as one query counting the rows it moved. Returns
+    the query and the condition "it moved", for more writes to hang on."""
+    moved, recorded, did_move = _as_ctes(move)
     query = select(func.count()).select_from(moved)
-    if event:
-        query = query.add_cte(saga_events.event_insert(only_if=did_move).cte("recorded"))
-    return query, did_move
+    return (query.add_cte(recorded) if event else query), did_move
 
 
 @lru_cache(maxsize=64)
@@ -65,11 +70,13 @@ def _cas_statements(target: str, sources: tuple[str, ...], when: tuple[str, ...]
     return query, None
 
 
-def move_query(target: str, sources: tuple[str, ...], when: tuple[str, ...] = ()):
-    """PostgreSQL: the compare-and-set with its event as one query, and the condition "it
-    moved", for a step that adds its own writes to the same statement (``order.complete``'s
-    sale). Run it with ``move_with``."""
-    return _as_one_query(_move(target, tuple(sources), tuple(when), ()), True)
+def move_ctes(target: str, sources: tuple[str, ...], when: tuple[str, ...] = (), columns: tuple[str, ...] = ()):
+    """PostgreSQL: the compare-and-set as a data-modifying CTE ``moved``, its event's INSERT as
+    another, and the condition "it moved", for a step that builds its own statement around
+    them (``order.complete`` adds its sale, ``order.start_payment`` its read). ``columns``:
+    more columns the move sets, from ``move_with``'s values. Run it with ``move_with``; every
+    CTE must be in the statement (``add_cte``), or PostgreSQL never runs it."""
+    return _as_ctes(_move(target, tuple(sources), tuple(when), tuple(sorted(columns))))
 
 
 def _params(order_id: str, event: str | None, detail: str, run: saga_events.StepRun | None,
@@ -82,9 +89,9 @@ def _params(order_id: str, event: str | None, detail: str, run: saga_events.Step
 
 
 def move_with(uow: UnitOfWork, statement, order_id: str, event: str, detail: str = "",
-              run: saga_events.StepRun | None = None) -> bool:
-    """Run a statement built on ``move_query``: True if this call moved the order."""
-    return uow.connection().execute(statement, _params(order_id, event, detail, run, None, {})).scalar_one() == 1
+              run: saga_events.StepRun | None = None, user_id: int | None = None, **values):
+    """Run a statement built on ``move_ctes``; its result."""
+    return uow.connection().execute(statement, _params(order_id, event, detail, run, user_id, values))
 
 
 def move(uow: UnitOfWork, order_id: str, target: str, sources: tuple[str, ...], when: tuple[str, ...] = (),
