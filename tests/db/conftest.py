@@ -31,3 +31,12 @@ def db_urls(request):
 def uow_factory(db_urls):
     """``uow_factory("emarket")`` → a fresh unit of work on that test database."""
     return lambda name: UnitOfWork(get_engine(db_urls[name]))
+
+
+@pytest.fixture
+def emarket_pg_url(_pg_urls):
+    """The emarket database's URL on PostgreSQL alone (the concurrency tests: SQLite has no row
+    locks to wait on), its tables emptied before and after the test."""
+    truncate_all(_pg_urls)
+    yield _pg_urls["emarket"]
+    truncate_all(_pg_urls)

@@ -18,15 +18,12 @@ from emarket import order_status as st
 from emarket import stock
 from emarket.errors import InvalidTransition
 from tests.db import rows
-from tests.support.databases import truncate_all
 from tests.support.wait import wait_until
 
 
 @pytest.fixture
-def url(_pg_urls):
-    truncate_all(_pg_urls)
-    yield _pg_urls["emarket"]
-    truncate_all(_pg_urls)
+def url(emarket_pg_url):
+    return emarket_pg_url
 
 
 @pytest.fixture

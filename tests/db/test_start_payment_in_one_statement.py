@@ -14,17 +14,14 @@ from db.engine import get_engine
 from db.unit_of_work import UnitOfWork
 from emarket import order as orders
 from tests.db.rows import someone_waits_for_a_lock
-from tests.support.databases import truncate_all
 from tests.support.wait import wait_until
 
 OWNER = 7
 
 
 @pytest.fixture
-def url(_pg_urls):
-    truncate_all(_pg_urls)
-    yield _pg_urls["emarket"]
-    truncate_all(_pg_urls)
+def url(emarket_pg_url):
+    return emarket_pg_url
 
 
 @pytest.fixture
