@@ -110,6 +110,14 @@ def identity_of(uow: UnitOfWork, user_id: int) -> Identity:
     return _identity(credential)
 
 
+def emails_by_id(uow: UnitOfWork, user_ids) -> dict[int, str]:
+    """The emails of the users among ``user_ids`` (one query; the operators' console)."""
+    wanted = {int(i) for i in user_ids}
+    if not wanted:
+        return {}
+    return dict(uow.session.execute(select(Credential.id, Credential.email).where(Credential.id.in_(wanted))).all())
+
+
 def _insert_ignoring_duplicates(uow: UnitOfWork, model, **values) -> None:
     """INSERT … ON CONFLICT DO NOTHING: a message delivered twice, even at the same moment by
     two workers, inserts once and fails neither delivery."""

@@ -34,6 +34,7 @@ class Product:
     price: int
     count: int
     reserved: int
+    hidden: bool = False
 
     @property
     def available(self) -> int:
@@ -44,16 +45,16 @@ class Product:
                 "price": self.price, "available": self.available}
 
     def admin_view(self) -> dict:
-        return {**self.public_view(), "count": self.count, "reserved": self.reserved}
+        return {**self.public_view(), "count": self.count, "reserved": self.reserved, "hidden": self.hidden}
 
 
 def _product(desc: ProductDesc, acc: ProductAccounting) -> Product:
     return Product(id=desc.id, name=desc.name, description=desc.description or "",
-                   price=acc.price, count=acc.count, reserved=acc.reserved)
+                   price=acc.price, count=acc.count, reserved=acc.reserved, hidden=bool(desc.hidden))
 
 
 def create_product(uow: UnitOfWork, *, name: str, price: int, count: int, description: str = "") -> Product:
-    desc = ProductDesc(name=name, description=description)
+    desc = ProductDesc(name=name, description=description, hidden=False)
     uow.session.add(desc)
     uow.session.flush()  # the id, for the accounting row
     acc = ProductAccounting(product_id=desc.id, price=price, count=count, reserved=0)
@@ -77,13 +78,17 @@ def _rows(uow: UnitOfWork, product_id: int, for_update: bool = False):
     return row
 
 
-def get_product(uow: UnitOfWork, product_id: int) -> Product:
-    return _product(*_rows(uow, product_id))
+def get_product(uow: UnitOfWork, product_id: int, with_hidden: bool = True) -> Product:
+    """One product; ``with_hidden=False`` (what shoppers may see) makes a hidden one NotFound."""
+    found = _product(*_rows(uow, product_id))
+    if found.hidden and not with_hidden:
+        raise NotFound(detail=f"no product {product_id}")
+    return found
 
 
 def update_product(uow: UnitOfWork, product_id: int, *, name: str | None = None,
                    description: str | None = None, price: int | None = None,
-                   count: int | None = None) -> Product:
+                   count: int | None = None, hidden: bool | None = None) -> Product:
     """Only the given fields change. ``count`` sets the units on hand; it may not go below
     what payments in progress have reserved (CountBelowReserved)."""
     desc, acc = _rows(uow, product_id, for_update=True)
@@ -93,6 +98,8 @@ def update_product(uow: UnitOfWork, product_id: int, *, name: str | None = None,
         desc.name = name
     if description is not None:
         desc.description = description
+    if hidden is not None:
+        desc.hidden = hidden
     if price is not None:
         acc.price = price
     if count is not None:
@@ -105,10 +112,14 @@ def update_product(uow: UnitOfWork, product_id: int, *, name: str | None = None,
     return _product(desc, acc)
 
 
-def list_products(uow: UnitOfWork, *, limit: int, cursor: str | None = None) -> tuple[list[Product], str | None]:
-    """Newest first (ids only grow), keyset-paginated on the id. A bad cursor raises BadCursor."""
+def list_products(uow: UnitOfWork, *, limit: int, cursor: str | None = None,
+                  with_hidden: bool = False) -> tuple[list[Product], str | None]:
+    """Newest first (ids only grow), keyset-paginated on the id. A bad cursor raises BadCursor.
+    Hidden products are left out unless ``with_hidden`` (the admin's list)."""
     query = (select(ProductDesc, ProductAccounting)
              .join(ProductAccounting, ProductAccounting.product_id == ProductDesc.id))
+    if not with_hidden:
+        query = query.where(ProductDesc.hidden.is_(False))
     rows, following = pagination.page(uow.session, query, (ProductDesc.id,), cursor, limit, scalars=False)
     return [_product(d, a) for d, a in rows], following
 

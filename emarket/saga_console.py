@@ -3,6 +3,7 @@ rule as ``emarket saga stuck`` and the sweep), and one saga in full — its orde
 every event with the step run that recorded it. Read only; any order, whoever owns it."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -35,16 +36,37 @@ def stuck_sagas(uow: UnitOfWork, older_than_seconds: float, limit: int = 100) ->
             for o in orders.stuck(uow, older_than_seconds, limit=limit)]
 
 
-def recent(uow: UnitOfWork, limit: int = 15) -> list[dict]:
-    """The sagas that moved last, newest first. One short backward scan of the (status,
-    updated_at) index per status, merged here: no sort of the whole order table, however large."""
+def recent(uow: UnitOfWork, limit: int = 15, status: str | None = None) -> list[dict]:
+    """The sagas that moved last, newest first (only those in ``status``, if given). One short
+    backward scan of the (status, updated_at) index per status, merged here: no sort of the
+    whole order table, however large."""
     rows = []
-    for status in TRANSITIONS:
+    for status in [status] if status in TRANSITIONS else TRANSITIONS:
         rows += uow.session.scalars(select(Order).where(Order.status == status)
                                     .order_by(Order.updated_at.desc()).limit(limit)).all()
     rows = sorted(rows, key=lambda o: o.updated_at, reverse=True)[:limit]
     return [{"id": o.id, "status": o.status, "reason": o.reason, "user_id": o.user_id,
              "updated_at": rfc3339(o.updated_at)} for o in rows]
+
+
+# Shoppers see an order's first 8 characters; an operator may paste those or any longer prefix.
+MIN_PREFIX = 8
+_PREFIX = re.compile(r"[0-9a-f-]{%d,36}" % MIN_PREFIX)
+
+
+def find_by_prefix(uow: UnitOfWork, text: str, limit: int = 10) -> list[str] | None:
+    """The ids of the orders whose id starts with ``text`` (at most ``limit``), or None when
+    ``text`` cannot be the start of an order id (too short, or not hex digits and dashes)."""
+    wanted = text.strip().lower()
+    if not _PREFIX.fullmatch(wanted):
+        return None
+    if valid_order_id(wanted) is not None:
+        return [wanted] if uow.session.get(Order, wanted) is not None else []
+    # The ids are canonical lowercase UUID text. LIKE, not a range on the key: a locale's
+    # collation orders the dashes in ways a range cannot rely on. An operator's rare search may
+    # scan the table; the shop's paths never do.
+    return list(uow.session.scalars(select(Order.id).where(Order.id.startswith(wanted, autoescape=True))
+                                    .order_by(Order.id).limit(limit)))
 
 
 def saga(uow: UnitOfWork, order_id: str) -> dict | None:

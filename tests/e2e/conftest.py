@@ -70,6 +70,9 @@ def stack(tmp_path_factory):
         "EMARKET_REDIS_URL": f"{REDIS_SERVER}/10", "EMARKET_PAYMENT_TIMEOUT": str(PAYMENT_TIMEOUT),
         "EMARKET_SAGA_STUCK_AFTER": str(STUCK_AFTER), "EMARKET_TOPUP_POLL_INTERVAL": "0.5", "EMARKET_TOPUP_POLL_MAX": "1",
     }
+    # No Flower runs here: a port nobody listens on, so another engineer's Flower on 5555 cannot
+    # tell the console it does not know these tasks (web/shop/flower.py).
+    env["EMARKET_FLOWER_PUBLIC_URL"] = f"http://127.0.0.1:{free_port()}"
     logs = tmp_path_factory.mktemp("e2e-logs")
     shop_port = free_port()
     env["EMARKET_SHOP_PUBLIC_URL"] = f"http://127.0.0.1:{shop_port}"  # the bank's link back

@@ -74,7 +74,9 @@ def refuse(error: ValidationError):
     whole = [item for item in error.errors() if not item["loc"] and item["input"] is None]
     if whole and not request.get_data(cache=True).strip():
         raise ApiError(400, "invalid_request", "a JSON object body is required")
-    raise ApiError(400, "invalid_request", describe(error))
+    # docs/api.md: a name of only whitespace is its own code, validation_error (NotBlank).
+    code = "validation_error" if any(item["type"] == "blank" for item in error.errors()) else "invalid_request"
+    raise ApiError(400, code, describe(error))
 
 
 # Swagger UI's page, its assets served by flask-openapi3-swagger from the installed package (no

@@ -4,7 +4,20 @@ not integers), unknown fields refused. flask-openapi3 runs the models before the
 (``describe``), and nothing has been changed yet."""
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
+
+
+def _trimmed_not_blank(value: object) -> object:
+    # docs/api.md: a product's name is counted after trimming the whitespace around it.
+    value = value.strip() if isinstance(value, str) else value
+    if value == "":
+        raise PydanticCustomError("blank", "must not be empty or only spaces")
+    return value
+
+
+# A product's name as stored: the whitespace around it trimmed, and not left empty.
+NotBlank = BeforeValidator(_trimmed_not_blank)
 
 
 class StrictModel(BaseModel):

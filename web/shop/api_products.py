@@ -1,6 +1,7 @@
 """Products: a public catalogue; administrators create and edit (docs/api.md "Shop — Products")."""
 from __future__ import annotations
 
+import functools
 
 from flask import g, jsonify
 from flask_openapi3 import APIBlueprint
@@ -38,7 +39,9 @@ def _one(product: catalog.Product, status: int = 200):
 @validate_request()
 def list_products(query: PageQuery):
     admin = _is_admin()
-    return list_reply(query, "emarket", "products", catalog.list_products, view=lambda product: _view(product, admin))
+    # Admins see the hidden products too (to show them again); shoppers only the catalogue.
+    return list_reply(query, "emarket", "products", functools.partial(catalog.list_products, with_hidden=admin),
+                      view=lambda product: _view(product, admin))
 
 
 @bp.get("/api/products/<int:product_id>", summary="One product", security=OPTIONAL_BEARER,
@@ -47,7 +50,7 @@ def list_products(query: PageQuery):
 @validate_request()
 def get_product(path: ProductPath):
     with unit_of_work("emarket") as uow:
-        product = catalog.get_product(uow, path.product_id)
+        product = catalog.get_product(uow, path.product_id, with_hidden=_is_admin())
     return _one(product)
 
 

@@ -13,12 +13,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException
 
-from emarket import catalog, saved_carts
+from emarket import catalog, queries, saved_carts
 from emarket.catalog import Product
-from emarket.errors import IdempotencyConflict
+from emarket.errors import IdempotencyConflict, NotFound
 from emarket.storage import unit_of_work
 from tasks import requests as saga_requests
 from web.common import request_log
@@ -36,6 +36,7 @@ class Line:
     quantity: int
     product: Product | None
     error: str = ""
+    typed: str = ""  # what the shopper typed in a field that was refused, shown back to them
 
     @property
     def subtotal(self) -> int | None:
@@ -118,7 +119,7 @@ def lines(cart: dict[int, int]) -> list[Line]:
     for product_id, quantity in cart.items():
         product = products.get(product_id)
         line = Line(product_id, quantity, product)
-        if product is None:
+        if product is None or product.hidden:
             line.error = "This product is no longer sold: remove it to order the rest."
         elif product.available == 0:
             line.error = "Sold out: remove it to order the rest."
@@ -137,7 +138,13 @@ def _page(cart_lines: list[Line], status: int = 200, error: str = ""):
 
 @bp.get("/cart")
 def show():
-    return _page(lines(stored()))
+    # A refused update comes back here (Post/Redirect/Get) with its errors kept for one page.
+    refused = session.pop("cart_refused", None) or {}
+    found = lines(stored())
+    for line in found:
+        if str(line.product_id) in refused:
+            line.typed, line.error = refused[str(line.product_id)]
+    return _page(found, 200, "Some quantities were not changed: see below." if refused else "")
 
 
 @bp.post("/cart/add")
@@ -147,17 +154,23 @@ def add():
     product_id, quantity = request.form.get("product_id", ""), _quantity(request.form.get("quantity", "1"))
     with unit_of_work("emarket") as uow:
         product = catalog.products_by_id(uow, [product_id]).get(int(product_id)) if product_id.isdigit() else None
-    if product is None or quantity is None:
+    if product is None or product.hidden or quantity is None:
         flash("That could not be added: choose a quantity from 1 to 1000.", "error")
         return redirect(target, code=303)
     cart = stored()
+    if cart.get(product.id, 0) + quantity > product.available:
+        held = cart.get(product.id, 0)
+        flash(f"Only {product.available} of {product.name} left" + (f", and {held} are in your cart already." if held
+              else ": choose fewer."), "error")
+        return redirect(target, code=303)
     if product.id not in cart and len(cart) >= MAX_LINES:
         flash(f"A cart holds at most {MAX_LINES} different products.", "error")
         return redirect(target, code=303)
     cart[product.id] = min(MAX_QUANTITY, cart.get(product.id, 0) + quantity)
     _store(cart)
     flash(f"Added {quantity} × {product.name} to your cart.", "info")
-    return redirect(target, code=303)
+    # Back at the same button (app.js focuses it), not at the top of the page.
+    return redirect(f"{target}#add-{product.id}", code=303)
 
 
 def _form_cart(cart: dict[int, int]) -> tuple[dict[int, int], dict[int, str]]:
@@ -170,7 +183,7 @@ def _form_cart(cart: dict[int, int]) -> tuple[dict[int, int], dict[int, str]]:
             continue
         parsed = _quantity(sent)
         if parsed is None:
-            errors[product_id] = "Choose a quantity from 1 to 1000."
+            errors[product_id] = (sent[:10], "Choose a quantity from 1 to 1000, or press Remove.")
             updated[product_id] = quantity
         else:
             updated[product_id] = parsed
@@ -180,12 +193,26 @@ def _form_cart(cart: dict[int, int]) -> tuple[dict[int, int], dict[int, str]]:
     return updated, errors
 
 
-def _with_errors(cart: dict[int, int], errors: dict[int, str]) -> list[Line]:
+def _with_errors(cart: dict[int, int], errors: dict[int, tuple[str, str]]) -> list[Line]:
     found = lines(cart)
     for line in found:
         if line.product_id in errors:
-            line.error = errors[line.product_id]
+            line.typed, line.error = errors[line.product_id]
     return found
+
+
+@bp.post("/orders/<order_id>/again")
+def order_again(order_id: str):
+    """A cancelled order's lines back in the cart (joined with what is there), to order again."""
+    caller = verified_form_post()
+    with unit_of_work("emarket") as uow:
+        try:
+            view = queries.order_view(uow, order_id, caller.id)
+        except NotFound:
+            abort(404, "There is no such order.")
+    _store(merge({i["product_id"]: i["quantity"] for i in view["items"]}, stored()))
+    flash("The order's items are in your cart again: check them and place the order.", "info")
+    return redirect(url_for("cart.show"), code=303)
 
 
 @bp.post("/cart/update")
@@ -194,7 +221,7 @@ def update():
     cart, errors = _form_cart(stored())
     _store(cart)
     if errors:
-        return _page(_with_errors(cart, errors), 400, "Some quantities were not changed.")
+        session["cart_refused"] = {str(pid): found for pid, found in errors.items()}
     return redirect(url_for("cart.show"), code=303)
 
 

@@ -9,65 +9,93 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from emarket import catalog, saga_console
+from emarket import accounts, catalog, saga_console
 from emarket.config import settings
+from emarket.order_status import STATUSES
 from emarket.queries import valid_order_id
 from emarket.storage import unit_of_work
 from tasks import requests as saga_requests
+from web.shop import flower
 from web.shop.page_auth import login_page_required, page_error, verified_form_post
 
 bp = Blueprint("console", __name__, url_prefix="/admin/sagas")
 bp.register_error_handler(HTTPException, page_error)
 
 
-def _overview() -> dict:
+def _overview(status: str | None = None) -> dict:
     bound = settings().saga_stuck_after
+    status = status if status in STATUSES else None
     with unit_of_work("emarket") as uow:
-        return {"counts": saga_console.counts_by_status(uow), "stuck": saga_console.stuck_sagas(uow, bound),
-                "recent": saga_console.recent(uow), "bound": bound}
+        found = {"counts": saga_console.counts_by_status(uow), "stuck": saga_console.stuck_sagas(uow, bound),
+                 "recent": saga_console.recent(uow, status=status), "bound": bound, "status_filter": status}
+    with unit_of_work("account") as uow:
+        found["emails"] = accounts.emails_by_id(
+            uow, [s.user_id for s in found["stuck"]] + [o["user_id"] for o in found["recent"]])
+    return found
 
 
 @bp.get("")
 @login_page_required(admin=True)
 def overview():
     wanted = (request.args.get("order") or "").strip()
-    if wanted:
-        if valid_order_id(wanted) is None:
-            return render_template("console.html", search=wanted, search_error="An order id looks like "
-                                   "3f2c…-…: 36 characters of hex digits and dashes.", **_overview()), 400
-        return redirect(url_for("console.saga", order_id=valid_order_id(wanted)), code=303)
-    return render_template("console.html", search="", search_error="", **_overview())
+    status = request.args.get("status") or None
+    if not wanted:
+        return render_template("console.html", search="", search_error="", matches=[], **_overview(status))
+    with unit_of_work("emarket") as uow:
+        matches = saga_console.find_by_prefix(uow, wanted)
+    if matches is None:
+        return render_template("console.html", search=wanted, matches=[], search_error=(
+            "Type an order's number as shoppers see it (its first 8 characters, such as 3f2c9a1e) "
+            "or more of its id: hex digits and dashes only."), **_overview()), 400
+    if len(matches) == 1:
+        return redirect(url_for("console.saga", order_id=matches[0]), code=303)
+    if not matches:
+        return _unknown(wanted)
+    return render_template("console.html", search=wanted, search_error="", matches=matches, **_overview())
+
+
+def _unknown(number: str):
+    """An order number that matches no order, explained on the console's own page."""
+    return render_template("console_unknown.html", number=number), 404
 
 
 @bp.get("/live")
 @login_page_required(admin=True)
 def overview_live():
-    return render_template("_console_live.html", **_overview())
+    return render_template("_console_live.html", **_overview(request.args.get("status") or None))
 
 
-def _saga_or_404(order_id: str) -> dict:
+def _saga(order_id: str) -> dict | None:
     with unit_of_work("emarket") as uow:
         found = saga_console.saga(uow, order_id)
         if found is None:
-            abort(404, "There is no order with that id.")
+            return None
         found["stuck"] = saga_console.is_stuck(uow, found["id"], settings().saga_stuck_after)
         found["names"] = {pid: p.name for pid, p in catalog.products_by_id(
             uow, [i["product_id"] for i in found["items"]]).items()}
+    with unit_of_work("account") as uow:
+        found["email"] = accounts.emails_by_id(uow, [found["user_id"]]).get(found["user_id"])
+    found["not_in_flower"] = flower.unknown_tasks(e["task_id"] for e in found["events"] if e["task_id"])
     return found
+
+
+def _saga_page(template: str, order_id: str):
+    found = _saga(order_id)
+    if found is None:
+        return _unknown(order_id)
+    return render_template(template, saga=found, flower=settings().flower_public_url.rstrip("/"))
 
 
 @bp.get("/<order_id>")
 @login_page_required(admin=True)
 def saga(order_id: str):
-    return render_template("console_saga.html", saga=_saga_or_404(order_id),
-                           flower=settings().flower_public_url.rstrip("/"))
+    return _saga_page("console_saga.html", order_id)
 
 
 @bp.get("/<order_id>/live")
 @login_page_required(admin=True)
 def saga_live(order_id: str):
-    return render_template("_console_saga_live.html", saga=_saga_or_404(order_id),
-                           flower=settings().flower_public_url.rstrip("/"))
+    return _saga_page("_console_saga_live.html", order_id)
 
 
 @bp.post("/<order_id>/resume")

@@ -19,8 +19,9 @@ from emarket.config import settings
 from emarket.errors import IdempotencyConflict, NotFound
 from emarket.storage import unit_of_work
 from tasks import requests as saga_requests
-from web.shop import cart
-from web.shop.page_auth import form_csrf_token, login_page_required, page_caller, page_error, verified_form_post
+from web.shop import cart, order_page
+from web.shop.page_auth import (form_csrf_token, login_page_required, page_caller, page_error, safe_next,
+                                verified_form_post)
 from web.common import request_log
 from web.common.errors import error_response
 from web.shop.schemas import QueryInt, QueryModel
@@ -49,10 +50,10 @@ def _page_context() -> dict:
             "cart_count": cart.item_count()}
 
 
-def _products_page(limit: int, cursor: str | None):
+def _products_page(limit: int, cursor: str | None, with_hidden: bool = False):
     try:
         with unit_of_work("emarket") as uow:
-            return catalog.list_products(uow, limit=limit, cursor=cursor)
+            return catalog.list_products(uow, limit=limit, cursor=cursor, with_hidden=with_hidden)
     except queries.BadCursor:
         abort(400, "That page link is not valid any more.")
 
@@ -87,6 +88,8 @@ def checkout(product_id: int):
         return render_template("product.html", product=item, idempotency_key=str(uuid.uuid4()),
                                error=error), status
 
+    if item.hidden:
+        return again("This product is no longer sold.", 409)
     try:
         form = CheckoutForm.model_validate(request.form.to_dict(flat=True))
     except ValidationError:
@@ -100,34 +103,17 @@ def checkout(product_id: int):
     return redirect(url_for("pages.order", order_id=order_id), code=303)
 
 
-def _product_names(product_ids) -> dict[int, str]:
-    with unit_of_work("emarket") as uow:
-        return {pid: p.name for pid, p in catalog.products_by_id(uow, product_ids).items()}
-
-
-def _order_view(order_id: str) -> dict:
-    try:
-        with unit_of_work("emarket") as uow:
-            view = queries.order_view(uow, order_id, page_caller().id)
-    except NotFound:
-        abort(404, "There is no such order.")
-    return view
-
-
 @bp.get("/orders/<order_id>")
 @login_page_required()
 def order(order_id: str):
-    view = _order_view(order_id)
-    return render_template("order.html", order=view, names=_product_names(i["product_id"] for i in view["items"]))
+    return render_template("order.html", **order_page.context(order_id))
 
 
 @bp.get("/orders/<order_id>/live")
 @login_page_required()
 def order_live(order_id: str):
     """The order page's changing part, fetched again by the page while the order can move."""
-    view = _order_view(order_id)
-    return render_template("_order_live.html", order=view,
-                           names=_product_names(i["product_id"] for i in view["items"]))
+    return render_template("_order_live.html", **order_page.context(order_id))
 
 
 def _cabinet_rows(cursor: str | None):
@@ -137,7 +123,7 @@ def _cabinet_rows(cursor: str | None):
             lines = queries.order_lines(uow, [o["id"] for o in orders])
     except queries.BadCursor:
         abort(400, "That page link is not valid any more.")
-    names = _product_names({line["product_id"] for found in lines.values() for line in found})
+    names = order_page.product_names({line["product_id"] for found in lines.values() for line in found})
     return orders, following, lines, names
 
 
@@ -158,39 +144,57 @@ def cabinet_live():
     return render_template("_cabinet_rows.html", orders=orders, lines=lines, names=names)
 
 
-def _wallet_now() -> tuple[dict, list]:
+def _wallet_now(with_transactions: bool) -> dict:
+    """The wallet's changing part: balance, latest top-ups and (on the first page) the latest
+    transactions, so a top-up credited while the page is open shows without a reload."""
     with unit_of_work("account") as uow:
         view = queries.wallet_view(uow, page_caller().id)
         rows, _last = topup.list_topups(uow, page_caller().id, limit=10)
-        topups = [topup.topup_view(row) for row in rows]
-    return view, topups
+        found = {"wallet": view, "topups": [{**topup.topup_view(row), "failure": row.failure} for row in rows], "live_transactions": False}
+        if with_transactions:
+            found["transactions"], found["next_cursor"] = queries.wallet_transactions(uow, page_caller().id, limit=20)
+            found["live_transactions"] = True
+    return found
+
+
+def _back_to_order() -> str:
+    """Where the wallet sends the shopper back to: only one of their order pages."""
+    back = request.args.get("back", "")
+    return back if back.startswith("/orders/") and safe_next(back) == back else ""
 
 
 @bp.get("/wallet")
 @login_page_required()
 def wallet():
-    try:
-        with unit_of_work("account") as uow:
-            entries, following = queries.wallet_transactions(uow, page_caller().id, limit=20,
-                                                             cursor=request.args.get("cursor") or None)
-    except queries.BadCursor:
-        abort(400, "That page link is not valid any more.")
-    view, topups = _wallet_now()
-    return render_template("wallet.html", wallet=view, topups=topups, transactions=entries, next_cursor=following)
+    cursor = request.args.get("cursor") or None
+    found = _wallet_now(with_transactions=cursor is None)
+    if cursor:
+        try:
+            with unit_of_work("account") as uow:
+                found["transactions"], found["next_cursor"] = queries.wallet_transactions(
+                    uow, page_caller().id, limit=20, cursor=cursor)
+        except queries.BadCursor:
+            abort(400, "That page link is not valid any more.")
+    return render_template("wallet.html", back=_back_to_order(), **found)
 
 
 @bp.get("/wallet/live")
 @login_page_required()
 def wallet_live():
-    """The balance and the latest top-ups with their progress, fetched again by the page."""
-    view, topups = _wallet_now()
-    return render_template("_wallet_live.html", wallet=view, topups=topups)
+    """The wallet's balance and top-ups, or (``?part=transactions``) its latest transactions,
+    fetched again by the page while it is open."""
+    if request.args.get("part") == "transactions":
+        return render_template("_wallet_transactions_live.html", **_wallet_now(with_transactions=True))
+    return render_template("_wallet_live.html", **_wallet_now(with_transactions=False))
 
 
 @bp.get("/admin/products")
 @login_page_required(admin=True)
 def admin_products():
-    products, following = _products_page(100, request.args.get("cursor") or None)
-    return render_template("admin_products.html", products=products, next_cursor=following)
+    products, following = _products_page(100, request.args.get("cursor") or None, with_hidden=True)
+    created = request.args.get("created", "")
+    # The page after a product is created (app.js comes back here with its id) confirms it.
+    created = next((p for p in products if str(p.id) == created), None) if created.isdigit() else None
+    return render_template("admin_products.html", products=products, next_cursor=following, created=created)
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Literal, Optional
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from emarket import order_status
-from web.common.validation import StrictModel
+from web.common.validation import NotBlank, StrictModel
 
 MAX_ID = 2**63 - 1
 # Who may call: a bearer access token, or anyone (a token, if sent, must still be good).
@@ -30,7 +30,7 @@ QueryInt = BeforeValidator(_whole_number)
 
 
 class ProductCreate(StrictModel):
-    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name: Annotated[str, NotBlank, Field(min_length=1, max_length=200)]
     description: Annotated[str, Field(max_length=5000)] = ""
     price: Annotated[int, Field(ge=1, le=100_000_000)]
     count: Annotated[int, Field(ge=0, le=1_000_000)]
@@ -46,10 +46,12 @@ def _no_null_defaults(schema: dict) -> None:
 class ProductUpdate(StrictModel):
     model_config = ConfigDict(strict=True, extra="forbid", json_schema_extra=_no_null_defaults)
 
-    name: Annotated[str, Field(min_length=1, max_length=200)] = None
+    name: Annotated[str, NotBlank, Field(min_length=1, max_length=200)] = None
     description: Annotated[str, Field(max_length=5000)] = None
     price: Annotated[int, Field(ge=1, le=100_000_000)] = None
     count: Annotated[int, Field(ge=0, le=1_000_000)] = None
+    # Hidden products leave the catalogue; orders that hold one keep it (emarket.catalog).
+    hidden: bool = None
 
     @model_validator(mode="before")
     @classmethod
@@ -102,6 +104,7 @@ class Product(BaseModel):
     available: int
     count: Optional[int] = Field(None, description="admins only")
     reserved: Optional[int] = Field(None, description="admins only")
+    hidden: Optional[bool] = Field(None, description="admins only: left out of the catalogue")
 
 
 class ProductOne(Product):

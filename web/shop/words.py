@@ -34,7 +34,7 @@ CANCEL_REASON = {
 EVENT = {
     "accepted": "Order received",
     "registered": "Order registered",
-    "stock_checked": "Everything is in stock",
+    "stock_checked": "In stock when checked (set aside for you only once you pay)",
     "awaiting_payment": "Waiting for your payment",
     "payment_started": "Payment started",
     "stock_reserved": "Items set aside for you",
@@ -68,10 +68,23 @@ TOPUP_STATUS = {
     "failed": "Refused by the bank",
 }
 
+# Why a top-up ended without money (its ``failure``), finishing the status above.
+TOPUP_FAILURE = {
+    "unknown_account": "Refused by the bank: it knows no such account",
+    "insufficient_funds": "Refused by the bank: the account holds too little",
+    "hold released": "Not credited: the bank released the hold (a wrong PIN too many times)",
+    "hold expired": "Expired: not confirmed at the bank in time",
+}
+
 ENTRY_KIND = {"topup": "Top-up", "debit": "Payment", "refund": "Refund", "adjustment": "Adjustment"}
 
 # The same reasons inside a timeline sentence ("Order cancelled: at your request").
 REASON_TEXT = {**CANCEL_REASON, "cancelled_by_user": "at your request"}
+
+
+# The same reasons for an operator (the console): the code's meaning, not addressed to the shopper.
+OPERATOR_REASON = {**CANCEL_REASON, "insufficient_funds": "not enough money in the wallet",
+                   "cancelled_by_user": "cancelled by the shopper", "failed": "a step failed for good"}
 
 
 def money(minor: int | None) -> str:
@@ -114,12 +127,19 @@ def when(moment: str | datetime | None, style: str = "datetime") -> Markup:
     return Markup(f'<time datetime="{escape(machine)}" data-style="{escape(style)}">{escape(text)}</time>')
 
 
+def topup_status(status: str, failure: str | None = None) -> str:
+    if status in ("failed", "expired") and failure:
+        return TOPUP_FAILURE.get(failure, f"{TOPUP_STATUS.get(status, status)} ({failure})")
+    return TOPUP_STATUS.get(status, status)
+
+
 def install(app) -> None:
     """The filters every shop template uses."""
     app.add_template_filter(money, "money")
     app.add_template_filter(order_status, "order_status")
     app.add_template_filter(event_text, "event_text")
     app.add_template_filter(when, "when")
-    app.add_template_filter(lambda status: TOPUP_STATUS.get(status, status), "topup_status")
+    app.add_template_filter(topup_status, "topup_status")
+    app.add_template_filter(lambda reason: OPERATOR_REASON.get(reason, reason), "reason_text")
     app.add_template_filter(lambda kind: ENTRY_KIND.get(kind, kind), "entry_kind")
     app.add_template_filter(lambda name: SERVICE.get(name, "saga"), "service_of")

@@ -25,7 +25,7 @@ def test_admin_creates_a_product_and_sees_its_stock(client, admin_headers):
     assert response.status_code == 201
     body = response.get_json()
     assert body == {"id": body["id"], "name": "Kettle", "description": "1.7 l, steel", "price": 2599,
-                    "available": 10, "count": 10, "reserved": 0, "currency": "USD"}
+                    "available": 10, "count": 10, "reserved": 0, "hidden": False, "currency": "USD"}
     assert response.headers["Location"] == f"/api/products/{body['id']}"
 
 

@@ -45,7 +45,8 @@ def test_lines_are_added_counted_in_the_header_changed_and_removed(client, produ
     log_in(client)
     assert _add(client, tea.id, "2").status_code == 303
     assert _add(client, tea.id).status_code == 303  # the same product again: one line, 3 units
-    assert _add(client, cup.id, back="/products/1").headers["Location"] == "/products/1"
+    # Back to the page it came from, at the button pressed (app.js gives it the focus).
+    assert _add(client, cup.id, back="/products/1").headers["Location"] == f"/products/1#add-{cup.id}"
     page = client.get("/cart").get_data(as_text=True)
     assert 'aria-label="4 items"' in page and "Green tea" in page and "Blue cup" in page
     assert 'name="quantity-%d" value="3"' % tea.id in page and "17.50 USD" in page  # 3 × 2.50 + 10.00
@@ -62,17 +63,23 @@ def test_a_bad_quantity_is_said_next_to_its_field_and_changes_nothing(client, pr
     log_in(client)
     _add(client, tea.id, "2")
     refused = client.post("/cart/update", data={"csrf_token": CSRF, f"quantity-{tea.id}": "0"})
-    page = refused.get_data(as_text=True)
-    assert refused.status_code == 400 and f'aria-describedby="line-error-{tea.id}"' in page
-    assert "Choose a quantity from 1 to 1000." in page and f'name="quantity-{tea.id}" value="2"' in page
+    # Post/Redirect/Get: the error shows on /cart, beside the field still holding what was typed.
+    assert refused.status_code == 303 and refused.headers["Location"] == "/cart"
+    page = client.get("/cart").get_data(as_text=True)
+    assert f'aria-describedby="line-error-{tea.id}"' in page and f'name="quantity-{tea.id}" value="0"' in page
+    assert "Choose a quantity from 1 to 1000, or press Remove." in page and 'aria-label="2 items"' in page
     assert _add(client, tea.id, "1001").status_code == 303
-    assert 'value="2"' in client.get("/cart").get_data(as_text=True)
+    page = client.get("/cart").get_data(as_text=True)  # the error was said once; the cart kept 2
+    assert 'value="2"' in page and "line-error-" not in page
 
 
 def test_a_line_that_ran_out_says_so_before_checkout(client, products):
     _, cup, gone = products
     log_in(client)
-    _add(client, cup.id, "2")
+    _add(client, cup.id, "2")  # more than the stock: refused when adding
+    assert "line-error" not in client.get("/cart").get_data(as_text=True)
+    _add(client, cup.id, "1")
+    client.post("/cart/update", data={"csrf_token": CSRF, f"quantity-{cup.id}": "2"})
     page = client.get("/cart").get_data(as_text=True)
     assert "Only 1 left: lower the quantity." in page
     assert "disabled" in page.split('id="place-order"')[1].split(">")[0]

@@ -4,10 +4,12 @@ to Flower), worker, attempt and a failed step's error. Resuming needs the real w
 in tests/e2e/test_operator_console.py."""
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 
 from db.base import utcnow
 from db.emarket import Order, OrderItem, SagaEvent
@@ -59,8 +61,9 @@ def test_counts_and_the_stuck_sagas_by_the_sweeps_rule(client, stuck_and_fresh):
     stuck, fresh, done = stuck_and_fresh
     log_in(client, ADMIN, ["admin"])
     page = client.get("/admin/sagas").get_data(as_text=True)
-    assert '<li class="count status-processing" data-status="processing"><span class="count-figure">2</span>' in page
-    assert '<li class="count status-completed" data-status="completed"><span class="count-figure">1</span>' in page
+    assert re.search(r'data-status="processing">\s*<a [^>]*href="/admin/sagas\?status=processing"[^>]*>'
+                     r'<span class="count-figure">2</span> <span>Checking stock</span>', page)
+    assert re.search(r'data-status="completed">\s*<a [^>]*><span class="count-figure">1</span> <span>Paid</span>', page)
     stuck_part, latest = page.split("Latest sagas")
     assert f'data-order-id="{stuck}"' in stuck_part and f"/admin/sagas/{stuck}/resume" in stuck_part
     assert fresh not in stuck_part and done not in stuck_part
@@ -98,3 +101,29 @@ def test_resume_refuses_a_form_without_its_csrf_token(client, stuck_and_fresh):
     refused = client.post(f"/admin/sagas/{stuck_and_fresh[0]}/resume", data={})
     assert refused.status_code == 302 and refused.headers["Location"].startswith("/login")
     assert client.post(f"/admin/sagas/{stuck_and_fresh[0]}/resume", data={"csrf_token": "x"}).status_code == 302
+
+
+def test_the_search_finds_an_order_by_the_number_shoppers_see(client, stuck_and_fresh):
+    stuck = stuck_and_fresh[0]
+    log_in(client, ADMIN, ["admin"])
+    for typed in (stuck[:8], stuck[:8].upper(), stuck[:13]):
+        found = client.get(f"/admin/sagas?order={typed}")
+        assert found.status_code == 303 and found.headers["Location"] == f"/admin/sagas/{stuck}", typed
+    unknown = client.get("/admin/sagas?order=00000000")
+    page = unknown.get_data(as_text=True)
+    assert unknown.status_code == 404 and 'id="unknown-order"' in page and "first 8 characters" in page
+    assert "Back to the catalogue" not in page and 'href="/admin/sagas"' in page
+    assert 'id="unknown-order"' in client.get(f"/admin/sagas/{uuid.uuid4()}").get_data(as_text=True)
+
+
+def test_the_console_speaks_in_emails_words_and_filters_by_a_tile(client, stuck_and_fresh):
+    stuck, fresh, done = stuck_and_fresh
+    log_in(client, ADMIN, ["admin"])
+    with unit_of_work("emarket") as uow:
+        uow.session.execute(update(Order).where(Order.id == done).values(status="cancelled",
+                                                                         reason="cancelled_by_user"))
+    page = client.get("/admin/sagas").get_data(as_text=True)
+    assert "Cancelled by you" in page and "cancelled_by_user</span>" not in page
+    only = client.get("/admin/sagas?status=cancelled").get_data(as_text=True).split("Latest sagas")[1]
+    assert done in only and fresh not in only and stuck not in only
+    assert 'href="/admin/sagas"' in only  # "show all"

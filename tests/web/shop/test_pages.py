@@ -126,7 +126,8 @@ def test_the_order_page_shows_status_deadline_items_and_timeline(client, order, 
     assert f'data-order-id="{order}"' in html and 'data-status="awaiting_payment"' in html
     assert "Waiting for your payment" in html and "Tea &lt;b&gt;bold&lt;/b&gt;" in html
     assert 'id="pay"' in html and 'id="cancel"' in html and "data-deadline=\"20" in html
-    assert html.count('class="event-name"') == 4 and "39.98 USD" in html
+    # "registered" (the order service's receipt) is not repeated after "Order received".
+    assert html.count('class="event-name"') == 3 and "39.98 USD" in html and "Order registered" not in html
     assert CSRF in hidden_csrf(html) or f'data-csrf="{CSRF}"' in html
 
 

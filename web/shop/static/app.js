@@ -135,14 +135,36 @@ function orderPage() {
     livepart.refresh();
   }
 
+  // Cancel asks first, in the page (a dialog box would block the live updates): the question
+  // and its two answers appear beside the button, and the keyboard lands on "Yes".
+  function askToCancel(button) {
+    const ask = document.getElementById("cancel-ask");
+    ask.classList.remove("hidden");
+    button.setAttribute("aria-expanded", "true");
+    document.getElementById("cancel-yes").focus();
+  }
+
   root.addEventListener("click", (event) => {
     const button = event.target.closest("button");
-    if (button && button.id === "pay") act("payment", button);
-    if (button && button.id === "cancel") act("cancel", button);
+    if (!button) return;
+    if (button.id === "pay") act("payment", button);
+    if (button.id === "cancel") askToCancel(button);
+    if (button.id === "cancel-yes") act("cancel", button);
+    if (button.id === "cancel-no") {
+      document.getElementById("cancel-ask").classList.add("hidden");
+      document.getElementById("cancel").setAttribute("aria-expanded", "false");
+      document.getElementById("cancel").focus();
+    }
   });
-  // A message about Pay or Cancel is news only until the order's status moves on.
+  // A message about Pay or Cancel is news only until the order's status moves on; the new
+  // status is then said in the announcer, a live region that is never replaced itself.
+  const announcer = document.getElementById("status-announcer");
   livepart.addEventListener("live:update", (event) => {
-    if (event.detail.before !== event.detail.after) show(message, "");
+    if (event.detail.before !== event.detail.after) {
+      show(message, "");
+      const status = document.getElementById("status");
+      if (status && announcer) announcer.textContent = `Order status: ${status.textContent.trim()}`;
+    }
     tick();
   });
   setInterval(tick, 1000);
@@ -190,6 +212,21 @@ function walletPage() {
   const section = document.getElementById("topups");
   if (!section) return;
   const message = document.getElementById("topup-message");
+  const livepart = document.getElementById("wallet-live");
+  const announcer = document.getElementById("status-announcer");
+  let lastTopup = "";
+  // The newest top-up's status, said once when it changes; "confirm it at your bank" stands only
+  // while the top-up still waits for that.
+  livepart.addEventListener("live:update", () => {
+    const newest = livepart.querySelector("#topup-rows li");
+    if (!newest) return;
+    const now = `${newest.dataset.topupId} ${newest.dataset.status}`;
+    if (now !== lastTopup && lastTopup) {
+      announcer.textContent = `Top-up ${newest.querySelector(".topup-amount").textContent}: ${newest.querySelector(".status").textContent}`;
+    }
+    lastTopup = now;
+    if (!["initiated", "pending_confirmation"].includes(newest.dataset.status)) show(message, "");
+  });
   const form = document.getElementById("topup-form");
   const errors = fieldErrors(form);
   form.dataset.key = newKey();
@@ -219,25 +256,41 @@ function walletPage() {
 function adminPage() {
   for (const form of document.querySelectorAll("form.product-form")) {
     const errors = fieldErrors(form);
-    form.addEventListener("submit", async (event) => {
+    const saved = form.querySelector(".saved");
+    function showState(data) {
+      form.querySelector('[data-field="reserved"]').textContent = String(data.reserved);
+      form.querySelector('[data-field="available"]').textContent = String(data.available);
+      form.querySelector('[data-field="shown"]').textContent = data.hidden ? "No: hidden" : "Yes";
+      form.elements["count"].min = String(data.reserved);
+      form.elements["name"].value = data.name;  // as stored: trimmed
+      const toggle = form.querySelector("button.visibility");
+      toggle.dataset.hidden = data.hidden ? "yes" : "no";
+      toggle.textContent = data.hidden ? "Show in the catalogue" : "Hide from the catalogue";
+      form.classList.toggle("is-hidden", Boolean(data.hidden));
+    }
+    async function send(payload, done) {
+      errors.clear();
+      if (saved) show(saved, "");  // an earlier "Saved." must not stand beside a new failure
+      const { status, data } = await api(form.dataset.method, form.dataset.url, payload, form.elements["csrf_token"].value);
+      if (status === 201) window.location.assign(`${window.location.pathname}?created=${data.id}#product-${data.id}`);
+      else if (status === 200) { showState(data); show(saved, done(data)); }
+      else errors.fromApi(data, status === 409 ? "count" : "form");
+    }
+    form.addEventListener("submit", (event) => {
       event.preventDefault();
       errors.clear();
+      if (saved) show(saved, "");
       if (!errors.checkLocally()) return;
-      const payload = {
+      send({
         name: form.elements["name"].value,
         description: form.elements["description"].value,
         price: Math.round(Number(form.elements["price"].value) * 100),
         count: Number.parseInt(form.elements["count"].value, 10),
-      };
-      const { status, data } = await api(form.dataset.method, form.dataset.url, payload, form.elements["csrf_token"].value);
-      if (status === 201) window.location.reload();
-      else if (status === 200) {
-        form.querySelector('[data-field="reserved"]').textContent = String(data.reserved);
-        form.querySelector('[data-field="available"]').textContent = String(data.available);
-        form.elements["count"].min = String(data.reserved);
-        show(form.querySelector(".saved"), "Saved.");
-      } else errors.fromApi(data, status === 409 ? "count" : "form");
+      }, () => "Saved.");
     });
+    const toggle = form.querySelector("button.visibility");
+    if (toggle) toggle.addEventListener("click", () => send({ hidden: toggle.dataset.hidden !== "yes" },
+      (data) => (data.hidden ? "Hidden: shoppers no longer see it; orders that hold it are kept." : "Shown in the catalogue again.")));
   }
 }
 
@@ -256,6 +309,9 @@ function cartPage() {
 
 document.addEventListener("DOMContentLoaded", () => {
   localTimes(document);
+  // Back from "Add to cart" (…#add-<id>): the keyboard stays at the button that was pressed.
+  const added = window.location.hash.startsWith("#add-") && document.getElementById(window.location.hash.slice(1));
+  if (added) added.focus();
   for (const element of document.querySelectorAll("[data-live]")) live(element);
   const pages = { order: orderPage, wallet: walletPage, admin: adminPage, cart: cartPage };
   const start = pages[document.body.dataset.page];

@@ -1,0 +1,22 @@
+"""product hidden: an admin can take a product out of the catalogue (and put it back)
+
+Created 2026-12-07 05:00.
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# What Alembic reads: this migration's id and the one it follows (no branches, no dependencies).
+revision = 'emarket_0006'
+down_revision = 'emarket_0005'
+
+
+def upgrade() -> None:
+    """One column with a default: every existing product stays in the catalogue."""
+    with op.batch_alter_table('product_desc') as batch:
+        batch.add_column(sa.Column('hidden', sa.Boolean(), server_default=sa.false(), nullable=False))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('product_desc') as batch:
+        batch.drop_column('hidden')
