@@ -22,6 +22,7 @@ def create_app() -> Flask:
                                      "merchant_key": {**_KEY, "description": "the shop's key"}})
     app.register_api(api.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(pages.home)
     health.install(app, "bank", databases=("bank",))
     # The shop's merchant account exists from the bank's first start (idempotent).
     with unit_of_work("bank") as uow:

@@ -9,6 +9,9 @@ from __future__ import annotations
 import hmac
 import secrets
 
+import re
+from datetime import datetime, timezone
+
 from flask import Blueprint, make_response, render_template, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
@@ -21,8 +24,28 @@ bp = Blueprint("bank_pages", __name__, url_prefix="/bank", template_folder="temp
 
 CSRF_COOKIE = "bank_csrf"
 CSRF_MAX_AGE = 3600
-PAGE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; "
-            "frame-ancestors 'none'")
+# Its one script (our own file) only writes the times in the reader's time zone.
+PAGE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; img-src 'self'; "
+            "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+
+# A hold's status as the account holder reads it.
+STATUS = {"pending_confirmation": "Waiting for your PIN", "captured": "Paid to the shop",
+          "released": "Cancelled: nothing was taken", "expired": "Expired: nothing was taken"}
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _reference(text: str) -> str:
+    """A reference as a person reads it: a long id shortened to its first 8 characters."""
+    return _UUID.sub(lambda found: found.group()[:8], text or "")
+
+
+def _in_words(moment: str) -> str:
+    """How long until ``moment`` (RFC 3339), in words; the page's script adds the local time."""
+    left = (datetime.fromisoformat(moment.replace("Z", "+00:00")) - datetime.now(timezone.utc)).total_seconds()
+    if left <= 0:
+        return "now"
+    minutes = round(left / 60)
+    return "in less than a minute" if minutes < 1 else f"in {minutes} minute{'s' if minutes != 1 else ''}"
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -51,7 +74,9 @@ def _page(hold_id: str, status: int = 200, message: str | None = None, tone: str
         view, status = None, 404
     nonce = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(16)
     html = render_template(
-        "bank/confirm.html", hold=view, hold_id=hold_id, message=message, tone=tone,
+        "bank/confirm.html", hold=view, hold_id=hold_id, message=message, tone=tone, status_words=STATUS,
+        reference=_reference(view["reference"]) if view else "",
+        expires_in=_in_words(view["expires_at"]) if view and view["expires_at"] else "",
         csrf_token=_token_for(hold_id, nonce), currency=settings().currency,
         shop_wallet_url=settings().shop_public_url.rstrip("/") + "/wallet",
     )
@@ -85,6 +110,19 @@ def confirm_submit(hold_id: str):
     if outcome.captured:
         return _page(hold_id, 200, "Confirmed. The amount has been paid to the shop.", "success")
     if outcome.released:
-        return _page(hold_id, 403, "Wrong PIN. Too many attempts: the hold was released.", "error")
-    left = f" {outcome.attempts_left} attempts left." if outcome.attempts_left else ""
-    return _page(hold_id, 403, "Wrong PIN." + left, "error")
+        return _page(hold_id, 403, "Wrong PIN too many times: the payment was cancelled and nothing was taken "
+                     "from your account. Start a new top-up at the shop to try again.", "error")
+    left = outcome.attempts_left
+    more = f" {left} attempt{'s' if left != 1 else ''} left." if left else ""
+    return _page(hold_id, 403, "Wrong PIN." + more, "error")
+
+
+home = Blueprint("bank_home", __name__, template_folder="templates")
+
+
+@home.get("/")
+def start():
+    """The bank's address itself, for a person who types it: what is here, in a page."""
+    response = make_response(render_template("bank/home.html"))
+    response.headers["Content-Security-Policy"] = PAGE_CSP
+    return response

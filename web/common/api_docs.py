@@ -81,10 +81,34 @@ def refuse(error: ValidationError):
 
 # Swagger UI's page, its assets served by flask-openapi3-swagger from the installed package (no
 # CDN: the page works offline), started by our swagger-init.js rather than an inline script.
+# /docs/ itself: flask-openapi3's own index is a dark page of tiles whose inline click handlers
+# the Content-Security-Policy blocks; this one is plain links, no script, fit for a phone.
+DOCS_INDEX_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ title }}: API documentation</title>
+<link rel="stylesheet" href="assets/docs.css">
+</head>
+<body>
+<main>
+<h1>{{ title }}</h1>
+<p>The HTTP API of this service, generated from its routes.</p>
+<ul>
+<li><a href="swagger">Browse and try the API (Swagger UI)</a></li>
+<li><a href="openapi.json">The OpenAPI document (JSON)</a></li>
+</ul>
+</main>
+</body>
+</html>
+"""
+
 SWAGGER_PAGE = """<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="UTF-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ title }}: API documentation</title>
 <link rel="stylesheet" type="text/css" href="swagger/css/swagger-ui.css">
 </head>

@@ -3,7 +3,7 @@ the OpenAPI document generated from the routes and their pydantic models (flask-
 Swagger UI at ``/docs/swagger``."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, send_from_directory
 from flask_openapi3 import Info, OpenAPI, Server
 
 from emarket.config import settings
@@ -61,11 +61,16 @@ def base_app(import_name: str, *, title: str, description: str, document_url: st
         SECRET_KEY=settings().secret_key,
         JSON_SORT_KEYS=False,
         SWAGGER_HTML_STRING=api_docs.SWAGGER_PAGE.replace("{{ title }}", title),
+        OPENAPI_HTML_STRING=api_docs.DOCS_INDEX_PAGE.replace("{{ title }}", title),
     )
     app.json.sort_keys = False
     body_limit.install(app)
     register_error_handlers(app)
-    app.register_blueprint(Blueprint("api_docs", __name__, static_folder="static", static_url_path="/docs/assets"))
+    assets = Blueprint("api_docs", __name__, static_folder="static", static_url_path="/docs/assets")
+    # Browsers ask every service for /favicon.ico (the Swagger page too): an icon, not a 404.
+    assets.add_url_rule("/favicon.ico", "favicon", lambda: send_from_directory(
+        assets.static_folder, "favicon.svg", mimetype="image/svg+xml", max_age=86400))
+    app.register_blueprint(assets)
 
     # The document's address before /docs existed, kept: clients and the fuzz tests read it there.
     @app.get(document_url, summary="This document", security=[{}],

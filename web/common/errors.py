@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, render_template_string, request
 from werkzeug.exceptions import HTTPException
 
 from emarket.errors import DomainError, IdempotencyConflict, NotFound, TransientError
@@ -42,6 +42,26 @@ _MESSAGES = {
     "hold_captured": "the hold was captured; it cannot be released",
     "count_below_reserved": "count is below the units reserved",
 }
+
+
+_PAGE_TEXT = {404: "There is no page at this address.", 405: "This address does not take that kind of request.",
+              413: "What was sent is too large (over 64 KiB)."}
+
+
+def wants_html() -> bool:
+    """A browser asking for a page (HTML first in its Accept header), not an API client: those
+    ask for JSON, or for anything, and the /api/ paths always answer JSON (docs/api.md)."""
+    return not request.path.startswith("/api/") and request.accept_mimetypes.best == "text/html"
+
+
+def html_error(status: int, text: str) -> str:
+    """A plain page for a browser that reached an address a service has no page for."""
+    return render_template_string(
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1"><title>{{ status }}</title>'
+        '<link rel="stylesheet" href="/docs/assets/docs.css"></head><body><main><h1>{{ title }}</h1>'
+        '<p>{{ text }}</p><p><a href="/docs/">This service\'s API documentation</a></p></main></body></html>',
+        status=status, title={404: "Not found"}.get(status, "That did not work"), text=text)
 
 
 class ApiError(Exception):
@@ -78,6 +98,8 @@ def register_error_handlers(app: Flask) -> None:
     def _http_error(error: HTTPException):
         status = error.code or 500
         headers = {"Allow": error.valid_methods and ", ".join(error.valid_methods)} if status == 405 else {}
+        if wants_html():
+            return html_error(status, _PAGE_TEXT.get(status, error.name)), status, {k: v for k, v in headers.items() if v}
         message = {404: "no such resource", 405: "method not allowed on this path",
                    413: "request body over 64 KiB"}.get(status, error.description or error.name)
         return error_response(status, _HTTP_CODES.get(status, "http_error"), message,

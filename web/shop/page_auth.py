@@ -18,6 +18,8 @@ from flask import abort, g, redirect, render_template, request, session, url_for
 from flask_jwt_extended import get_jwt, set_access_cookies, set_refresh_cookies, unset_jwt_cookies, verify_jwt_in_request
 from flask_jwt_extended.exceptions import JWTExtendedException
 
+from emarket import accounts
+from emarket.storage import unit_of_work
 from web.common.errors import ApiError
 from web.common.jwt_setup import Caller
 from web.shop import auth_client
@@ -35,6 +37,19 @@ def page_caller() -> Caller | None:
         except (JWTExtendedException, pyjwt.PyJWTError, ApiError, KeyError, ValueError, TypeError):
             g.page_caller = None
     return g.page_caller
+
+
+def caller_email() -> str:
+    """The logged-in visitor's email, for the header: read once per browser session, then kept
+    in the signed session cookie (the token does not carry it)."""
+    caller = page_caller()
+    if caller is None:
+        return ""
+    if session.get("who_id") != caller.id:
+        with unit_of_work("account") as uow:
+            session["who_email"] = accounts.emails_by_id(uow, [caller.id]).get(caller.id, "")
+        session["who_id"] = caller.id
+    return session.get("who_email", "")
 
 
 def form_csrf_token() -> str:

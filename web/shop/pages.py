@@ -20,7 +20,7 @@ from emarket.errors import IdempotencyConflict, NotFound
 from emarket.storage import unit_of_work
 from tasks import requests as saga_requests
 from web.shop import cart, order_page
-from web.shop.page_auth import (form_csrf_token, login_page_required, page_caller, page_error, safe_next,
+from web.shop.page_auth import (caller_email, form_csrf_token, login_page_required, page_caller, page_error, safe_next,
                                 verified_form_post)
 from web.common import request_log
 from web.common.errors import error_response
@@ -46,7 +46,8 @@ def _not_found(error):
 
 @bp.app_context_processor
 def _page_context() -> dict:
-    return {"caller": page_caller(), "csrf_token": form_csrf_token, "currency": settings().currency,
+    return {"caller": page_caller(), "csrf_token": form_csrf_token, "caller_email": caller_email,
+            "currency": settings().currency,
             "cart_count": cart.item_count()}
 
 

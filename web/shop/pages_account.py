@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
+from markupsafe import Markup
 from flask_jwt_extended import decode_token, set_access_cookies, set_refresh_cookies, unset_jwt_cookies
 
 from werkzeug.exceptions import HTTPException
@@ -72,6 +73,21 @@ def _register_field_errors(email: str, name: str, password: str) -> dict[str, st
     return errors
 
 
+# What the auth service refused, as a person reads it (its messages are the validator's).
+REFUSED = {
+    "email": "That address cannot receive mail (its part after the @ is a reserved or special-use name): "
+             "use an email address you read, such as ann@gmail.com.",
+    "password": "Choose a password of 8 to 128 characters.",
+    "name": "At most 100 characters, without line breaks or control characters.",
+}
+
+
+def _field_of(message: str) -> str | None:
+    """The field a 400 from the auth service names (docs/api.md: "email: …"), if one of ours."""
+    field = message.split(":", 1)[0].strip()
+    return field if field in REFUSED else None
+
+
 @bp.post("/register")
 def register_post():
     check_anonymous_csrf()
@@ -86,9 +102,12 @@ def register_post():
     try:
         created = auth_client.register(email, password, name or None, request.remote_addr)
         if created.status == 409:
-            return again("", 409, {"email": "That email is already registered. Log in instead?"})
+            login = url_for("pages_account.login")
+            return again("", 409, {"email": Markup('That email is already registered. <a href="{}">Log in instead?</a>')
+                                   .format(login)})
         if created.status == 400:
-            return again(created.message or "Please check the fields.", 400)
+            field = _field_of(created.message or "")
+            return again("" if field else "Please check the fields.", 400, {field: REFUSED[field]} if field else {})
         if created.status != 201:
             return again(UNAVAILABLE, 503)
         tokens = auth_client.login(email, password, request.remote_addr)

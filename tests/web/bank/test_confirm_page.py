@@ -16,7 +16,10 @@ def test_page_shows_the_hold_and_a_pin_form(client, open_account, place_hold):
     assert page.status_code == 200 and page.mimetype == "text/html"
     html = page.get_data(as_text=True)
     assert "25.50 USD" in html and "emarket top-up" in html and 'name="pin"' in html
-    assert "pending confirmation" in html and _token(page.data)
+    assert "Waiting for your PIN" in html and "pending_confirmation</" not in html and _token(page.data)
+    # The expiry in words (the page's own script writes the clock time in the reader's zone).
+    assert re.search(r'Expires</dt><dd id="expires">in \d+ minutes?', html)
+    assert not re.search(r"\d\dT\d\d:", re.sub(r'datetime="[^"]*"', "", html))
     assert "bank_csrf" in page.headers["Set-Cookie"] and "HttpOnly" in page.headers["Set-Cookie"]
 
 
@@ -66,10 +69,31 @@ def test_page_for_a_closed_hold_has_no_form(client, open_account, place_hold):
     hold = place_hold(open_account())
     client.post(f"/bank/holds/{hold['id']}/release", headers=MERCHANT)
     html = client.get(f"/bank/confirm/{hold['id']}").get_data(as_text=True)
-    assert "released" in html and 'name="pin"' not in html
+    assert "Cancelled: nothing was taken" in html and 'name="pin"' not in html
 
 
 def test_page_for_an_unknown_hold_is_404(client):
     for hold_id in ("3f1c1c7e-0000-4000-8000-000000000000", "nope"):
         reply = client.get(f"/bank/confirm/{hold_id}")
         assert reply.status_code == 404 and "No such payment" in reply.get_data(as_text=True)
+
+
+def test_the_reference_is_short_and_the_last_attempt_is_singular(client, open_account, place_hold):
+    hold = place_hold(open_account(), amount=100, reference="emarket top-up 035e41e5-1111-4222-8333-944445555666")
+    page = client.get(f"/bank/confirm/{hold['id']}")
+    assert "emarket top-up 035e41e5<" in page.get_data(as_text=True)
+    token = _token(page.data)
+    for _ in range(3):
+        client.post(f"/bank/confirm/{hold['id']}", data={"pin": "9999", "csrf_token": token})
+    reply = client.post(f"/bank/confirm/{hold['id']}", data={"pin": "9999", "csrf_token": token})
+    assert "Wrong PIN. 1 attempt left." in reply.get_data(as_text=True)
+    last = client.post(f"/bank/confirm/{hold['id']}", data={"pin": "9999", "csrf_token": token}).get_data(as_text=True)
+    assert "nothing was taken from your account" in last
+
+
+def test_the_banks_own_address_is_a_page_for_a_browser(client):
+    page = client.get("/", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert page.status_code == 200 and page.mimetype == "text/html" and "Mbank" in page.get_data(as_text=True)
+    unknown = client.get("/nope", headers={"Accept": "text/html,*/*;q=0.8"})
+    assert unknown.status_code == 404 and unknown.mimetype == "text/html"
+    assert client.get("/nope").get_json()["error"]["code"] == "not_found"  # an API client: JSON
