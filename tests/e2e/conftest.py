@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,6 +97,14 @@ def stack(tmp_path_factory):
         shop.stop()
         auth.stop()
         bank.stop()
+
+
+@pytest.fixture
+def operator(stack):
+    """A new administrator's email and password (for the admin pages and the saga console)."""
+    email, password = f"operator-{uuid.uuid4().hex[:8]}@example.com", "operator-password"
+    stack.emarket("users", "create-admin", email, "--password", password)
+    return email, password
 
 
 @pytest.fixture(scope="package")

@@ -56,3 +56,37 @@ def check_and_shoot(page, folder: Path, name: str, width: str, shopper: bool = T
         text = page.inner_text("body")
         assert not RFC3339.search(text), f"{name} shows a raw time: {RFC3339.search(text).group()}"
     page.screenshot(path=str(folder / f"{name}-{WIDTHS[width]['width']}.png"), full_page=True)
+
+
+def console_errors(page) -> list[str]:
+    """Every console error and uncaught exception the page meets from now on (a list that fills
+    as they happen)."""
+    problems: list[str] = []
+    page.on("console", lambda message: message.type == "error" and problems.append(message.text))
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    return problems
+
+
+def unexpected(problems: list[str]) -> list[str]:
+    """The console errors left once the 4xx answers of forms that refused input are set aside."""
+    return [p for p in problems if not re.search(r"Failed to load resource: the server responded with a status of 4\d\d", p)]
+
+
+def buy_one(page, shop: str, product_id: int) -> str:
+    """"Buy one now" on the product's page; the new order's id, once its page shows."""
+    page.goto(f"{shop}/products/{product_id}")
+    page.click("form.checkout button[type=submit]")
+    page.wait_for_url(re.compile(r"/orders/[0-9a-f-]{36}$"))
+    return page.url.rsplit("/", 1)[1]
+
+
+def shopper_with_an_order(stack, browser, width: str, email: str, product_id: int, credit: str | None = None):
+    """A new shopper (their wallet credited with ``credit`` minor units, if given) whose order
+    for one ``product_id`` waits for payment; their page shows it."""
+    page = browser.new_context(viewport=WIDTHS[width]).new_page()
+    register_and_log_in(page, stack.shop.url, email, "a-long-password")
+    if credit:
+        stack.emarket("wallet", "credit", email, credit)
+    buy_one(page, stack.shop.url, product_id)
+    expect(page.locator("#status")).to_have_attribute("data-status", "awaiting_payment", timeout=30_000)
+    return page

@@ -8,18 +8,11 @@ from __future__ import annotations
 import re
 import uuid
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import STUCK_AFTER
 from tests.e2e.helpers import WIDTHS, check_and_shoot, create_product, log_in, register_and_log_in
 
-
-@pytest.fixture
-def operator(stack):
-    email, password = f"operator-{uuid.uuid4().hex[:8]}@example.com", "operator-password"
-    stack.emarket("users", "create-admin", email, "--password", password)
-    return email, password
 
 
 def test_an_operator_resumes_a_stuck_saga(stack, browser, screenshots, operator):

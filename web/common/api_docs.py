@@ -79,17 +79,18 @@ def refuse(error: ValidationError):
     raise ApiError(400, code, describe(error))
 
 
-# Swagger UI's page, its assets served by flask-openapi3-swagger from the installed package (no
-# CDN: the page works offline), started by our swagger-init.js rather than an inline script.
-# /docs/ itself: flask-openapi3's own index is a dark page of tiles whose inline click handlers
-# the Content-Security-Policy blocks; this one is plain links, no script, fit for a phone.
-DOCS_INDEX_PAGE = """<!DOCTYPE html>
+# Both documentation pages start alike: a phone's width, the service's title.
+_HEAD = """<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="UTF-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ title }}: API documentation</title>
-<link rel="stylesheet" href="assets/docs.css">
+"""
+
+# /docs/ itself: flask-openapi3's own index is a dark page of tiles whose inline click handlers
+# the Content-Security-Policy blocks; this one is plain links, no script, fit for a phone.
+DOCS_INDEX_PAGE = _HEAD + """<link rel="stylesheet" href="assets/docs.css">
 </head>
 <body>
 <main>
@@ -104,13 +105,9 @@ DOCS_INDEX_PAGE = """<!DOCTYPE html>
 </html>
 """
 
-SWAGGER_PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ title }}: API documentation</title>
-<link rel="stylesheet" type="text/css" href="swagger/css/swagger-ui.css">
+# Swagger UI's page, its assets served by flask-openapi3-swagger from the installed package (no
+# CDN: the page works offline), started by our swagger-init.js rather than an inline script.
+SWAGGER_PAGE = _HEAD + """<link rel="stylesheet" type="text/css" href="swagger/css/swagger-ui.css">
 </head>
 <body>
 <div id="swagger-ui" data-url="{{ doc_url }}"></div>

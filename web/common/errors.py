@@ -51,7 +51,10 @@ _PAGE_TEXT = {404: "There is no page at this address.", 405: "This address does 
 def wants_html() -> bool:
     """A browser asking for a page (HTML first in its Accept header), not an API client: those
     ask for JSON, or for anything, and the /api/ paths always answer JSON (docs/api.md)."""
-    return not request.path.startswith("/api/") and request.accept_mimetypes.best == "text/html"
+    # best_match, not best: a browser lists several types at q=1 (text/html, image/avif …), and
+    # a client sending */* prefers the first we offer, JSON.
+    return (not request.path.startswith("/api/")
+            and request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html")
 
 
 def html_error(status: int, text: str) -> str:

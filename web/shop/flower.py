@@ -16,7 +16,7 @@ ASK_TIMEOUT = 0.5  # seconds for one question; the page must not wait on Flower
 FORGET_UNKNOWN_AFTER = 30.0
 _known: set[str] = set()
 _unknown: dict[str, float] = {}
-_silent_until = [0.0]  # Flower did not answer: not asked again before this (monotonic) time
+_silent_until: dict[str, float] = {}  # Flower (by URL) did not answer: not asked again before then
 _lock = threading.Lock()
 MAX_REMEMBERED = 10_000
 
@@ -33,20 +33,21 @@ def _ask(session: requests.Session, base: str, task_id: str) -> bool | None:
 
 def unknown_tasks(task_ids) -> set[str]:
     """The ids among ``task_ids`` that Flower answered it does not know."""
+    task_ids = [t for t in task_ids if t]
     now, base = time.monotonic(), settings().flower_public_url.rstrip("/")
     with _lock:
-        if now < _silent_until[0]:
+        if now < _silent_until.get(base, 0.0):
             return set()
         if len(_known) > MAX_REMEMBERED:
             _known.clear()
-        to_ask = [t for t in dict.fromkeys(task_ids) if t and t not in _known
+        to_ask = [t for t in dict.fromkeys(task_ids) if t not in _known
                   and now - _unknown.get(t, -FORGET_UNKNOWN_AFTER) >= FORGET_UNKNOWN_AFTER]
         unknown = {t for t, at in _unknown.items() if now - at < FORGET_UNKNOWN_AFTER}
     with requests.Session() as session:
         for task_id in to_ask:
             known = _ask(session, base, task_id)
             if known is None:  # Flower is not answering: link as before, ask again later
-                _silent_until[0] = now + FORGET_UNKNOWN_AFTER
+                _silent_until[base] = now + FORGET_UNKNOWN_AFTER
                 break
             with _lock:
                 if known:

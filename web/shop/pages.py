@@ -23,7 +23,7 @@ from web.shop import cart, order_page
 from web.shop.page_auth import (caller_email, form_csrf_token, login_page_required, page_caller, page_error, safe_next,
                                 verified_form_post)
 from web.common import request_log
-from web.common.errors import error_response
+from web.common.errors import error_response, wants_html
 from web.shop.schemas import QueryInt, QueryModel
 
 bp = Blueprint("pages", __name__)
@@ -39,7 +39,7 @@ class CheckoutForm(QueryModel):
 def _not_found(error):
     # Pages, and a browser's mistyped address, get a page; API clients keep docs/api.md's JSON error.
     is_page = request.blueprint in ("pages", "pages_account", "cart", "console")
-    if is_page or (not request.path.startswith("/api/") and request.accept_mimetypes.best == "text/html"):
+    if is_page or wants_html():
         return page_error(error)
     return error_response(404, "not_found", "no such resource")
 

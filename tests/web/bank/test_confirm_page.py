@@ -94,6 +94,6 @@ def test_the_reference_is_short_and_the_last_attempt_is_singular(client, open_ac
 def test_the_banks_own_address_is_a_page_for_a_browser(client):
     page = client.get("/", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
     assert page.status_code == 200 and page.mimetype == "text/html" and "Mbank" in page.get_data(as_text=True)
-    unknown = client.get("/nope", headers={"Accept": "text/html,*/*;q=0.8"})
+    unknown = client.get("/nope", headers={"Accept": "text/html,application/xhtml+xml,image/avif,*/*;q=0.8"})
     assert unknown.status_code == 404 and unknown.mimetype == "text/html"
     assert client.get("/nope").get_json()["error"]["code"] == "not_found"  # an API client: JSON

@@ -8,13 +8,16 @@ from emarket.storage import unit_of_work
 from tests.web.shop.conftest import USER
 from tests.web.shop.test_pages import log_in
 
-BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+# Chromium's own Accept header: several types at q=1, text/html first.
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,"
+                     "*/*;q=0.8,application/signed-exchange;v=b3;q=0.7"}
 
 
 def test_an_unknown_address_is_a_page_for_a_browser_and_json_for_the_api(client, dbs):
     page = client.get("/nope", headers=BROWSER)
     assert page.status_code == 404 and page.mimetype == "text/html" and "<h1>Not found</h1>" in page.get_data(True)
     assert client.get("/nope", headers={"Accept": "application/json"}).get_json()["error"]["code"] == "not_found"
+    assert client.get("/nope", headers={"Accept": "*/*"}).get_json()["error"]["code"] == "not_found"
     api = client.get("/api/nope", headers=BROWSER)
     assert api.status_code == 404 and api.get_json()["error"]["code"] == "not_found"
 

@@ -36,3 +36,13 @@ def test_times_are_time_elements_readable_in_utc():
     assert html == '<time datetime="2026-12-04T17:52:47.689Z" data-style="datetime">4 Dec 2026, 17:52 UTC</time>'
     assert str(words.when("2026-12-04T19:32:15.810006+00:00", "time")).endswith(">19:32:15 UTC</time>")
     assert str(words.when(None)) == "—"
+
+
+def test_a_top_up_that_ended_without_money_says_why():
+    assert words.topup_status("failed", "insufficient_funds") == "Refused by the bank: the account holds too little"
+    assert words.topup_status("failed", "unknown_account") == "Refused by the bank: it knows no such account"
+    # After five wrong PINs the bank released the hold: the shop says so, not "expired".
+    assert "released the hold" in words.topup_status("expired", "hold released")
+    assert words.topup_status("expired", "hold expired") == "Expired: not confirmed at the bank in time"
+    assert words.topup_status("credited") == "Credited to your wallet"
+    assert set(words.OPERATOR_REASON) == set(words.CANCEL_REASON)

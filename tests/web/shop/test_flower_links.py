@@ -1,0 +1,54 @@
+"""The console links a step's task to Flower only when Flower knows it: a task that ran before
+Flower started (Flower answers 404 "Unknown task") is shown as its id, "not in Flower". Flower
+here is a small HTTP server answering its API's two outcomes; the shop's code runs for real."""
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from tests.web.shop.conftest import ADMIN
+from tests.web.shop.test_console_pages import _order
+from tests.web.shop.test_pages import log_in
+
+
+class _Flower(BaseHTTPRequestHandler):
+    known: set[str] = set()
+
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        task_id = self.path.rsplit("/", 1)[-1]
+        self.send_response(200 if self.path.startswith("/api/task/info/") and task_id in self.known else 404)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def flower(monkeypatch):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Flower)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("EMARKET_FLOWER_PUBLIC_URL", f"http://127.0.0.1:{server.server_address[1]}")
+    from emarket.config import settings
+
+    settings.cache_clear()
+    yield _Flower
+    server.shutdown()
+    settings.cache_clear()
+
+
+def test_only_the_tasks_flower_knows_are_linked_to_it(client, dbs, flower):
+    old, new = f"old-{uuid.uuid4()}", f"new-{uuid.uuid4()}"
+    flower.known = {new}
+    order_id = _order("processing", timedelta(seconds=1), [
+        ("accepted", "", {}),
+        ("registered", "", {"task_id": old, "worker": "celery@order-1", "attempt": 1}),
+        ("stock_checked", "", {"task_id": new, "worker": "celery@product-1", "attempt": 1}),
+    ])
+    log_in(client, ADMIN, ["admin"])
+    page = client.get(f"/admin/sagas/{order_id}").get_data(as_text=True)
+    assert f"/task/{new}\"" in page and f"/task/{old}\"" not in page
+    assert f"<code>{old}</code> <span class=\"muted\">(not in Flower" in page
