@@ -46,7 +46,7 @@ def test_orders_are_told_apart_and_found_by_their_number(stack, browser, screens
     console.get_by_role("button", name="Show").click()
     console.wait_for_url(f"{shop}/admin/sagas/{second}")
     expect(console.locator("#saga-user")).to_have_text(email)
-    expect(console.locator("#status")).to_have_text("Cancelled by you")
+    expect(console.locator("#status")).to_have_text("Cancelled — by the shopper")
     check_and_shoot(console, screenshots, "console-found-by-number", width, shopper=False)
 
     console.goto(f"{shop}/admin/sagas?order=00000000")

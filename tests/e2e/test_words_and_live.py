@@ -111,6 +111,21 @@ def test_five_wrong_pins_are_told_alike_by_the_bank_and_the_shop(stack, browser)
     page.context.close()
 
 
+def test_a_top_up_the_bank_refused_says_why_and_asks_nothing_more(stack, browser):
+    shop, tag = stack.shop.url, uuid.uuid4().hex[:6]
+    account = _bank_account(stack, balance=100)  # 1.00 at the bank
+    page = browser.new_context(viewport=WIDTHS["phone"]).new_page()
+    register_and_log_in(page, shop, f"refused-{tag}@example.com", "a-long-password")
+    page.goto(f"{shop}/wallet")
+    page.get_by_label("Amount").fill("12.00")
+    page.get_by_label("Bank account number").fill(account)
+    page.get_by_role("button", name="Top up").click()
+    row = page.locator("#topup-rows li").first
+    expect(row).to_contain_text("Refused by the bank: the account holds too little", timeout=30_000)
+    expect(page.locator("#topup-message")).to_be_hidden()  # no "confirm it at your bank" left standing
+    page.context.close()
+
+
 @pytest.mark.parametrize("width", ["desktop", "phone"])
 def test_the_small_things_of_a_shoppers_way(stack, browser, screenshots, width):
     shop, tag = stack.shop.url, uuid.uuid4().hex[:6]

@@ -84,7 +84,7 @@ REASON_TEXT = {**CANCEL_REASON, "cancelled_by_user": "at your request"}
 
 # The same reasons for an operator (the console): the code's meaning, not addressed to the shopper.
 OPERATOR_REASON = {**CANCEL_REASON, "insufficient_funds": "not enough money in the wallet",
-                   "cancelled_by_user": "cancelled by the shopper", "failed": "a step failed for good"}
+                   "cancelled_by_user": "by the shopper", "failed": "a step failed for good"}
 
 
 def money(minor: int | None) -> str:
@@ -97,6 +97,13 @@ def money(minor: int | None) -> str:
 def order_status(status: str, reason: str | None = None) -> str:
     if status == "cancelled" and reason:
         return "Cancelled by you" if reason == "cancelled_by_user" else f"Cancelled — {CANCEL_REASON.get(reason, reason)}"
+    return ORDER_STATUS.get(status, status)
+
+
+def operator_status(status: str, reason: str | None = None) -> str:
+    """A status as the operators' console says it: about the shopper, not to them."""
+    if status == "cancelled" and reason:
+        return f"Cancelled — {OPERATOR_REASON.get(reason, reason)}"
     return ORDER_STATUS.get(status, status)
 
 
@@ -137,6 +144,7 @@ def install(app) -> None:
     """The filters every shop template uses."""
     app.add_template_filter(money, "money")
     app.add_template_filter(order_status, "order_status")
+    app.add_template_filter(operator_status, "operator_status")
     app.add_template_filter(event_text, "event_text")
     app.add_template_filter(when, "when")
     app.add_template_filter(topup_status, "topup_status")

@@ -123,7 +123,7 @@ def test_the_console_speaks_in_emails_words_and_filters_by_a_tile(client, stuck_
         uow.session.execute(update(Order).where(Order.id == done).values(status="cancelled",
                                                                          reason="cancelled_by_user"))
     page = client.get("/admin/sagas").get_data(as_text=True)
-    assert "Cancelled by you" in page and "cancelled_by_user</span>" not in page
+    assert "Cancelled — by the shopper" in page and "cancelled_by_user</span>" not in page
     only = client.get("/admin/sagas?status=cancelled").get_data(as_text=True).split("Latest sagas")[1]
     assert done in only and fresh not in only and stuck not in only
     assert 'href="/admin/sagas"' in only  # "show all"
