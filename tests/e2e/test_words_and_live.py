@@ -87,15 +87,20 @@ def test_a_top_up_in_words_at_the_bank_and_live_in_the_wallet(stack, browser, sc
     page.context.close()
 
 
-def test_five_wrong_pins_are_told_alike_by_the_bank_and_the_shop(stack, browser):
-    shop, tag = stack.shop.url, uuid.uuid4().hex[:6]
-    account = _bank_account(stack)
+def _new_shopper_tops_up(stack, browser, who: str, amount: str, bank_balance: int = 100_000):
+    """A new shopper on a phone who has just asked for a top-up from a new bank account."""
+    account = _bank_account(stack, bank_balance)
     page = browser.new_context(viewport=WIDTHS["phone"]).new_page()
-    register_and_log_in(page, shop, f"pins-{tag}@example.com", "a-long-password")
-    page.goto(f"{shop}/wallet")
-    page.get_by_label("Amount").fill("3.00")
+    register_and_log_in(page, stack.shop.url, f"{who}-{uuid.uuid4().hex[:6]}@example.com", "a-long-password")
+    page.goto(f"{stack.shop.url}/wallet")
+    page.get_by_label("Amount").fill(amount)
     page.get_by_label("Bank account number").fill(account)
     page.get_by_role("button", name="Top up").click()
+    return page
+
+
+def test_five_wrong_pins_are_told_alike_by_the_bank_and_the_shop(stack, browser):
+    page = _new_shopper_tops_up(stack, browser, "pins", "3.00")
     link = page.locator("#topup-rows li").first.get_by_role("link", name="Confirm at the bank")
     expect(link).to_be_visible(timeout=30_000)
     bank = page.context.new_page()
@@ -112,14 +117,7 @@ def test_five_wrong_pins_are_told_alike_by_the_bank_and_the_shop(stack, browser)
 
 
 def test_a_top_up_the_bank_refused_says_why_and_asks_nothing_more(stack, browser):
-    shop, tag = stack.shop.url, uuid.uuid4().hex[:6]
-    account = _bank_account(stack, balance=100)  # 1.00 at the bank
-    page = browser.new_context(viewport=WIDTHS["phone"]).new_page()
-    register_and_log_in(page, shop, f"refused-{tag}@example.com", "a-long-password")
-    page.goto(f"{shop}/wallet")
-    page.get_by_label("Amount").fill("12.00")
-    page.get_by_label("Bank account number").fill(account)
-    page.get_by_role("button", name="Top up").click()
+    page = _new_shopper_tops_up(stack, browser, "refused", "12.00", bank_balance=100)  # 1.00 at the bank
     row = page.locator("#topup-rows li").first
     expect(row).to_contain_text("Refused by the bank: the account holds too little", timeout=30_000)
     expect(page.locator("#topup-message")).to_be_hidden()  # no "confirm it at your bank" left standing
