@@ -7,6 +7,8 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError, Tim
 # and the connection-exception / operator-intervention classes.
 _TRANSIENT_SQLSTATES = {"40001", "40P01", "55P03", "57P01", "57P02", "57P03"}
 _TRANSIENT_CLASSES = ("08",)
+# admin_shutdown, crash_shutdown, cannot_connect_now: the server is going or coming back.
+_SERVER_GONE_SQLSTATES = {"57P01", "57P02", "57P03"}
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -21,4 +23,20 @@ def is_transient(exc: BaseException) -> bool:
         if isinstance(exc, OperationalError):
             # psycopg2 without a SQLSTATE (server gone) and SQLite's "database is locked".
             return True
+    return False
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """The database could not be reached or went away (a crash, a restart, a failover): nothing
+    about the work itself is wrong, and it will succeed once the server is back. Deadlocks and
+    serialization failures are transient too, but not this."""
+    if isinstance(exc, DisconnectionError):
+        return True
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        code = getattr(exc.orig, "pgcode", None)
+        if code:
+            return code.startswith(_TRANSIENT_CLASSES) or code in _SERVER_GONE_SQLSTATES
+        return isinstance(exc, OperationalError)
     return False

@@ -37,6 +37,8 @@ class Settings:
     db_bank: str
     broker_url: str
     quorum_queues: str
+    broker_heartbeat: float
+    broker_io_timeout: float
     result_backend: str
     redis_url: str
     payment_timeout: int
@@ -87,6 +89,8 @@ SETTINGS: dict[str, tuple[str, object, str]] = {
     "result_backend": ("EMARKET_RESULT_BACKEND", lambda: _embedded_redis(1), "Celery result backend (Redis)"),
     "redis_url": ("EMARKET_REDIS_URL", lambda: _embedded_redis(2), "Redis for revoked tokens, rate limits and caches"),
     "quorum_queues": ("EMARKET_QUORUM_QUEUES", lambda: "account,order,product,money,money_add,saga", "RabbitMQ only: the queues declared as quorum queues (at least one: countdowns then wait in the broker), the others classic; changing it needs a fresh vhost (docs/operations.md)"),
+    "broker_heartbeat": ("EMARKET_BROKER_HEARTBEAT", lambda: 4.0, "RabbitMQ only: AMQP heartbeat of a worker's connection, s; a node that stops answering (frozen, cut off) is left for the next one of the URL list after about twice this (docs/cluster.md)"),
+    "broker_io_timeout": ("EMARKET_BROKER_IO_TIMEOUT", lambda: 5.0, "RabbitMQ only: the longest a publish waits for its confirm (or any blocking socket read or write), s; then the connection is dropped and the publish retried on the next node (docs/cluster.md)"),
     "payment_timeout": ("EMARKET_PAYMENT_TIMEOUT", lambda: 300, "seconds an order waits for payment before it is cancelled"),
     "currency": ("EMARKET_CURRENCY", lambda: "USD", "the deployment's one currency (amounts are minor units)"),
     "jwt_private_key": ("EMARKET_JWT_PRIVATE_KEY", lambda: str(_var_dir() / "jwt" / "private.pem"), "PEM file of the auth service's RS256 signing key"),

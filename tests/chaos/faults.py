@@ -83,8 +83,10 @@ class Services:
 
 
 class FaultInjector:
-    def __init__(self, cfg, stack, services: Services, progress: Callable[[], float], rng: random.Random):
+    def __init__(self, cfg, stack, services: Services, progress: Callable[[], float], rng: random.Random,
+                 cluster_faults=None):
         self.cfg, self.stack, self.services, self.progress, self.rng = cfg, stack, services, progress, rng
+        self.cluster_faults = cluster_faults  # tests.chaos.cluster_faults, on a --cluster run
         self.flag = Path(stack.env["EMARKET_CHAOS_DUPLICATE_FLAG"])
         self.duplicate_log = Path(stack.env["EMARKET_CHAOS_DUPLICATE_LOG"])
         self.timeline: list[tuple[float, str]] = []
@@ -131,6 +133,8 @@ class FaultInjector:
                 plan.append((0.30, self._broker_restart, None))
             if self.cfg.redis_restart:
                 plan.append((0.65, self._redis_restart, None))
+            if self.cluster_faults is not None:
+                plan += [(share, fault, None) for share, fault in self.cluster_faults.plan()]
             for share, fault, arg in sorted(plan, key=lambda p: p[0]):
                 if not self._at(share):
                     return
@@ -169,6 +173,8 @@ class FaultInjector:
         self.flag.unlink(missing_ok=True)
         self.stack.proxy.set_mode("ok")
         self.services.heal()
+        if self.cluster_faults is not None:
+            self.cluster_faults.heal()
         wait_until(self.stack.all_alive, timeout=60, interval=0.2, what="every worker to run again")
         self.note("faults stopped")
 

@@ -7,11 +7,12 @@ from sqlalchemy import create_engine, text
 from db import migrate
 from db.engine import get_engine
 from db.schema import DATABASES, METADATA
-from tests.settings import pg_url
+from tests.settings import PG_SERVER
 
 
-def ensure_pg_database(name: str) -> str:
-    admin = create_engine(pg_url("postgres"), isolation_level="AUTOCOMMIT")
+def ensure_pg_database(name: str, server: str = PG_SERVER) -> str:
+    """``name`` exists on ``server`` (the machine's PostgreSQL unless told): its URL."""
+    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
             exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar()
@@ -19,13 +20,13 @@ def ensure_pg_database(name: str) -> str:
                 conn.execute(text(f'CREATE DATABASE "{name}"'))
     finally:
         admin.dispose()
-    return pg_url(name)
+    return f"{server}/{name}"
 
 
-def migrated_pg(prefix: str) -> dict[str, str]:
+def migrated_pg(prefix: str, server: str = PG_SERVER) -> dict[str, str]:
     urls = {}
     for name in DATABASES:
-        url = ensure_pg_database(f"{prefix}_{name}")
+        url = ensure_pg_database(f"{prefix}_{name}", server)
         migrate.upgrade(name, url)
         urls[name] = url
     return urls
