@@ -44,15 +44,18 @@ BACKOFF_MAX = 30.0
 # An outage is retried this often: at most BACKOFF_MAX apart, days rather than minutes (Celery
 # reads ``max_retries=None`` in ``retry()`` as "the task's default", not as "no limit").
 OUTAGE_RETRIES = 10_000
+# ... and at most this far apart: a step is running again within seconds of the database's
+# return (a PostgreSQL restart stopped every step for 8.5 s with 30 s, docs/cluster.md).
+OUTAGE_BACKOFF_MAX = 4.0
 # PostgreSQL's unique_violation, and how psycopg2 and SQLite word it when no code is at hand.
 _UNIQUE_VIOLATION = "23505"
 _DUPLICATE_WORDING = ("duplicate key", "UNIQUE constraint failed")
 
 
-def backoff(retries: int) -> int:
+def backoff(retries: int, ceiling_max: float = BACKOFF_MAX) -> int:
     """Full-jitter exponential backoff in whole seconds (tasks.countdown): uniform in
     [1, min(max, base·2^n) rounded up]."""
-    ceiling = min(BACKOFF_MAX, settings().step_backoff_base * (2 ** min(retries, 16)))
+    ceiling = min(ceiling_max, settings().step_backoff_base * (2 ** min(retries, 16)))
     return random.randint(1, whole_seconds(ceiling))
 
 
@@ -114,10 +117,11 @@ class RetryingTask(Task):
         except Exception as error:
             if is_retryable(error) and not self.request.called_directly:
                 limit = self.transient_retries if self.transient_retries is not None else settings().step_max_retries
+                ceiling = BACKOFF_MAX
                 if is_outage(error):
-                    limit = OUTAGE_RETRIES
+                    limit, ceiling = OUTAGE_RETRIES, OUTAGE_BACKOFF_MAX
                 try:
-                    raise self.retry(exc=error, countdown=backoff(self.request.retries), max_retries=limit)
+                    raise self.retry(exc=error, countdown=backoff(self.request.retries, ceiling), max_retries=limit)
                 except Reject as unpublished:  # Celery drops the message when its retry cannot be sent
                     raise Reject(unpublished.reason, requeue=True) from error
             if self.nothing_to_do(error, args, kwargs):

@@ -25,7 +25,6 @@ from kombu.utils.url import maybe_sanitize_url
 
 log = logging.getLogger(__name__)
 
-_SKIPPED = {"celery.worker.consumer.mingle:Mingle", "celery.worker.consumer.gossip:Gossip"}
 _CELERY_DELAYED_DELIVERY = "celery.worker.consumer.delayed_delivery:DelayedDelivery"
 
 
@@ -54,7 +53,11 @@ class ClusterDelayedDelivery(DelayedDelivery):
 
 class Consumer(CeleryConsumer):
     class Blueprint(CeleryConsumer.Blueprint):
-        default_steps = [
-            f"{__name__}:ClusterDelayedDelivery" if step == _CELERY_DELAYED_DELIVERY else step
-            for step in CeleryConsumer.Blueprint.default_steps if step not in _SKIPPED
-        ]
+        default_steps = [f"{__name__}:ClusterDelayedDelivery" if step == _CELERY_DELAYED_DELIVERY else step
+                         for step in CeleryConsumer.Blueprint.default_steps]
+
+    def __init__(self, *args, worker_options=None, **kwargs):
+        # Mingle and Gossip stay in the blueprint (the Tasks step requires Mingle): switched off
+        # as ``--without-mingle --without-gossip`` would, whatever command started the worker.
+        options = {**(worker_options or {}), "without_mingle": True, "without_gossip": True}
+        super().__init__(*args, worker_options=options, **kwargs)

@@ -42,7 +42,7 @@ class ClusterFaults:
 
     def plan(self) -> list[tuple[float, callable]]:
         """(share of the run started, fault), in order."""
-        return [(0.12, self.kill_node), (0.30, self.freeze_node), (0.80, self.restart_postgres)]
+        return [(0.10, self.kill_node), (0.35, self.freeze_node), (0.75, self.restart_postgres)]
 
     def kill_node(self) -> None:
         node = self.cluster.busiest()

@@ -45,7 +45,7 @@ class ChaosConfig:
     # The cluster run (--cluster): three private RabbitMQ nodes and a private PostgreSQL, so a
     # node can be killed and frozen and the database crashed; the machine's own are not used.
     cluster: bool = False
-    cluster_ports: tuple[int, int, int] = (5681, 5682, 5683)
+    cluster_ports: tuple[int, int, int] = (5781, 5782, 5783)
     pg_port: int = 5481
     node_down_for: float = 5.0  # a killed node is started again after this long
     node_frozen_for: float = 40.0

@@ -15,6 +15,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 import requests as http
 
@@ -87,6 +88,7 @@ class Driver:
     def __init__(self, cfg, bank_url: str, orders: list[OrderRun], topups: list[TopupRun], rng: random.Random):
         self.cfg, self.bank_url, self.orders, self.topups, self.rng = cfg, bank_url, orders, topups, rng
         self.submitted = 0
+        self.last_start = datetime.now(timezone.utc)  # when the last user's story began
         self.errors: dict[str, int] = {}
         self._lock = threading.Lock()
         self.abort = threading.Event()  # the run is being stopped: every story ends now
@@ -117,6 +119,7 @@ class Driver:
                         time.sleep(delay)  # the arrival rate of new users, not a wait for an outcome
                     futures.append(pool.submit(story, run))
                     self.submitted += 1
+                    self.last_start = datetime.now(timezone.utc)
                 for future in futures:
                     future.result()
             except BaseException:

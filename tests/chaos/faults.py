@@ -95,12 +95,14 @@ class FaultInjector:
         self._threads: list[threading.Thread] = []
         self._t0 = time.monotonic()
         self.one_offs_done = threading.Event()
+        self.failures: list[str] = []  # faults that could not be injected or healed
 
     def note(self, what: str) -> None:
         at = round(time.monotonic() - self._t0, 1)
         self.timeline.append((at, what))
         try:
-            print(f"[chaos {at:7.1f}s, {self.progress():4.0%} started] {what}", file=sys.stderr, flush=True)
+            print(f"[chaos {at:7.1f}s {time.strftime('%H:%M:%S')}, {self.progress():4.0%} started] {what}",
+                  file=sys.stderr, flush=True)
         except OSError:  # nobody reads stderr any more: the timeline still has it
             pass
 
@@ -138,7 +140,11 @@ class FaultInjector:
             for share, fault, arg in sorted(plan, key=lambda p: p[0]):
                 if not self._at(share):
                     return
-                fault(arg) if arg else fault()
+                try:
+                    fault(arg) if arg else fault()
+                except Exception as error:  # noqa: BLE001 — said in the report; the next fault still comes
+                    self.note(f"FAULT FAILED: {getattr(fault, '__name__', fault)}: {type(error).__name__}: {error}")
+                    self.failures.append(f"{getattr(fault, '__name__', fault)}: {error}")
         finally:
             self.one_offs_done.set()
 

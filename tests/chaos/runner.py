@@ -208,8 +208,14 @@ def _run(cfg: ChaosConfig, cluster: RabbitCluster | None, postgres: PrivatePostg
             invariants.valid_saga_paths(orders),
         )))
         if cluster_faults is not None:
-            report.stalls = stalls.stalls(cluster_faults.windows, stalls.step_times(urls["emarket"], run_began))
-            report.broken[CLUSTER_INVARIANT] = stalls.beyond_bounds(report.stalls, cfg.stall_bounds)
+            times = stalls.step_times(urls["emarket"], run_began)
+            report.stalls = stalls.stalls(cluster_faults.windows, times, driver.last_start)
+            report.timeline.append((None, "longest stretches without a step: "
+                                    f"{stalls.where(cluster_faults.windows, times, driver.last_start)}"))
+            report.broken[CLUSTER_INVARIANT] = stalls.beyond_bounds(report.stalls, cfg.stall_bounds) + [
+                f"{w.kind} began after the last user had started: its stall was not measured under load "
+                "(a lower --rate spreads the orders over the faults)"
+                for w in cluster_faults.windows if w.began > driver.last_start] + injector.failures
         report.figures = _figures(cfg, driver, orders, topup_rows, stack, injector, sampler.lowest, money_before,
                                   money_after, dict(drive_s=drive_s, final_s=final_s, drain_s=drain_s, longest=longest,
                                                     n_after=n_after, total_s=time.monotonic() - started))
