@@ -65,8 +65,9 @@ if ON_RABBITMQ:
                                 "write_timeout": _settings.broker_io_timeout}
     broker_heartbeat = _settings.broker_heartbeat
     broker_heartbeat_checkrate = 2.0
-    # A node that accepts TCP but never answers the AMQP handshake is left after this long.
-    broker_connection_timeout = _settings.broker_io_timeout
+    # A frozen node still accepts TCP (its kernel does) but never answers the AMQP handshake:
+    # every new connection that tries it first waits this long before the next URL.
+    broker_connection_timeout = min(2.0, _settings.broker_io_timeout)
     # Delayed delivery set up once per cluster, not retried with sleeps on a dead node; no
     # Mingle or Gossip (tasks/worker_consumer.py).
     worker_consumer = "tasks.worker_consumer:Consumer"

@@ -20,7 +20,9 @@ from pathlib import Path
 from emarket.config import PROJECT_ROOT
 from tests.support.wait import wait_until
 
-RABBIT_BIN = Path("/usr/lib/rabbitmq/bin")
+# Debian's scripts (not the service wrapper, which would switch to the rabbitmq user and its
+# cookie); overridable for a machine that keeps them elsewhere.
+RABBIT_BIN = Path(os.environ.get("EMARKET_CHAOS_RABBITMQ_BIN", "/usr/lib/rabbitmq/bin"))
 CLUSTER_CONF = PROJECT_ROOT / "deploy" / "rabbitmq" / "cluster.conf"
 DIST_OFFSET = 20000  # a node's Erlang distribution port: its AMQP port + this
 
@@ -37,6 +39,17 @@ def port_free(port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+def free_cluster_ports(start: int, count: int = 3) -> list[int]:
+    """``count`` ports from ``start`` on that are free, each with its distribution port free too."""
+    found: list[int] = []
+    port = start
+    while len(found) < count and port < start + 1000:
+        if port_free(port) and port_free(port + DIST_OFFSET):
+            found.append(port)
+        port += 1
+    return found
 
 
 def check_ports(ports: list[int]) -> None:
