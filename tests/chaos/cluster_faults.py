@@ -18,6 +18,9 @@ from tests.chaos.private_pg import PrivatePostgres
 from tests.chaos.rabbit_cluster import RabbitCluster
 
 NODE_KILLED, NODE_FROZEN, PG_RESTARTED = "node killed", "node frozen", "postgres restarted"
+# Worker SIGKILLs stop this long before a cluster fault (a worker killed just before it is
+# running again) and until this long after the fault is over; its stall is measured until then.
+QUIET_BEFORE, SETTLE_AFTER = 8.0, 10.0
 
 
 @dataclass
@@ -33,16 +36,32 @@ def _now() -> datetime:
 
 
 class ClusterFaults:
-    def __init__(self, cfg, cluster: RabbitCluster, postgres: PrivatePostgres, note=print):
+    def __init__(self, cfg, cluster: RabbitCluster, postgres: PrivatePostgres, note=print, quiet=None):
         self.cfg, self.cluster, self.postgres, self.note = cfg, cluster, postgres, note
+        self.quiet = quiet  # a threading.Event the worker killer honours (FaultInjector.quiet)
         self.windows: list[FaultWindow] = []
         self._killed = None
         self._frozen = None
         self._pg_down = False
 
     def plan(self) -> list[tuple[float, callable]]:
-        """(share of the run started, fault), in order."""
-        return [(0.10, self.kill_node), (0.35, self.freeze_node), (0.75, self.restart_postgres)]
+        """(share of the run started, fault), in order; each measured without worker SIGKILLs."""
+        return [(0.10, self._measured(self.kill_node)), (0.35, self._measured(self.freeze_node)),
+                (0.75, self._measured(self.restart_postgres))]
+
+    def _measured(self, fault):
+        def run() -> None:
+            if self.quiet is not None:
+                self.quiet.set()
+                time.sleep(QUIET_BEFORE)  # the last worker killed is running again
+            try:
+                fault()
+                time.sleep(SETTLE_AFTER)  # the stall window runs on after the fault is over
+            finally:
+                if self.quiet is not None:
+                    self.quiet.clear()
+        run.__name__ = fault.__name__
+        return run
 
     def kill_node(self) -> None:
         node = self.cluster.busiest()

@@ -96,6 +96,10 @@ class FaultInjector:
         self._t0 = time.monotonic()
         self.one_offs_done = threading.Event()
         self.failures: list[str] = []  # faults that could not be injected or healed
+        # Set while a cluster fault is measured: no worker SIGKILL then, so the stall measured is
+        # that fault's (a worker started again after a SIGKILL takes seconds on this machine, and
+        # with one worker per queue its queue waits meanwhile).
+        self.quiet = threading.Event()
 
     def note(self, what: str) -> None:
         at = round(time.monotonic() - self._t0, 1)
@@ -117,6 +121,8 @@ class FaultInjector:
     def _kill_loop(self) -> None:
         low, high = self.cfg.kill_every
         while not self._stop.wait(self.rng.uniform(low, high)):
+            if self.quiet.is_set():
+                continue  # a cluster fault is being measured (see ``quiet``)
             self.note(f"SIGKILL {self.stack.kill_one(self.rng)}")
 
     def _at(self, share: float) -> bool:

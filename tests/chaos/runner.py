@@ -160,7 +160,7 @@ def _run(cfg: ChaosConfig, cluster: RabbitCluster | None, postgres: PrivatePostg
         cluster_faults = ClusterFaults(cfg, cluster, postgres) if cluster is not None else None
         injector = FaultInjector(cfg, stack, services, driver.progress, rng, cluster_faults)
         if cluster_faults is not None:
-            cluster_faults.note = injector.note
+            cluster_faults.note, cluster_faults.quiet = injector.note, injector.quiet
         run_began = datetime.now(timezone.utc)
         with Sampler(urls) as sampler:
             injector.start()
@@ -208,7 +208,7 @@ def _run(cfg: ChaosConfig, cluster: RabbitCluster | None, postgres: PrivatePostg
             invariants.valid_saga_paths(orders),
         )))
         if cluster_faults is not None:
-            times = stalls.step_times(urls["emarket"], run_began)
+            times = stalls.step_times(cfg.log_dir, run_began)
             report.stalls = stalls.stalls(cluster_faults.windows, times, driver.last_start)
             report.timeline.append((None, "longest stretches without a step: "
                                     f"{stalls.where(cluster_faults.windows, times, driver.last_start)}"))

@@ -1,26 +1,43 @@
 """How long each fault stopped the shop: the longest time, from the fault's start, during which
 no saga step completed anywhere.
 
-A step's completion is its saga event (every step records one in the same statement or
-transaction as its work; ``task_id`` names the Celery task that ran it). A fault's window runs
-from its start to the start of the next fault, or to the run's last step, and never past the
-moment the last user began (after it the steps thin out by themselves): the longest gap between
-two completions in it (the fault's start counting as the first) is its stall.
+A step's completion is the ``step done`` line its worker logs once the step succeeded (after
+its commit): every saga step and compensation, and the top-up's steps; the periodic sweeps and
+pings are left out, since they do not move an order or a top-up. A fault's window runs
+from its start to SETTLE_AFTER after it is over (a killed node back, a frozen node back in the
+cluster, the database answering again), and never past the moment the last user began (after it
+the steps thin out by themselves): the longest gap between two completions in it (the fault's
+start counting as the first) is its stall. No worker is SIGKILLed in a window (cluster_faults).
 """
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
 
-from sqlalchemy import text
+from tests.chaos.cluster_faults import SETTLE_AFTER
 
-from db.engine import get_engine
+NOT_STEPS = {"saga.ping", "saga.cancel_overdue", "saga.resume_stuck", "money_add.sweep",
+             "saga.forget_idempotency_keys", "saga.audit"}
 
 
-def step_times(emarket_url: str, since: datetime) -> list[datetime]:
-    with get_engine(emarket_url).connect() as conn:
-        rows = conn.execute(text("SELECT at FROM saga_event WHERE task_id IS NOT NULL AND at >= :since ORDER BY at"),
-                            {"since": since})
-        return [at for (at,) in rows]
+def step_times(log_dir: Path, since: datetime) -> list[datetime]:
+    """When each step succeeded, from the workers' JSON logs (``worker-*.log``), in order."""
+    found = []
+    for log in log_dir.glob("worker-*.log"):
+        with open(log, errors="replace") as lines:
+            for line in lines:
+                if '"step done"' not in line or '"success"' not in line:
+                    continue
+                try:
+                    entry = json.loads(line)
+                except ValueError:
+                    continue
+                if entry.get("outcome") == "success" and entry.get("task") not in NOT_STEPS:
+                    at = datetime.fromisoformat(entry["ts"].replace("Z", "+00:00"))
+                    if at >= since:
+                        found.append(at)
+    return sorted(found)
 
 
 def gaps(began: datetime, until: datetime, times: list[datetime]) -> list[tuple[float, float]]:
@@ -40,8 +57,11 @@ def longest_gap(began: datetime, until: datetime, times: list[datetime]) -> floa
 
 
 def _until(windows: list, n: int, times: list[datetime], load_ended: datetime) -> datetime:
-    end = windows[n + 1].began if n + 1 < len(windows) else (times[-1] if times else windows[n].began)
-    return max(windows[n].began, min(end, load_ended))
+    window = windows[n]
+    end = window.ended + timedelta(seconds=SETTLE_AFTER) if window.ended else (times[-1] if times else window.began)
+    if n + 1 < len(windows):
+        end = min(end, windows[n + 1].began)
+    return max(window.began, min(end, load_ended))
 
 
 def where(windows: list, times: list[datetime], load_ended: datetime, top: int = 3) -> dict[str, list[str]]:
