@@ -118,7 +118,7 @@ class RetryingTask(Task):
             if is_retryable(error) and not self.request.called_directly:
                 limit = self.transient_retries if self.transient_retries is not None else settings().step_max_retries
                 ceiling = BACKOFF_MAX
-                if is_outage(error):
+                if is_outage(error) and not self.request.is_eager:  # run eagerly (apply) a retry runs at once
                     limit, ceiling = OUTAGE_RETRIES, OUTAGE_BACKOFF_MAX
                 try:
                     raise self.retry(exc=error, countdown=backoff(self.request.retries, ceiling), max_retries=limit)

@@ -15,8 +15,8 @@ from pathlib import Path
 from tests.chaos.config import ChaosConfig
 
 # The cluster run's faults (a node killed and back, a node frozen 40 s and back, the database
-# crashed and back) take 90-150 s on this machine; 600 orders at this rate arrive over 200 s.
-CLUSTER_RATE = 3.0
+# crashed and back) take 90-150 s on this machine; 600 orders at this rate arrive over 300 s.
+CLUSTER_RATE = 2.0
 
 
 def parse(argv: list[str] | None = None) -> tuple[ChaosConfig, argparse.Namespace]:

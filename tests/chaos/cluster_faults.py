@@ -46,8 +46,8 @@ class ClusterFaults:
 
     def plan(self) -> list[tuple[float, callable]]:
         """(share of the run started, fault), in order; each measured without worker SIGKILLs."""
-        return [(0.10, self._measured(self.kill_node)), (0.35, self._measured(self.freeze_node)),
-                (0.75, self._measured(self.restart_postgres))]
+        return [(0.08, self._measured(self.kill_node)), (0.30, self._measured(self.freeze_node)),
+                (0.70, self._measured(self.restart_postgres))]
 
     def _measured(self, fault):
         def run() -> None:

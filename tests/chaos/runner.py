@@ -215,7 +215,9 @@ def _run(cfg: ChaosConfig, cluster: RabbitCluster | None, postgres: PrivatePostg
             report.broken[CLUSTER_INVARIANT] = stalls.beyond_bounds(report.stalls, cfg.stall_bounds) + [
                 f"{w.kind} began after the last user had started: its stall was not measured under load "
                 "(a lower --rate spreads the orders over the faults)"
-                for w in cluster_faults.windows if w.began > driver.last_start] + injector.failures
+                for w in cluster_faults.windows if w.began > driver.last_start]
+        if injector.failures:
+            report.broken["every planned fault injected"] = injector.failures
         report.figures = _figures(cfg, driver, orders, topup_rows, stack, injector, sampler.lowest, money_before,
                                   money_after, dict(drive_s=drive_s, final_s=final_s, drain_s=drain_s, longest=longest,
                                                     n_after=n_after, total_s=time.monotonic() - started))
