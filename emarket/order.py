@@ -125,7 +125,7 @@ _START = dict(target=st.PAYMENT_STARTED, sources=(st.AWAITING_PAYMENT,), when=("
 
 @lru_cache(maxsize=1)
 def _start_and_read():
-    """PostgreSQL: the compare-and-set with its event AND the payment's read, ONE statement.
+    """The compare-and-set with its event AND the payment's read, ONE statement.
     The read sees the order as it was before the statement (a data-modifying CTE's writes are
     invisible to the rest of its statement): the columns it reads are the ones the move does
     not change, but for the request id, which ``won`` says this very statement set."""
@@ -140,18 +140,14 @@ def start_payment(uow: UnitOfWork, order_id: str, user_id: int, request_id: str)
     Outcomes: ``started`` (this request won — also for a redelivery of the same request),
     ``already_started`` (another request had won), ``not_payable``, ``not_found``."""
     # The owner is part of the compare-and-set, so the move (with its event) and one read
-    # decide every outcome; the context is built from that read (no ORM load). On PostgreSQL
-    # both are one statement.
-    if uow.dialect == "postgresql":
-        rows = order_moves.move_with(uow, _start_and_read(), order_id, "payment_started", user_id=user_id,
-                                     payment_request_id=request_id).all()
-        won = bool(rows and rows[0].won)
-        if rows and not won and rows[0].payment_request_id is None:
-            # Lost, and the snapshot shows no request: a request that won while this statement
-            # waited on the row, or an order not payable. Only a fresh read tells them apart.
-            rows = uow.connection().execute(_PAYMENT_READ, {"b_order_id": order_id}).all()
-    else:
-        won = _cas(uow, order_id, **_START, user_id=user_id, payment_request_id=request_id, event="payment_started")
+    # decide every outcome; the context is built from that read (no ORM load). Both are one
+    # statement.
+    rows = order_moves.move_with(uow, _start_and_read(), order_id, "payment_started", user_id=user_id,
+                                 payment_request_id=request_id).all()
+    won = bool(rows and rows[0].won)
+    if rows and not won and rows[0].payment_request_id is None:
+        # Lost, and the snapshot shows no request: a request that won while this statement
+        # waited on the row, or an order not payable. Only a fresh read tells them apart.
         rows = uow.connection().execute(_PAYMENT_READ, {"b_order_id": order_id}).all()
     row = rows[0] if rows else None
     if row is None or row.user_id != user_id:
@@ -170,14 +166,10 @@ def complete(uow: UnitOfWork, order_id: str) -> bool:
     sale in the same transaction: orders and stock share the emarket database, so "completed"
     and "sold" can never disagree. True if this call completed it.
 
-    On PostgreSQL it is ONE statement (the compare-and-set, its event and the sale as
-    data-modifying CTEs; the sale only if the order moved), so the step may commit it alone.
-    A repeat finds the order completed: its sale committed with it."""
-    if uow.dialect == "postgresql":
-        completed = order_moves.move_with(uow, _complete_and_sell(), order_id, "completed").scalar_one() == 1
-    else:
-        completed = _cas(uow, order_id, st.COMPLETED, (st.PAYMENT_STARTED,), when=_UNCLAIMED, event="completed")
-        stock.sell(uow, order_id)
+    It is ONE statement (the compare-and-set, its event and the sale as data-modifying CTEs;
+    the sale only if the order moved), so the step may commit it alone. A repeat finds the
+    order completed: its sale committed with it."""
+    completed = order_moves.move_with(uow, _complete_and_sell(), order_id, "completed").scalar_one() == 1
     if completed:
         return True
     order = _load(uow, order_id)

@@ -1,5 +1,5 @@
 """The order's compare-and-set: a status move only from the expected statuses, as ONE
-statement on PostgreSQL together with the saga event it records (and, for pricing, the items'
+statement together with the saga event it records (and, for pricing, the items'
 prices): a step's decision costs one round trip.
 
 Every status change is ``UPDATE … WHERE status IN (expected)``: the payment clock, the user's
@@ -34,7 +34,7 @@ def _move(target: str, sources: tuple[str, ...], when: tuple[str, ...], columns:
 
 
 def _as_ctes(move):
-    """PostgreSQL: the move as a data-modifying CTE (RETURNING the order's id), its event's
+    """The move as a data-modifying CTE (RETURNING the order's id), its event's
     INSERT as another (recorded only if it moved), and the condition "it moved"."""
     moved = move.returning(Order.id).cte("moved")
     did_move = exists(select(moved.c.id))
@@ -42,7 +42,7 @@ def _as_ctes(move):
 
 
 def _as_one_query(move, event: bool):
-    """PostgreSQL: the move and its event as one query counting the rows it moved. Returns
+    """The move and its event as one query counting the rows it moved. Returns
     the query and the condition "it moved", for more writes to hang on."""
     moved, recorded, did_move = _as_ctes(move)
     query = select(func.count()).select_from(moved)
@@ -51,27 +51,21 @@ def _as_one_query(move, event: bool):
 
 @lru_cache(maxsize=64)
 def _cas_statements(target: str, sources: tuple[str, ...], when: tuple[str, ...], columns: tuple[str, ...],
-                    event: bool, priced_items: int, postgresql: bool):
-    """The statements of one kind of compare-and-set, built once (bound parameters only):
+                    event: bool, priced_items: int):
+    """The statement of one kind of compare-and-set, built once (bound parameters only):
     building a statement costs more CPU than running it, and SQLAlchemy caches the compiled
-    form of a statement it sees again. PostgreSQL: one statement (the UPDATE … RETURNING, the
-    event's INSERT and the items' prices as data-modifying CTEs). SQLite (the embedded run):
-    the UPDATE and the prices' UPDATE, sent one by one (the event by ``saga_events.record``)."""
-    move = _move(target, sources, when, columns)
-    price = None
-    if priced_items:
+    form of a statement it sees again. One statement: the UPDATE … RETURNING, the event's
+    INSERT and the items' prices as data-modifying CTEs."""
+    query, did_move = _as_one_query(_move(target, sources, when, columns), event)
+    if priced_items:  # only the copy that won the compare-and-set writes the prices
         whens = [(OrderItem.product_id == bindparam(f"b_pid{i}"), bindparam(f"b_price{i}")) for i in range(priced_items)]
         price = update(OrderItem).where(OrderItem.order_id == bindparam("b_order_id")).values(price=case(*whens))
-    if not postgresql:
-        return move, price
-    query, did_move = _as_one_query(move, event)
-    if price is not None:  # only the copy that won the compare-and-set writes the prices
         query = query.add_cte(price.where(did_move).cte("priced"))
-    return query, None
+    return query
 
 
 def move_ctes(target: str, sources: tuple[str, ...], when: tuple[str, ...] = (), columns: tuple[str, ...] = ()):
-    """PostgreSQL: the compare-and-set as a data-modifying CTE ``moved``, its event's INSERT as
+    """The compare-and-set as a data-modifying CTE ``moved``, its event's INSERT as
     another, and the condition "it moved", for a step that builds its own statement around
     them (``order.complete`` adds its sale, ``order.start_payment`` its read). ``columns``:
     more columns the move sets, from ``move_with``'s values. Run it with ``move_with``; every
@@ -99,20 +93,11 @@ def move(uow: UnitOfWork, order_id: str, target: str, sources: tuple[str, ...], 
          prices: dict[int, int] | None = None, user_id: int | None = None, **values) -> bool:
     """Move the order to ``target`` only if it is in one of ``sources`` and every ``when``
     condition holds; True if this call did. With ``event``, the move records that saga event;
-    with ``prices`` (by product id), it writes the items' unit prices. On PostgreSQL all of it
-    is ONE statement: a step's decision costs one round trip."""
-    postgresql = uow.dialect == "postgresql"
-    first, second = _cas_statements(target, tuple(sources), tuple(when), tuple(sorted(values)), bool(event),
-                                    len(prices or ()), postgresql)
-    params = _params(order_id, event if postgresql else None, detail, run, user_id, values)
+    with ``prices`` (by product id), it writes the items' unit prices. All of it is ONE
+    statement: a step's decision costs one round trip."""
+    statement = _cas_statements(target, tuple(sources), tuple(when), tuple(sorted(values)), bool(event),
+                                len(prices or ()))
+    params = _params(order_id, event, detail, run, user_id, values)
     for i, (product_id, price) in enumerate(sorted((prices or {}).items())):
         params[f"b_pid{i}"], params[f"b_price{i}"] = product_id, price
-    connection = uow.connection()
-    if postgresql:
-        return connection.execute(first, params).scalar_one() == 1
-    moved = connection.execute(first, params).rowcount == 1
-    if moved and second is not None:
-        connection.execute(second, params)
-    if moved and event:
-        saga_events.record(uow, order_id, event, detail, run)
-    return moved
+    return uow.connection().execute(statement, params).scalar_one() == 1

@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Iterator
 
 from sqlalchemy import Integer, String, bindparam, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 
 from db.base import UTCDateTime, utcnow
 from db.emarket import SagaEvent
@@ -72,7 +72,7 @@ def event_params(order_id: str, name: str, detail: str = "", run: StepRun | None
 
 
 def event_insert(only_if=None):
-    """PostgreSQL: an event's INSERT as one statement of bound parameters (``event_params``),
+    """An event's INSERT as one statement of bound parameters (``event_params``),
     built once and reused (SQLAlchemy caches its compiled form; building a statement costs
     more CPU than running it). Its time is read by the INSERT itself (``at`` = the later of
     now and the order's latest event; an aggregate without GROUP BY always yields one row,
@@ -100,18 +100,8 @@ def record(uow: UnitOfWork, order_id: str, name: str, detail: str = "", run: Ste
     """True if this call recorded the event (False: it was there already). ``run`` names the
     step run to credit when it is not the one running here (a failure, recorded by the
     compensation on behalf of the step that failed)."""
-    if name not in ALL:
-        raise ValueError(f"unknown saga event {name!r}")
-    if uow.dialect == "postgresql":
-        params = event_params(order_id, name, detail, run)
-        return uow.connection().execute(_plain_insert(), params).rowcount == 1
-    now = utcnow()
-    latest = uow.session.scalar(select(func.max(SagaEvent.at)).where(SagaEvent.order_id == order_id))
-    at = max(now, latest) if latest is not None else now
-    statement = sqlite.insert(SagaEvent).values(order_id=order_id, name=name, detail=detail[:500], at=at,
-                                                **_step_values(run)) \
-        .on_conflict_do_nothing(index_elements=["order_id", "name"])
-    return uow.session.execute(statement).rowcount == 1
+    params = event_params(order_id, name, detail, run)
+    return uow.connection().execute(_plain_insert(), params).rowcount == 1
 
 
 def names(uow: UnitOfWork, order_id: str) -> list[str]:

@@ -51,23 +51,20 @@ def _check_statement(items: int, with_event: bool):
 def check(uow: UnitOfWork, items: list[list[int]], event: tuple[str, str] | None = None) -> dict[str, int]:
     """Every product exists and has the quantity available now; returns unit prices by id.
 
-    ``event`` (order id, event name) is recorded in the same statement as the read on
-    PostgreSQL (a data-modifying CTE), and only if every item is available: a failed check
-    writes nothing, so the step is one round trip, also with each statement committing alone."""
+    ``event`` (order id, event name) is recorded in the same statement as the read (a
+    data-modifying CTE), and only if every item is available: a failed check writes nothing,
+    so the step is one round trip, also with each statement committing alone."""
     params = _item_params(items)
-    if event is not None and uow.dialect == "postgresql":
+    if event is not None:
         params.update(saga_events.event_params(*event))
-        event = None
     rows = {r.product_id: r for r in uow.connection().execute(
-        _check_statement(len(items), bool(params.get("b_ev_name"))), params)}
+        _check_statement(len(items), event is not None), params)}
     for product_id, quantity in items:
         row = rows.get(product_id)
         if row is None:
             raise UnknownProduct("unknown_product", f"product {product_id}")
         if row.count - row.reserved < quantity:
             raise OutOfStock("out_of_stock", f"product {product_id}: {row.count - row.reserved} available, {quantity} asked")
-    if event is not None:
-        saga_events.record(uow, *event)
     return {str(product_id): rows[product_id].price for product_id, _ in items}
 
 
@@ -79,29 +76,11 @@ def _reservations(uow: UnitOfWork, order_id: str) -> list[Reservation]:
 def reserve(uow: UnitOfWork, order_id: str, items: list[list[int]], event: str | None = None) -> None:
     """Reserve every item of the order, or none; with ``event``, record it once reserved."""
     wanted = sorted((int(p), int(q)) for p, q in items)
-    if uow.dialect == "postgresql" and wanted and _reserve_at_once(uow, order_id, wanted, event):
+    if wanted and _reserve_at_once(uow, order_id, wanted, event):
         return
-    existing = _reservations(uow, order_id)
-    if existing:
-        if any(r.status == "released" for r in existing):
-            raise InvalidTransition("failed", "the reservation was already released")
-        if event:
-            saga_events.record(uow, order_id, event)
-        return  # my own earlier result
-    reserved_here: list[int] = []
-    for product_id, quantity in wanted:
-        taken = uow.session.execute(
-            update(ProductAccounting)
-            .where(ProductAccounting.product_id == product_id,
-                   ProductAccounting.count - ProductAccounting.reserved >= quantity)
-            .values(reserved=ProductAccounting.reserved + quantity)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if not taken:
-            _refuse(uow, order_id, product_id, quantity, reserved_here)
-        uow.session.add(Reservation(order_id=order_id, product_id=product_id, quantity=quantity, status="held"))
-        reserved_here.append(product_id)
-    uow.session.flush()
+    # The order had its reservation already (or has no items): my own earlier result.
+    if any(r.status == "released" for r in _reservations(uow, order_id)):
+        raise InvalidTransition("failed", "the reservation was already released")
     if event:
         saga_events.record(uow, order_id, event)
 
@@ -111,8 +90,7 @@ def _reserve_statement(items: int, with_event: bool):
     """Built once per item count (bound parameters): see ``_reserve_at_once``."""
     ids = [bindparam(f"b_pid{i}") for i in range(items)]
     none_yet = ~exists(select(Reservation.id).where(Reservation.order_id == bindparam("b_order_id")))
-    # The rows are locked in product-id order first, as the one-by-one path takes them, so two
-    # orders never deadlock on each other's rows. A row whose lock was waited for comes back
+    # The rows are locked in product-id order first, so two orders never deadlock on each other's rows. A row whose lock was waited for comes back
     # as its latest committed version (READ COMMITTED re-reads it), so ``locked`` holds the
     # stock as it is now, under our lock.
     locked = (select(ProductAccounting.product_id, ProductAccounting.count, ProductAccounting.reserved)
@@ -143,12 +121,12 @@ def _reserve_statement(items: int, with_event: bool):
 
 
 def _reserve_at_once(uow: UnitOfWork, order_id: str, wanted: list[tuple[int, int]], event: str | None) -> bool:
-    """PostgreSQL: all items of the order in ONE statement that takes every item or none — the
+    """All items of the order in ONE statement that takes every item or none — the
     rows locked, every line checked against them, then the stock updates, the reservation rows
     and the event as data-modifying CTEs. It writes nothing unless it reserves everything, so
     it may commit on its own. True if every item was taken; else it raises for the item that
-    was short, or (the order had its reservation already) leaves it to the caller's slow path
-    to pass that earlier result on."""
+    was short, or (the order had its reservation already) leaves it to the caller to pass that
+    earlier result on."""
     params = {"b_order_id": order_id, "b_now": utcnow(), **_item_params(wanted),
               **(saga_events.event_params(order_id, event) if event else {})}
     saw_none, mine, available = uow.connection().execute(_reserve_statement(len(wanted), bool(event)), params).one()
@@ -158,65 +136,48 @@ def _reserve_at_once(uow: UnitOfWork, order_id: str, wanted: list[tuple[int, int
         # Nothing taken: a real shortage, or — if a reservation of this order appeared while
         # we waited on the rows — a twin's (``_refuse`` tells them apart and raises).
         product_id, quantity = next(((p, q) for p, q in wanted if p not in (available or ())), wanted[0])
-        _refuse(uow, order_id, product_id, quantity, [])
-    return False  # nothing written: the order had its reservation already (the slow path checks it)
+        _refuse(uow, order_id, product_id, quantity)
+    return False  # nothing written: the order had its reservation already (the caller checks it)
 
 
-def _refuse(uow: UnitOfWork, order_id: str, product_id: int, quantity: int, mine: list[int]) -> None:
-    if _reserved_by_a_twin(uow, order_id, mine):
+def _refuse(uow: UnitOfWork, order_id: str, product_id: int, quantity: int) -> None:
+    if _reserved_by_a_twin(uow, order_id):
         # A twin of this step (a duplicate message) reserved for this order while we
         # waited on the row: the shortage is that very reservation. Roll back and
         # retry; the retry finds it and passes it on. Failing here would compensate
         # while the twin's chain goes on to charge and complete.
         raise TransientError("a twin of this step reserved first")
     exists_ = uow.session.get(ProductAccounting, product_id) is not None
-    # Raising rolls back the whole unit of work: the items reserved so far go too.
     if not exists_:
         raise UnknownProduct("unknown_product", f"product {product_id}")
     raise OutOfStock("out_of_stock", f"product {product_id}: fewer than {quantity} available")
 
 
-def _reserved_by_a_twin(uow: UnitOfWork, order_id: str, mine: list[int]) -> bool:
-    """Rows of this order that this transaction did not write (a twin's, committed)."""
-    with uow.session.no_autoflush:
-        return uow.session.scalar(select(Reservation.id).where(
-            Reservation.order_id == order_id, Reservation.product_id.not_in(mine)).limit(1)) is not None
+def _reserved_by_a_twin(uow: UnitOfWork, order_id: str) -> bool:
+    """A reservation of this order that this statement did not write (it wrote none): a twin's, committed."""
+    return uow.session.scalar(select(Reservation.id).where(Reservation.order_id == order_id).limit(1)) is not None
 
 
 def _settle(uow: UnitOfWork, order_id: str, status: str) -> int:
-    """Turn the order's held reservations into ``sold`` or ``released``. Returns the units in
-    that status afterwards, so a repeat reports the same figure as the first run."""
-    if uow.dialect == "postgresql":
-        return _settle_at_once(uow, order_id, status)
-    moved = 0
-    for reservation in _reservations(uow, order_id):
-        if reservation.status == status:
-            moved += reservation.quantity
-        if reservation.status != "held":
-            continue
-        # Compare-and-set on the reservation: a twin of this step running at the same time (a
-        # duplicate message) read it as held too; only one of them may move the stock.
-        won = uow.session.execute(
-            update(Reservation).where(Reservation.id == reservation.id, Reservation.status == "held")
-            .values(status=status, updated_at=utcnow()).execution_options(synchronize_session=False)).rowcount
-        if not won:
-            now = uow.session.scalar(select(Reservation.status).where(Reservation.id == reservation.id))
-            moved += reservation.quantity if now == status else 0
-            continue
-        changes = {"reserved": ProductAccounting.reserved - reservation.quantity}
-        if status == "sold":
-            changes["count"] = ProductAccounting.count - reservation.quantity
-        uow.session.execute(update(ProductAccounting)
-                            .where(ProductAccounting.product_id == reservation.product_id)
-                            .values(**changes).execution_options(synchronize_session=False))
-        moved += reservation.quantity
-    uow.session.flush()
-    return moved
+    """Turn the order's held reservations into ``sold`` or ``released``, as ONE statement. The
+    reservations' compare-and-set (``status = 'held'``) and the stock they free are
+    data-modifying CTEs, so a twin of this step that waited on the rows moves nothing twice.
+    The product rows are locked in product-id order first, so two orders settling together
+    never deadlock. Returns the units in that status afterwards, so a repeat reports the same
+    figure as the first run."""
+    moved = int(uow.connection().execute(_settle_statement(status), {"b_order_id": order_id, "b_now": utcnow()})
+                .scalar_one())
+    if moved:
+        return moved  # an order's reservations settle together: none was in ``status`` before
+    # Nothing held any more: a repeat, or a twin that settled first (a fresh statement sees
+    # its commit) — report the units in that status, as the first run did.
+    return int(uow.session.execute(select(func.coalesce(func.sum(Reservation.quantity), 0))
+                                   .where(Reservation.order_id == order_id, Reservation.status == status)).scalar_one())
 
 
 def settle_ctes(status: str, only_if=None):
     """The data-modifying CTEs that settle an order's held reservations as ``status`` (see
-    ``_settle_at_once``): the reservations' compare-and-set and the stock they free. With
+    ``_settle``): the reservations' compare-and-set and the stock they free. With
     ``only_if``, the reservations move only if that condition holds too: how ``order.complete``
     sells in the statement of its own compare-and-set. Returns (settled, stock)."""
     order_id = bindparam("b_order_id", type_=String)
@@ -240,24 +201,9 @@ def settle_ctes(status: str, only_if=None):
 
 @lru_cache(maxsize=2)
 def _settle_statement(status: str):
-    """Built once per target status (bound parameters): see ``_settle_at_once``."""
+    """Built once per target status (bound parameters): see ``_settle``."""
     settled, stock = settle_ctes(status)
     return select(func.coalesce(func.sum(settled.c.quantity), 0)).add_cte(stock)
-
-
-def _settle_at_once(uow: UnitOfWork, order_id: str, status: str) -> int:
-    """PostgreSQL: ``_settle`` as ONE statement. The reservations' compare-and-set (``status =
-    'held'``) and the stock they free are data-modifying CTEs, so a twin of this step that
-    waited on the rows moves nothing twice. The product rows are locked in product-id order
-    first, so two orders settling together never deadlock."""
-    connection = uow.connection()
-    moved = int(connection.execute(_settle_statement(status), {"b_order_id": order_id, "b_now": utcnow()}).scalar_one())
-    if moved:
-        return moved  # an order's reservations settle together: none was in ``status`` before
-    # Nothing held any more: a repeat, or a twin that settled first (a fresh statement sees
-    # its commit) — report the units in that status, as the first run did.
-    return int(uow.session.execute(select(func.coalesce(func.sum(Reservation.quantity), 0))
-                                   .where(Reservation.order_id == order_id, Reservation.status == status)).scalar_one())
 
 
 def sell(uow: UnitOfWork, order_id: str) -> int:

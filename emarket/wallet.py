@@ -28,36 +28,22 @@ def charge(uow: UnitOfWork, user_id: int, order_id: str, amount: int) -> None:
     the ledger's debit entry."""
     if amount <= 0:
         raise InvalidTransition("failed", f"nothing to charge ({amount})")
-    saw_no_debit = False
-    if uow.dialect == "postgresql":
-        charged, saw_no_debit = _charge_at_once(uow, user_id, order_id, amount)
-        if charged:
-            return
+    charged, saw_no_debit = _charge_at_once(uow, user_id, order_id, amount)
+    if charged:
+        return
     if _entry(uow, order_id, "debit") is not None:
-        if saw_no_debit:  # it appeared while we waited on the wallet row: a twin's (see below)
-            raise TransientError("a twin of this step charged first")
-        if _entry(uow, order_id, "refund") is not None:
-            raise InvalidTransition("failed", "the order was already refunded")
-        return  # my own earlier result
-    if uow.dialect == "postgresql":
-        # The one statement found no wallet or not enough in it, and there is no debit: the
-        # shortage stands as it read it. Nothing here writes, so the step may run with each
-        # statement committing alone (tasks.wallet.charge).
-        raise InsufficientFunds("insufficient_funds", f"{amount} needed")
-    moved = uow.session.execute(
-        update(Wallet).where(Wallet.user_id == user_id, Wallet.balance >= amount)
-        .values(balance=Wallet.balance - amount, updated_at=utcnow())
-        .execution_options(synchronize_session=False)).rowcount
-    if not moved:  # no wallet, or not enough in it
-        if _entry(uow, order_id, "debit") is not None:
+        if saw_no_debit:
             # A twin of this step (a duplicate message) charged this order while we waited on
             # the wallet row: the money missing is that very debit. Retry, and the retry passes
             # it on; failing here would refund it while the twin's chain completes the order.
             raise TransientError("a twin of this step charged first")
-        raise InsufficientFunds("insufficient_funds", f"{amount} needed")
-    uow.session.add(WalletHold(user_id=user_id, order_id=order_id, amount=amount, status="debited"))
-    uow.session.add(WalletEntry(user_id=user_id, kind="debit", amount=-amount, order_id=order_id))
-    uow.session.flush()
+        if _entry(uow, order_id, "refund") is not None:
+            raise InvalidTransition("failed", "the order was already refunded")
+        return  # my own earlier result
+    # The one statement found no wallet or not enough in it, and there is no debit: the
+    # shortage stands as it read it. Nothing here writes, so the step may run with each
+    # statement committing alone (tasks.wallet.charge).
+    raise InsufficientFunds("insufficient_funds", f"{amount} needed")
 
 
 @lru_cache(maxsize=1)
@@ -78,7 +64,7 @@ def _charge_statement():
 
 
 def _charge_at_once(uow: UnitOfWork, user_id: int, order_id: str, amount: int) -> tuple[bool, bool]:
-    """PostgreSQL: the charge as ONE statement — the conditional debit (only if no debit of
+    """The charge as ONE statement — the conditional debit (only if no debit of
     this order exists yet) and its hold and ledger rows as data-modifying CTEs. Returns (it
     charged, the statement's snapshot saw no debit of the order); when it did not charge,
     nothing was written and the slow path tells an earlier debit, a twin's and a shortage

@@ -32,9 +32,9 @@ from tasks.subject import arguments_in_brief, subject_of
 log = logging.getLogger(__name__)
 
 BACKOFF_MAX = 30.0
-# PostgreSQL's unique_violation, and how psycopg2 and SQLite word it when no code is at hand.
+# PostgreSQL's unique_violation, and how psycopg2 words it when no code is at hand.
 _UNIQUE_VIOLATION = "23505"
-_DUPLICATE_WORDING = ("duplicate key", "UNIQUE constraint failed")
+_DUPLICATE_WORDING = ("duplicate key",)
 
 
 def backoff(retries: int) -> int:
