@@ -215,13 +215,18 @@ def claim_for_compensation(uow: UnitOfWork, order_id: str, running: tuple[str, .
     return None
 
 
+# The compensation's cancel moves only an order a compensation claimed: the database keeps the
+# rule, so no caller can cancel an order whose forward steps may still complete it.
+_CLAIMED = ("claimed_for_compensation",)
+
+
 def cancel(uow: UnitOfWork, order_id: str, reason: str) -> bool:
-    """The system's cancel, from any status before completed. True if this call cancelled."""
+    """The system's cancel, from any status before completed, of an order claimed for
+    compensation (``claim_for_compensation``). True if this call cancelled."""
     if reason not in st.REASONS:
         raise ValueError(f"unknown reason {reason!r}")
-    if _cas(uow, order_id, st.CANCELLED, st.sources_of(st.CANCELLED), reason=reason, event="cancelled", detail=reason):
-        return True
-    return False
+    return _cas(uow, order_id, st.CANCELLED, st.sources_of(st.CANCELLED), when=_CLAIMED, reason=reason,
+                event="cancelled", detail=reason)
 
 
 def cancel_by_user(uow: UnitOfWork, order_id: str, user_id: int) -> str:

@@ -20,6 +20,7 @@ from emarket import saga_events
 # The conditions a compare-and-set may add, by name (their values are bound parameters).
 _WHEN = {
     "not_claimed_for_compensation": lambda: Order.failure_reason.is_(None),
+    "claimed_for_compensation": lambda: Order.failure_reason.is_not(None),
     "owned": lambda: Order.user_id == bindparam("b_user_id"),
     "before_deadline": lambda: Order.payment_deadline > bindparam("b_now"),
     "past_deadline": lambda: Order.payment_deadline <= bindparam("b_now"),
