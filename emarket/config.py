@@ -69,6 +69,7 @@ class Settings:
     topup_sweep_after: int
     saga_stuck_after: int
     beat_interval: float
+    audit_interval: float
     reply_timeout: float
     step_max_retries: int
     step_backoff_base: float
@@ -117,6 +118,7 @@ SETTINGS: dict[str, tuple[str, object, str]] = {
     "topup_sweep_after": ("EMARKET_TOPUP_SWEEP_AFTER", lambda: 60, "seconds a top-up may sit unchanged before the sweep job resumes it"),
     "saga_stuck_after": ("EMARKET_SAGA_STUCK_AFTER", lambda: 120, "seconds after which a non-final saga counts as stuck and is resumed"),
     "beat_interval": ("EMARKET_BEAT_INTERVAL", lambda: 30.0, "seconds between two runs of each beat sweep (overdue orders, stuck sagas, stuck top-ups)"),
+    "audit_interval": ("EMARKET_AUDIT_INTERVAL", lambda: 3600.0, "seconds between two audits of the books by beat (`saga.audit`: finds, repairs what it safely can, counts; `emarket saga audit` runs it by hand)"),
     "reply_timeout": ("EMARKET_REPLY_TIMEOUT", lambda: 10.0, "seconds the web waits for a reply over the broker before 503"),
     "step_max_retries": ("EMARKET_STEP_MAX_RETRIES", lambda: 8, "retries of a saga step on a transient error before it compensates"),
     "step_backoff_base": ("EMARKET_STEP_BACKOFF_BASE", lambda: 0.5, "first retry delay, seconds (doubles each retry, full jitter, capped at 30 s)"),

@@ -56,6 +56,12 @@ def context_of(uow: UnitOfWork, order_id: str) -> SagaContext:
     return saga_context(_load(uow, order_id), _items(uow, order_id))
 
 
+def reason_of(uow: UnitOfWork, order_id: str) -> str:
+    """Why the order was cancelled (or claimed for compensation); ``failed`` if it says nothing."""
+    order = _load(uow, order_id)
+    return order.reason or order.failure_reason or "failed"
+
+
 def place(uow: UnitOfWork, user_id: int, items: list[dict], correlation_id: str | None = None) -> Placed:
     """Store the order as ``accepted`` with its first event, before the client hears back.
     (A request's Idempotency-Key is claimed around this, in the same transaction:
