@@ -12,6 +12,7 @@ from emarket import audit, audit_report
 from emarket.cli import main
 from tasks.audit import audit_books
 from tasks.metrics import SagaCollector
+from tests.integration.saga_helpers import placed_and_paid
 from tests.support import books, seed
 from tests.support.wait import wait_until
 
@@ -83,13 +84,8 @@ def test_each_planted_inconsistency_is_found_and_the_cancelled_orders_repaired(w
 
 def test_a_clean_book_has_no_finding_of_its_own(worker):
     """A saga run to completion through the real steps leaves nothing for the auditor."""
-    from tasks import requests
-    from tests.integration.saga_helpers import place, wait_final, wait_status
-
-    user = seed.user(balance=1_000)
-    order_id = place(user, [(seed.product(price=100), 2)])
-    wait_status(order_id, "awaiting_payment")
-    requests.request_payment(order_id, user)
-    assert wait_final(order_id).status == "completed"
-    found = [f for f in audit.audit(grace_seconds=60) if order_id in f.subject or f.subject == f"wallet of user {user}"]
+    user = books.new_user(balance=1_000)
+    done = placed_and_paid(user, [(seed.product(price=100), 2)])
+    assert done.status == "completed"
+    found = [f for f in audit.audit(grace_seconds=60) if done.id in f.subject or f.subject == f"wallet of user {user}"]
     assert found == []

@@ -74,4 +74,4 @@ def captured_topup(user_id: int, amount: int) -> str:
 
 
 def new_user(balance: int = 10_000) -> int:
-    return seed.user(balance=balance)
+    return seed.user(balance=balance, ledger=True)
