@@ -13,7 +13,6 @@ import warnings
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
-DATABASES = ("account", "emarket", "bank")
 _FOLDER = "postgres"
 
 
@@ -66,6 +65,8 @@ def start(var_dir: str | Path):
 
 def _create_databases(var_dir: str | Path) -> None:
     from sqlalchemy import create_engine, text
+
+    from db.schema import DATABASES
 
     admin = create_engine(url(var_dir, "postgres"), isolation_level="AUTOCOMMIT")
     try:
