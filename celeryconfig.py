@@ -83,4 +83,5 @@ beat_schedule = {
     "resume-stuck-sagas": {"task": "saga.resume_stuck", "schedule": _settings.beat_interval},
     "resume-stuck-topups": {"task": "money_add.sweep", "schedule": _settings.beat_interval},
     "forget-idempotency-keys": {"task": "saga.forget_idempotency_keys", "schedule": 3600.0},
+    "audit-the-books": {"task": "saga.audit", "schedule": _settings.audit_interval},
 }

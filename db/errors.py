@@ -21,7 +21,7 @@ def is_transient(exc: BaseException) -> bool:
         if code:
             return code in _TRANSIENT_SQLSTATES or code.startswith(_TRANSIENT_CLASSES)
         if isinstance(exc, OperationalError):
-            # psycopg2 without a SQLSTATE (server gone) and SQLite's "database is locked".
+            # psycopg2 without a SQLSTATE: the server went away mid-statement.
             return True
     return False
 

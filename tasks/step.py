@@ -41,15 +41,15 @@ from tasks.subject import arguments_in_brief, subject_of
 log = logging.getLogger(__name__)
 
 BACKOFF_MAX = 30.0
-# An outage is retried this often: at most BACKOFF_MAX apart, days rather than minutes (Celery
-# reads ``max_retries=None`` in ``retry()`` as "the task's default", not as "no limit").
+# An outage is retried this often: days rather than minutes (Celery reads ``max_retries=None``
+# in ``retry()`` as "the task's default", not as "no limit")...
 OUTAGE_RETRIES = 10_000
 # ... and at most this far apart: a step is running again within seconds of the database's
-# return (a PostgreSQL restart stopped every step for 8.5 s with 30 s, docs/cluster.md).
+# return (a PostgreSQL restart stopped every step for 8.5 s with 30 s, docs/cluster-faults.md).
 OUTAGE_BACKOFF_MAX = 4.0
-# PostgreSQL's unique_violation, and how psycopg2 and SQLite word it when no code is at hand.
+# PostgreSQL's unique_violation, and how psycopg2 words it when no code is at hand.
 _UNIQUE_VIOLATION = "23505"
-_DUPLICATE_WORDING = ("duplicate key", "UNIQUE constraint failed")
+_DUPLICATE_WORDING = ("duplicate key",)
 
 
 def backoff(retries: int, ceiling_max: float = BACKOFF_MAX) -> int:

@@ -16,6 +16,7 @@ import redis
 from sqlalchemy import text
 
 from db.engine import get_engine
+from emarket import audit
 from emarket.config import settings
 from tests.chaos import books, invariants, stalls
 from tests.chaos.cluster_faults import ClusterFaults
@@ -41,6 +42,7 @@ INVARIANTS = (
     "every captured top-up credited exactly once",
     "every wallet agrees with its ledger",
     "every order's saga events a valid path",
+    "the auditor of the books finds nothing (emarket saga audit)",
 )
 CLUSTER_INVARIANT = "no fault stopped every saga step longer than its bound"
 
@@ -155,7 +157,8 @@ def _run(cfg: ChaosConfig, cluster: RabbitCluster | None, postgres: PrivatePostg
         stack.start()
         world = build(cfg, stack.bank.url, rng)
         money_before = books.money(urls, MERCHANT_ACCOUNT)
-        wallets_before = {u: w["balance"] for u, w in books.wallets(urls).items()}
+        # What a wallet holds beyond its ledger at the start (none: the world credits through it).
+        wallets_before = {u: w["balance"] - w["ledger"] for u, w in books.wallets(urls).items()}
         driver = Driver(cfg, stack.bank.url, plan_orders(cfg, world, rng), plan_topups(cfg, world, rng), rng)
         cluster_faults = ClusterFaults(cfg, cluster, postgres) if cluster is not None else None
         injector = FaultInjector(cfg, stack, services, driver.progress, rng, cluster_faults)
@@ -206,6 +209,7 @@ def _run(cfg: ChaosConfig, cluster: RabbitCluster | None, postgres: PrivatePostg
             invariants.topups_credited_once(topup_rows),
             invariants.wallets_match_ledger(wallets_before, books.wallets(urls)),
             invariants.valid_saga_paths(orders),
+            [finding.line() for finding in audit.audit(grace_seconds=0)],
         )))
         if cluster_faults is not None:
             times = stalls.step_times(cfg.log_dir, run_began)

@@ -1,5 +1,5 @@
-"""Real databases for the tests: PostgreSQL databases created on demand, SQLite in a tmp dir,
-each migrated with the project's own Alembic history."""
+"""Real databases for the tests: PostgreSQL databases created on demand, each migrated with the
+project's own Alembic history."""
 from __future__ import annotations
 
 from sqlalchemy import create_engine, text
@@ -32,22 +32,9 @@ def migrated_pg(prefix: str, server: str = PG_SERVER) -> dict[str, str]:
     return urls
 
 
-def migrated_sqlite(folder) -> dict[str, str]:
-    urls = {}
-    for name in DATABASES:
-        url = f"sqlite:///{folder}/{name}.db"
-        migrate.upgrade(name, url)
-        urls[name] = url
-    return urls
-
-
 def truncate_all(urls: dict[str, str]) -> None:
     for name, url in urls.items():
         engine = get_engine(url)
         tables = [t.name for t in reversed(METADATA[name].sorted_tables)]
         with engine.begin() as conn:
-            if engine.dialect.name == "postgresql":
-                conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-            else:
-                for table in tables:
-                    conn.execute(text(f'DELETE FROM "{table}"'))
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))

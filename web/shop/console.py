@@ -1,6 +1,7 @@
 """The operators' saga console (admin role), ``/admin/sagas``: orders counted by status, the
 stuck sagas (the same rule as ``emarket saga stuck`` and the beat sweep) with a Resume button
-that runs the sweep's own repair for that order (``saga.resume``), a search by order id, and
+that runs the sweep's own repair for that order (``saga.resume``), the last audit of the books
+(``saga.audit``: its findings and what it repaired), a search by order id, and
 each saga's timeline across services with every step's Celery task (linked to Flower), the
 worker that ran it, its attempt and a failed step's error. Live parts are fragments the page
 fetches again, like the shopper's pages."""
@@ -9,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from emarket import catalog, saga_console
+from emarket import audit_report, catalog, saga_console
 from emarket.config import settings
 from emarket.queries import valid_order_id
 from emarket.storage import unit_of_work
@@ -24,7 +25,7 @@ def _overview() -> dict:
     bound = settings().saga_stuck_after
     with unit_of_work("emarket") as uow:
         return {"counts": saga_console.counts_by_status(uow), "stuck": saga_console.stuck_sagas(uow, bound),
-                "recent": saga_console.recent(uow), "bound": bound}
+                "recent": saga_console.recent(uow), "bound": bound, "audit": audit_report.last()}
 
 
 @bp.get("")

@@ -98,3 +98,18 @@ def test_resume_refuses_a_form_without_its_csrf_token(client, stuck_and_fresh):
     refused = client.post(f"/admin/sagas/{stuck_and_fresh[0]}/resume", data={})
     assert refused.status_code == 302 and refused.headers["Location"].startswith("/login")
     assert client.post(f"/admin/sagas/{stuck_and_fresh[0]}/resume", data={"csrf_token": "x"}).status_code == 302
+
+
+def test_the_last_audit_of_the_books_is_on_the_console(client, stuck_and_fresh):
+    from emarket import audit, audit_report
+
+    log_in(client, ADMIN, ["admin"])
+    finding = audit.Finding("wallet_off_ledger", "wallet of user 9", "balance 7, its ledger sums to 0", "by hand")
+    audit_report.save([finding], repaired=2)
+    page = client.get("/admin/sagas").get_data(as_text=True)
+    assert 'id="audit-summary" data-findings="1">1 findings at <time' in page
+    assert "2 compensation(s) sent again" in page
+    assert "<code>wallet_off_ledger wallet of user 9: balance 7, its ledger sums to 0; repair: by hand</code>" in page
+    audit_report.save([], repaired=0)
+    live = client.get("/admin/sagas/live").get_data(as_text=True)
+    assert 'data-findings="0">0 findings at' in live and "wallet_off_ledger" not in live
