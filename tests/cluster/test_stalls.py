@@ -38,3 +38,10 @@ def test_the_line_and_the_bounds():
     assert beyond_bounds(found, bounds) == ["node frozen: no saga step for 16.0 s (bound 15 s)"]
     assert beyond_bounds({"node killed": 1.0}, bounds) == ["node frozen: the fault never happened",
                                                             "postgres restarted: the fault never happened"]
+
+
+def test_a_window_ends_shortly_after_its_fault_is_over():
+    # The node was back at +12 s: the window runs 10 s on (SETTLE_AFTER), not to the next fault.
+    times = [at(s) for s in (1.0, 2.0, 11.0, 40.0)]
+    windows = [FaultWindow("node killed", at(0), ended=at(12)), FaultWindow("node frozen", at(60))]
+    assert stalls(windows, times, load_ended=at(100))["node killed"] == 11.0  # 11 → 22, not 11 → 40
