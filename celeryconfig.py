@@ -55,8 +55,22 @@ task_default_routing_key = "saga"
 task_routes = {f"{name}.*": {"queue": name, "exchange": name, "routing_key": name} for name in QUEUES}
 
 if ON_RABBITMQ:
-    # RabbitMQ confirms each publish: a step's next message is on disk before its ack.
-    broker_transport_options = {"confirm_publish": True}
+    # RabbitMQ confirms each publish: a step's next message is on disk before its ack. A node
+    # that stops answering (frozen, cut off) must not hold a process for ever: every blocking
+    # read (the confirm's) and write gives up after the I/O timeout (amqp's read_timeout and
+    # write_timeout, SO_RCVTIMEO/SO_SNDTIMEO), the connection is dropped and kombu publishes
+    # again through the next URL of the list (task_publish_retry). A worker's own connection
+    # notices such a node by its heartbeat. Figures and reasons: docs/cluster.md.
+    broker_transport_options = {"confirm_publish": True, "read_timeout": _settings.broker_io_timeout,
+                                "write_timeout": _settings.broker_io_timeout}
+    broker_heartbeat = _settings.broker_heartbeat
+    broker_heartbeat_checkrate = 2.0
+    # A frozen node still accepts TCP (its kernel does) but never answers the AMQP handshake:
+    # every new connection that tries it first waits this long before the next URL.
+    broker_connection_timeout = min(2.0, _settings.broker_io_timeout)
+    # Delayed delivery set up once per cluster, not retried with sleeps on a dead node; no
+    # Mingle or Gossip (tasks/worker_consumer.py).
+    worker_consumer = "tasks.worker_consumer:Consumer"
 else:
     # Redis redelivers an unacked message after the visibility timeout; it must outlast the
     # longest countdown a worker holds (a step's retry, a top-up poll: 30 s at most).
@@ -69,4 +83,5 @@ beat_schedule = {
     "resume-stuck-sagas": {"task": "saga.resume_stuck", "schedule": _settings.beat_interval},
     "resume-stuck-topups": {"task": "money_add.sweep", "schedule": _settings.beat_interval},
     "forget-idempotency-keys": {"task": "saga.forget_idempotency_keys", "schedule": 3600.0},
+    "audit-the-books": {"task": "saga.audit", "schedule": _settings.audit_interval},
 }

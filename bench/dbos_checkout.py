@@ -71,6 +71,7 @@ def define(emarket_url: str, migrate: bool = False):
     @ds.transaction(isolation_level=READ_COMMITTED)
     def release_and_cancel(ctx: dict, reason: str) -> None:
         stock.release(tx, ctx["order_id"])
+        order.claim_for_compensation(tx, ctx["order_id"], order.PHASE2_RUNNING, reason, None)
         order.cancel(tx, ctx["order_id"], reason)
 
     @DBOS.workflow(name="emarket_checkout")

@@ -21,12 +21,12 @@ NAMING_CONVENTION = {
 }
 
 
-# SQLite auto-increments only an INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT.
-BigIntId = BigInteger().with_variant(Integer(), "sqlite")
+BigIntId = BigInteger()
 
 
 class UTCDateTime(TypeDecorator):
-    """Timezone-aware UTC datetimes on PostgreSQL and SQLite alike (SQLite drops the zone)."""
+    """Timezone-aware UTC datetimes: a naive one is refused on the way in, and one read back
+    without a zone (a driver's choice) is taken as UTC."""
 
     impl = DateTime(timezone=True)
     cache_ok = True

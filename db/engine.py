@@ -1,21 +1,17 @@
 """Engines, one per database URL and process.
 
 Celery's prefork workers fork after import: a pooled connection must never cross a fork, so
-engines are cached per (url, pid). PostgreSQL has a second engine per URL whose connections
-autocommit (``get_engine(url, autocommit=True)``): a statement there is its own transaction, one
-round trip instead of three (psycopg2 sends BEGIN and COMMIT as round trips of their own), for
-the saga steps whose every write is one all-or-nothing statement (``emarket.storage``). SQLite (the embedded run) gets WAL, foreign keys, a busy
-timeout and ``BEGIN IMMEDIATE`` so concurrent writers queue instead of failing mid-transaction.
+engines are cached per (url, pid). Each URL has a second engine whose connections autocommit
+(``get_engine(url, autocommit=True)``): a statement there is its own transaction, one round trip
+instead of three (psycopg2 sends BEGIN and COMMIT as round trips of their own), for the saga
+steps whose every write is one all-or-nothing statement (``emarket.storage``).
 """
 from __future__ import annotations
 
 import os
 import threading
-from pathlib import Path
-
 import sqlalchemy
-from sqlalchemy import Engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine
 
 _engines: dict[tuple[str, int, bool], Engine] = {}
 _lock = threading.Lock()
@@ -31,26 +27,8 @@ def without_pre_ping() -> None:
     _pre_ping = False
 
 
-def _configure_sqlite(engine: Engine) -> None:
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
-        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, below
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-
 def get_engine(url: str, autocommit: bool = False) -> Engine:
-    """The engine of ``url`` in this process. ``autocommit``: each statement commits on its own
-    (PostgreSQL; SQLite keeps its transactions, whose writers queue anyway)."""
-    autocommit = autocommit and not url.startswith("sqlite")
+    """The engine of ``url`` in this process. ``autocommit``: each statement commits on its own."""
     key = (url, os.getpid(), autocommit)
     engine = _engines.get(key)
     if engine is not None:
@@ -64,13 +42,6 @@ def get_engine(url: str, autocommit: bool = False) -> Engine:
 
 
 def _create(url: str, autocommit: bool = False) -> Engine:
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = sqlalchemy.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-        _configure_sqlite(engine)
-        return engine
     # Looked up on the module at each call, so OpenTelemetry's SQLAlchemy instrumentation
     # (which wraps sqlalchemy.create_engine) reaches the engines made after it is installed.
     return sqlalchemy.create_engine(

@@ -21,8 +21,6 @@ def alembic_config(name: str, url: str) -> Config:
 
 
 def upgrade(name: str, url: str, revision: str = "head") -> None:
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(name, url), revision)
 
 

@@ -86,6 +86,3 @@ class UnitOfWork:
     def after_commit(self, callback: Callable[[], None]) -> None:
         self._after_commit.append(callback)
 
-    @property
-    def dialect(self) -> str:
-        return self._engine.dialect.name

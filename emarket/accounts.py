@@ -14,7 +14,7 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 
 from db.account import Credential, User, Wallet, WalletEntry
@@ -121,8 +121,7 @@ def emails_by_id(uow: UnitOfWork, user_ids) -> dict[int, str]:
 def _insert_ignoring_duplicates(uow: UnitOfWork, model, **values) -> None:
     """INSERT … ON CONFLICT DO NOTHING: a message delivered twice, even at the same moment by
     two workers, inserts once and fails neither delivery."""
-    dialect = postgresql if uow.dialect == "postgresql" else sqlite
-    uow.session.execute(dialect.insert(model).values(**values).on_conflict_do_nothing())
+    uow.session.execute(postgresql.insert(model).values(**values).on_conflict_do_nothing())
 
 
 def create_profile(uow: UnitOfWork, user_id: int, email: str, name: str | None = None) -> dict:

@@ -1,6 +1,7 @@
 """Every setting of emarket, read from ``EMARKET_*`` environment variables.
 
-The defaults are the embedded run: SQLite files and a pip-shipped Redis under ``var/``.
+The defaults are the embedded run: a PostgreSQL server and a Redis server, both shipped by pip
+packages, with their files under ``var/``.
 Operators point the same variables at PostgreSQL, RabbitMQ and Redis for the real stack.
 The README's configuration table names every one of ``SETTINGS`` below (tests/test_readme.py
 checks it), so it cannot drift.
@@ -21,8 +22,10 @@ def _var_dir() -> Path:
     return Path(os.environ.get("EMARKET_VAR_DIR", PROJECT_ROOT / "var")).resolve()
 
 
-def _sqlite(name: str) -> str:
-    return f"sqlite:///{_var_dir() / (name + '.db')}"
+def _embedded_pg(name: str) -> str:
+    from emarket.embedded_pg import url
+
+    return url(_var_dir(), name)
 
 
 def _embedded_redis(db: int) -> str:
@@ -37,6 +40,8 @@ class Settings:
     db_bank: str
     broker_url: str
     quorum_queues: str
+    broker_heartbeat: float
+    broker_io_timeout: float
     result_backend: str
     redis_url: str
     payment_timeout: int
@@ -66,6 +71,7 @@ class Settings:
     topup_sweep_after: int
     saga_stuck_after: int
     beat_interval: float
+    audit_interval: float
     reply_timeout: float
     step_max_retries: int
     step_backoff_base: float
@@ -79,14 +85,16 @@ class Settings:
 
 # name -> (environment variable, default factory, description). One table for code and README.
 SETTINGS: dict[str, tuple[str, object, str]] = {
-    "var_dir": ("EMARKET_VAR_DIR", lambda: str(_var_dir()), "folder for the embedded run's files (SQLite, Redis, keys, logs)"),
-    "db_account": ("EMARKET_DB_ACCOUNT", lambda: _sqlite("account"), "SQLAlchemy URL of the `account` database (users, wallets, top-ups)"),
-    "db_emarket": ("EMARKET_DB_EMARKET", lambda: _sqlite("emarket"), "SQLAlchemy URL of the `emarket` database (orders, products, saga events)"),
-    "db_bank": ("EMARKET_DB_BANK", lambda: _sqlite("bank"), "SQLAlchemy URL of the bank's own database"),
+    "var_dir": ("EMARKET_VAR_DIR", lambda: str(_var_dir()), "folder for the embedded run's files (PostgreSQL, Redis, keys, logs)"),
+    "db_account": ("EMARKET_DB_ACCOUNT", lambda: _embedded_pg("account"), "SQLAlchemy URL of the `account` database (users, wallets, top-ups); unset: the embedded PostgreSQL under `var/postgres`"),
+    "db_emarket": ("EMARKET_DB_EMARKET", lambda: _embedded_pg("emarket"), "SQLAlchemy URL of the `emarket` database (orders, products, saga events)"),
+    "db_bank": ("EMARKET_DB_BANK", lambda: _embedded_pg("bank"), "SQLAlchemy URL of the bank's own database"),
     "broker_url": ("EMARKET_BROKER_URL", lambda: _embedded_redis(0), "Celery broker (RabbitMQ `amqp://…` in the real stack)"),
     "result_backend": ("EMARKET_RESULT_BACKEND", lambda: _embedded_redis(1), "Celery result backend (Redis)"),
     "redis_url": ("EMARKET_REDIS_URL", lambda: _embedded_redis(2), "Redis for revoked tokens, rate limits and caches"),
     "quorum_queues": ("EMARKET_QUORUM_QUEUES", lambda: "account,order,product,money,money_add,saga", "RabbitMQ only: the queues declared as quorum queues (at least one: countdowns then wait in the broker), the others classic; changing it needs a fresh vhost (docs/operations.md)"),
+    "broker_heartbeat": ("EMARKET_BROKER_HEARTBEAT", lambda: 4.0, "RabbitMQ only: AMQP heartbeat of a worker's connection, s; a node that stops answering (frozen, cut off) is left for the next one of the URL list after about twice this (docs/cluster.md)"),
+    "broker_io_timeout": ("EMARKET_BROKER_IO_TIMEOUT", lambda: 5.0, "RabbitMQ only: the longest a publish waits for its confirm (or any blocking socket read or write), s; then the connection is dropped and the publish retried on the next node (docs/cluster.md)"),
     "payment_timeout": ("EMARKET_PAYMENT_TIMEOUT", lambda: 300, "seconds an order waits for payment before it is cancelled"),
     "currency": ("EMARKET_CURRENCY", lambda: "USD", "the deployment's one currency (amounts are minor units)"),
     "jwt_private_key": ("EMARKET_JWT_PRIVATE_KEY", lambda: str(_var_dir() / "jwt" / "private.pem"), "PEM file of the auth service's RS256 signing key"),
@@ -114,6 +122,7 @@ SETTINGS: dict[str, tuple[str, object, str]] = {
     "topup_sweep_after": ("EMARKET_TOPUP_SWEEP_AFTER", lambda: 60, "seconds a top-up may sit unchanged before the sweep job resumes it"),
     "saga_stuck_after": ("EMARKET_SAGA_STUCK_AFTER", lambda: 120, "seconds after which a non-final saga counts as stuck and is resumed"),
     "beat_interval": ("EMARKET_BEAT_INTERVAL", lambda: 30.0, "seconds between two runs of each beat sweep (overdue orders, stuck sagas, stuck top-ups)"),
+    "audit_interval": ("EMARKET_AUDIT_INTERVAL", lambda: 3600.0, "seconds between two audits of the books by beat (`saga.audit`: finds, repairs what it safely can, counts; `emarket saga audit` runs it by hand)"),
     "reply_timeout": ("EMARKET_REPLY_TIMEOUT", lambda: 10.0, "seconds the web waits for a reply over the broker before 503"),
     "step_max_retries": ("EMARKET_STEP_MAX_RETRIES", lambda: 8, "retries of a saga step on a transient error before it compensates"),
     "step_backoff_base": ("EMARKET_STEP_BACKOFF_BASE", lambda: 0.5, "first retry delay, seconds (doubles each retry, full jitter, capped at 30 s)"),

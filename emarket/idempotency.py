@@ -5,8 +5,7 @@ transaction that creates the resource, records what it created, and stores its r
 and body, byte for byte — in that transaction too, or (a ``?wait=`` order, a registration) once
 the reply is known. Whoever comes later with the same scope, key and fingerprint gets that reply
 back; another fingerprint is ``IdempotencyConflict`` (422). A twin that arrives while the first is
-still in its transaction waits on the primary key's row lock (PostgreSQL) or the write lock
-(SQLite) and then finds the first one's row.
+still in its transaction waits on the primary key's row lock and then finds the first one's row.
 
 Each database holds the keys of what it stores (``IdempotentRequest`` of ``db.emarket``,
 ``db.account`` and ``db.bank``), so the key and the resource commit or roll back together. Keys

@@ -10,14 +10,13 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
-
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import select, update
 
 from db.base import utcnow
 from db.emarket import Order, OrderItem
 from db.unit_of_work import UnitOfWork
-from emarket import order_moves, stock
+from db.stores import orders
+from emarket import order_moves
 from emarket import order_status as st
 from emarket import saga_events
 from emarket.errors import InvalidTransition, NotFound
@@ -54,6 +53,12 @@ def exists(uow: UnitOfWork, order_id: str) -> bool:
 
 def context_of(uow: UnitOfWork, order_id: str) -> SagaContext:
     return saga_context(_load(uow, order_id), _items(uow, order_id))
+
+
+def reason_of(uow: UnitOfWork, order_id: str) -> str:
+    """Why the order was cancelled (or claimed for compensation); ``failed`` if it says nothing."""
+    order = _load(uow, order_id)
+    return order.reason or order.failure_reason or "failed"
 
 
 def place(uow: UnitOfWork, user_id: int, items: list[dict], correlation_id: str | None = None) -> Placed:
@@ -114,24 +119,7 @@ def await_payment(uow: UnitOfWork, order_id: str, prices: Mapping[int | str, int
     raise InvalidTransition("failed", f"order is {order.status}")
 
 
-# Built once, in bound parameters (see ``emarket.order_moves``): the payment's read, the order
-# and its items in one round trip (a row per item, the order's columns repeated).
-_PAYMENT_READ = select(Order.user_id, Order.total, Order.correlation_id, Order.payment_request_id,
-                       OrderItem.product_id, OrderItem.quantity) \
-    .select_from(Order).outerjoin(OrderItem, OrderItem.order_id == Order.id) \
-    .where(Order.id == bindparam("b_order_id")).order_by(OrderItem.product_id)
 _START = dict(target=st.PAYMENT_STARTED, sources=(st.AWAITING_PAYMENT,), when=("owned", "before_deadline"))
-
-
-@lru_cache(maxsize=1)
-def _start_and_read():
-    """PostgreSQL: the compare-and-set with its event AND the payment's read, ONE statement.
-    The read sees the order as it was before the statement (a data-modifying CTE's writes are
-    invisible to the rest of its statement): the columns it reads are the ones the move does
-    not change, but for the request id, which ``won`` says this very statement set."""
-    moved, recorded, _did_move = order_moves.move_ctes(**_START, columns=("payment_request_id",))
-    won = select(func.count()).select_from(moved).scalar_subquery().label("won")
-    return _PAYMENT_READ.add_columns(won).add_cte(recorded)
 
 
 def start_payment(uow: UnitOfWork, order_id: str, user_id: int, request_id: str) -> tuple[str, SagaContext | None]:
@@ -140,19 +128,16 @@ def start_payment(uow: UnitOfWork, order_id: str, user_id: int, request_id: str)
     Outcomes: ``started`` (this request won — also for a redelivery of the same request),
     ``already_started`` (another request had won), ``not_payable``, ``not_found``."""
     # The owner is part of the compare-and-set, so the move (with its event) and one read
-    # decide every outcome; the context is built from that read (no ORM load). On PostgreSQL
-    # both are one statement.
-    if uow.dialect == "postgresql":
-        rows = order_moves.move_with(uow, _start_and_read(), order_id, "payment_started", user_id=user_id,
-                                     payment_request_id=request_id).all()
-        won = bool(rows and rows[0].won)
-        if rows and not won and rows[0].payment_request_id is None:
-            # Lost, and the snapshot shows no request: a request that won while this statement
-            # waited on the row, or an order not payable. Only a fresh read tells them apart.
-            rows = uow.connection().execute(_PAYMENT_READ, {"b_order_id": order_id}).all()
-    else:
-        won = _cas(uow, order_id, **_START, user_id=user_id, payment_request_id=request_id, event="payment_started")
-        rows = uow.connection().execute(_PAYMENT_READ, {"b_order_id": order_id}).all()
+    # decide every outcome; the context is built from that read (no ORM load). Both are one
+    # statement.
+    conn = uow.connection()
+    rows = orders.start_payment(conn, order_moves.spec(order_id, **_START, event="payment_started", user_id=user_id,
+                                                       payment_request_id=request_id))
+    won = bool(rows and rows[0].won)
+    if rows and not won and rows[0].payment_request_id is None:
+        # Lost, and the snapshot shows no request: a request that won while this statement
+        # waited on the row, or an order not payable. Only a fresh read tells them apart.
+        rows = orders.payment_read(conn, order_id)
     row = rows[0] if rows else None
     if row is None or row.user_id != user_id:
         return "not_found", None
@@ -170,27 +155,17 @@ def complete(uow: UnitOfWork, order_id: str) -> bool:
     sale in the same transaction: orders and stock share the emarket database, so "completed"
     and "sold" can never disagree. True if this call completed it.
 
-    On PostgreSQL it is ONE statement (the compare-and-set, its event and the sale as
-    data-modifying CTEs; the sale only if the order moved), so the step may commit it alone.
-    A repeat finds the order completed: its sale committed with it."""
-    if uow.dialect == "postgresql":
-        completed = order_moves.move_with(uow, _complete_and_sell(), order_id, "completed").scalar_one() == 1
-    else:
-        completed = _cas(uow, order_id, st.COMPLETED, (st.PAYMENT_STARTED,), when=_UNCLAIMED, event="completed")
-        stock.sell(uow, order_id)
+    It is ONE statement (the compare-and-set, its event and the sale as data-modifying CTEs;
+    the sale only if the order moved), so the step may commit it alone. A repeat finds the
+    order completed: its sale committed with it."""
+    completed = orders.complete_and_sell(uow.connection(), order_moves.spec(
+        order_id, st.COMPLETED, (st.PAYMENT_STARTED,), when=_UNCLAIMED, event="completed"))
     if completed:
         return True
     order = _load(uow, order_id)
     if order.status != st.COMPLETED:
         raise InvalidTransition("failed", f"order is {order.status}")
     return False
-
-
-@lru_cache(maxsize=1)
-def _complete_and_sell():
-    moved, recorded, did_move = order_moves.move_ctes(st.COMPLETED, (st.PAYMENT_STARTED,), _UNCLAIMED)
-    _settled, sold = stock.settle_ctes("sold", only_if=did_move)
-    return select(func.count()).select_from(moved).add_cte(recorded, sold)
 
 
 PHASE1_RUNNING = (st.ACCEPTED, st.PROCESSING)
@@ -209,11 +184,7 @@ def claim_for_compensation(uow: UnitOfWork, order_id: str, running: tuple[str, .
     names the step run that failed, for the failure's event."""
     if reason not in st.REASONS:
         raise ValueError(f"unknown reason {reason!r}")
-    claimed = uow.session.execute(
-        update(Order).where(Order.id == order_id, Order.status.in_(running), Order.failure_reason.is_(None))
-        .values(failure_reason=reason, updated_at=utcnow()).execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed:
+    if orders.claim(uow.connection(), order_id, running, reason, utcnow()):
         if failed_event:
             saga_events.record(uow, order_id, failed_event, reason, failed_run)
         return reason
@@ -223,13 +194,18 @@ def claim_for_compensation(uow: UnitOfWork, order_id: str, running: tuple[str, .
     return None
 
 
+# The compensation's cancel moves only an order a compensation claimed: the database keeps the
+# rule, so no caller can cancel an order whose forward steps may still complete it.
+_CLAIMED = ("claimed_for_compensation",)
+
+
 def cancel(uow: UnitOfWork, order_id: str, reason: str) -> bool:
-    """The system's cancel, from any status before completed. True if this call cancelled."""
+    """The system's cancel, from any status before completed, of an order claimed for
+    compensation (``claim_for_compensation``). True if this call cancelled."""
     if reason not in st.REASONS:
         raise ValueError(f"unknown reason {reason!r}")
-    if _cas(uow, order_id, st.CANCELLED, st.sources_of(st.CANCELLED), reason=reason, event="cancelled", detail=reason):
-        return True
-    return False
+    return _cas(uow, order_id, st.CANCELLED, st.sources_of(st.CANCELLED), when=_CLAIMED, reason=reason,
+                event="cancelled", detail=reason)
 
 
 def cancel_by_user(uow: UnitOfWork, order_id: str, user_id: int) -> str:

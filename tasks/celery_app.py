@@ -4,7 +4,7 @@ from celery import Celery
 app = Celery("emarket")
 app.config_from_object("celeryconfig")
 app.conf.include = ["tasks.saga", "tasks.order", "tasks.stock", "tasks.wallet", "tasks.accounts", "tasks.topup",
-                    "tasks.housekeeping"]
+                    "tasks.housekeeping", "tasks.audit"]
 
 # The only tasks that store their result (celeryconfig: task_ignore_result): someone waits for
 # it — the web (payment, cancel, the console's resume), auth (the profile), health checks (ping).

@@ -23,6 +23,6 @@ def until(moment: datetime) -> int:
 
     Use it instead of ``eta=``: Celery cuts an ETA to whole seconds *down*, so the task would
     reach a worker before its time and wait there again."""
-    if moment.tzinfo is None:  # SQLite hands back naive datetimes; the project stores UTC
+    if moment.tzinfo is None:  # a naive datetime is UTC: the project stores UTC only
         moment = moment.replace(tzinfo=timezone.utc)
     return whole_seconds((moment - datetime.now(timezone.utc)).total_seconds())

@@ -18,9 +18,11 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from datetime import datetime
 
 import redis
 
+from emarket import audit, audit_report
 from emarket.config import settings
 from emarket.redis_client import redis_client
 
@@ -181,6 +183,23 @@ class SagaCollector:
                 by_prefix[prefix].add_metric([label], value)
         yield from (started, completed, cancelled, compensations, topups)
         yield _step_histogram(steps, HistogramMetricFamily)
+        yield from _audit_gauges()
+
+
+def _audit_gauges():
+    """The last audit of the books (``saga.audit``): its findings by kind, and when it ran."""
+    from prometheus_client.core import GaugeMetricFamily
+
+    report = audit_report.last()
+    if report is None:
+        return
+    findings = GaugeMetricFamily("emarket_audit_findings", "Findings of the last audit of the books, by kind",
+                                 labels=["kind"])
+    for kind in audit.KINDS:
+        findings.add_metric([kind], report["by_kind"].get(kind, 0))
+    ran = GaugeMetricFamily("emarket_audit_last_run_timestamp_seconds", "When the last audit of the books ran")
+    ran.add_metric([], datetime.fromisoformat(report["at"]).timestamp())
+    yield from (findings, ran)
 
 
 def _step_histogram(steps: dict[str, float], family_type):

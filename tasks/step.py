@@ -2,7 +2,15 @@
 top-up's tasks, the profile's creation): transient errors retry with exponential backoff and
 full jitter, business errors (``DomainError``) and bugs never retry and fail at once, so a
 saga step's error callback compensates. When retries run out the original error fails the
-task the same way.
+task the same way — except an outage: while the database or the broker cannot be reached the
+step retries until it is back (``is_outage``), since nothing about the order is wrong and
+compensating would cancel it for a blip.
+
+A message this task cannot publish (the broker unreachable through every URL after kombu's
+own retries: a chain's next step, a retry) puts the running task's own message back instead
+(``Reject(requeue=True)``): Celery would otherwise record a failure and fire the error callback,
+compensating a step that committed, or drop the message. The redelivered step finds its own
+result (every step is idempotent) and publishes again.
 
 ``RetryingTask`` is that policy; ``SagaStep`` adds what a saga step also does: its events name
 the run that recorded them, the crash tests' fault fires after its commit, and a step (or a
@@ -15,11 +23,12 @@ import logging
 import random
 
 from celery import Task
-from celery.exceptions import Retry
+from celery._state import get_current_worker_task
+from celery.exceptions import Reject, Retry
 from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy.exc import IntegrityError
 
-from db.errors import is_transient
+from db.errors import is_transient, is_unavailable
 from emarket import order as orders
 from emarket import saga_events
 from emarket.config import settings
@@ -32,15 +41,21 @@ from tasks.subject import arguments_in_brief, subject_of
 log = logging.getLogger(__name__)
 
 BACKOFF_MAX = 30.0
-# PostgreSQL's unique_violation, and how psycopg2 and SQLite word it when no code is at hand.
+# An outage is retried this often: days rather than minutes (Celery reads ``max_retries=None``
+# in ``retry()`` as "the task's default", not as "no limit")...
+OUTAGE_RETRIES = 10_000
+# ... and at most this far apart: a step is running again within seconds of the database's
+# return (a PostgreSQL restart stopped every step for 8.5 s with 30 s, docs/cluster-faults.md).
+OUTAGE_BACKOFF_MAX = 4.0
+# PostgreSQL's unique_violation, and how psycopg2 words it when no code is at hand.
 _UNIQUE_VIOLATION = "23505"
-_DUPLICATE_WORDING = ("duplicate key", "UNIQUE constraint failed")
+_DUPLICATE_WORDING = ("duplicate key",)
 
 
-def backoff(retries: int) -> int:
+def backoff(retries: int, ceiling_max: float = BACKOFF_MAX) -> int:
     """Full-jitter exponential backoff in whole seconds (tasks.countdown): uniform in
     [1, min(max, base·2^n) rounded up]."""
-    ceiling = min(BACKOFF_MAX, settings().step_backoff_base * (2 ** min(retries, 16)))
+    ceiling = min(ceiling_max, settings().step_backoff_base * (2 ** min(retries, 16)))
     return random.randint(1, whole_seconds(ceiling))
 
 
@@ -65,6 +80,11 @@ def is_retryable(error: BaseException) -> bool:
     return is_transient(error)
 
 
+def is_outage(error: BaseException) -> bool:
+    """The database or the broker is out of reach: retry until it is back, never compensate."""
+    return isinstance(error, (BrokerError, ConnectionError)) or is_unavailable(error)
+
+
 class RetryingTask(Task):
     acks_late = True
     reject_on_worker_lost = True
@@ -82,7 +102,12 @@ class RetryingTask(Task):
             brief = arguments_in_brief(self, args, kwargs)
             if brief is not None:
                 options.update(argsrepr=brief, kwargsrepr="{…}" if kwargs else "{}")
-        return super().apply_async(args, kwargs, **options)
+        try:
+            return super().apply_async(args, kwargs, **options)
+        except BrokerError as error:
+            if get_current_worker_task() is not None:  # published by a task a worker runs
+                raise Reject(error, requeue=True) from error
+            raise
 
     def __call__(self, *args, **kwargs):
         try:
@@ -92,7 +117,13 @@ class RetryingTask(Task):
         except Exception as error:
             if is_retryable(error) and not self.request.called_directly:
                 limit = self.transient_retries if self.transient_retries is not None else settings().step_max_retries
-                raise self.retry(exc=error, countdown=backoff(self.request.retries), max_retries=limit)
+                ceiling = BACKOFF_MAX
+                if is_outage(error) and not self.request.is_eager:  # run eagerly (apply) a retry runs at once
+                    limit, ceiling = OUTAGE_RETRIES, OUTAGE_BACKOFF_MAX
+                try:
+                    raise self.retry(exc=error, countdown=backoff(self.request.retries, ceiling), max_retries=limit)
+                except Reject as unpublished:  # Celery drops the message when its retry cannot be sent
+                    raise Reject(unpublished.reason, requeue=True) from error
             if self.nothing_to_do(error, args, kwargs):
                 return None
             raise

@@ -15,8 +15,8 @@ def test_every_setting_is_documented():
 
 
 def test_every_documented_emarket_command_exists():
-    for command in (["db", "upgrade"], ["db", "check"], ["keys", "generate"], ["users", "create-admin"],
-                    ["wallet", "credit"], ["bank", "create-account"], ["saga", "show"], ["saga", "stuck"], ["up"]):
+    for command in (["db", "upgrade"], ["db", "check"], ["db", "shell"], ["keys", "generate"], ["users", "create-admin"],
+                    ["wallet", "credit"], ["bank", "create-account"], ["saga", "show"], ["saga", "stuck"], ["saga", "audit"], ["up"]):
         result = CliRunner().invoke(main, [*command, "--help"])
         assert result.exit_code == 0, (command, result.output)
         assert " ".join(command[-1:]) in README

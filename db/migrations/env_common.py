@@ -1,5 +1,4 @@
-"""The body of every database's Alembic ``env.py``: which metadata, which URL, batch mode
-for SQLite (it cannot ALTER constraints in place)."""
+"""The body of every database's Alembic ``env.py``: which metadata and which URL."""
 from __future__ import annotations
 
 import os
@@ -18,7 +17,7 @@ def run(name: str) -> None:
         from emarket.config import settings  # an entrypoint may read the app's settings
 
         url = getattr(settings(), f"db_{name}")
-    options = dict(target_metadata=METADATA[name], render_as_batch=True, compare_type=True)
+    options = dict(target_metadata=METADATA[name], compare_type=True)
     if context.is_offline_mode():
         context.configure(url=url, literal_binds=True, **options)
         with context.begin_transaction():

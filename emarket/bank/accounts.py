@@ -7,7 +7,7 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 
 from db.bank import BankAccount
 from db.unit_of_work import UnitOfWork
@@ -70,6 +70,5 @@ def ensure_merchant_account(uow: UnitOfWork, number: str | None = None) -> None:
     values = {"number": number, "owner": "emarket merchant", "balance": 0, "held": 0,
               # Nobody confirms holds on the merchant's own account: a PIN no one knows.
               "pin_hash": hash_pin(secrets.token_urlsafe(32))}
-    dialect = postgresql if uow.dialect == "postgresql" else sqlite
-    statement = dialect.insert(BankAccount).values(**values).on_conflict_do_nothing(index_elements=["number"])
+    statement = postgresql.insert(BankAccount).values(**values).on_conflict_do_nothing(index_elements=["number"])
     uow.session.execute(statement)

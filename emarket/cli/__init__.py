@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import click
 
+from emarket import storage
 from emarket.cli import bank_commands, broker_commands, db_commands, saga_commands, up_command, users_commands
 
 
 @click.group(help="emarket: run the shop, migrate its databases, operate its sagas.")
 def main() -> None:
-    pass
+    # A command run on the embedded default starts the embedded PostgreSQL when it first opens
+    # a database (``emarket db upgrade`` before ``emarket up`` too), and stops it at exit if no
+    # other process uses it.
+    storage.start_embedded_on_demand()
 
 
 main.add_command(db_commands.db)

@@ -1,11 +1,15 @@
 """``emarket db …``: bring the three databases to the migrations' head (or back)."""
 from __future__ import annotations
 
+import signal
+import subprocess
+
 import click
+from sqlalchemy.engine import make_url
 
 from db import migrate
 from db.schema import DATABASES
-from emarket import idempotency
+from emarket import embedded_pg, idempotency
 from emarket.storage import database_url
 
 _which = click.option(
@@ -53,3 +57,21 @@ def check(databases: tuple[str, ...]) -> None:
 def forget_idempotency_keys(databases: tuple[str, ...]) -> None:
     for name in databases or DATABASES:
         click.echo(f"{name}: {idempotency.forget_older_than(name)} keys forgotten")
+
+
+@db.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+            help="Open psql on database NAME (account, emarket or bank), the embedded one too; "
+                 "arguments after NAME go to psql: emarket db shell emarket -c 'select 1'.")
+@click.argument("name", type=click.Choice(DATABASES))
+@click.argument("psql_args", nargs=-1, type=click.UNPROCESSED)
+def shell(name: str, psql_args: tuple[str, ...]) -> None:
+    # libpq reads the same URL without SQLAlchemy's driver name. The psql shipped with the
+    # embedded server speaks to any server this project supports.
+    conninfo = make_url(database_url(name)).set(drivername="postgresql").render_as_string(hide_password=False)
+    # psql answers Ctrl-C itself (it cancels the running query); this process waits for it.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        code = subprocess.call([str(embedded_pg.psql_path()), conninfo, *psql_args])
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    raise SystemExit(code)

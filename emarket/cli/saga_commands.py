@@ -5,6 +5,7 @@ import click
 from sqlalchemy import select
 
 from db.emarket import Order, SagaEvent
+from emarket import audit as auditor
 from emarket import order as orders
 from emarket.config import settings
 from emarket.storage import unit_of_work
@@ -45,3 +46,16 @@ def stuck(older_than: float | None) -> None:
     for order in found:
         click.echo(f"{order.id}  {order.status:<16} since {rfc3339(order.updated_at)}  user {order.user_id}")
     click.echo(f"{len(found)} stuck saga(s) older than {bound:g}s")
+
+
+@saga.command(help="Check the books across the three databases: cancelled orders refunded and released, "
+                   "completed ones debited once for their total and sold, wallets equal to their ledgers, "
+                   "captured bank holds credited once. One line per finding, then 'N findings'; exit 1 if any.")
+@click.option("--grace", type=float, default=None, show_default="EMARKET_SAGA_STUCK_AFTER",
+              help="seconds a captured bank hold may wait for its credit before it counts")
+def audit(grace: float | None) -> None:
+    findings = auditor.audit(grace_seconds=settings().saga_stuck_after if grace is None else grace)
+    for finding in findings:
+        click.echo(finding.line())
+    click.echo(f"{len(findings)} findings")
+    raise SystemExit(1 if findings else 0)

@@ -1,7 +1,8 @@
 """``emarket up``: the whole system in one command.
 
-On the embedded default (nothing installed beyond pip) it starts the pip-shipped Redis, creates
-and migrates the SQLite databases, writes dev JWT keys, loads the demo data, then runs auth,
+On the embedded default (nothing installed beyond pip) it starts the pip-shipped Redis and the
+pip-shipped PostgreSQL (``emarket.embedded_pg``), creates and migrates the three databases, writes
+dev JWT keys, loads the demo data, then runs auth,
 shop and bank (gunicorn), one Celery worker for all queues, beat and Flower, prints the URLs,
 and stops everything on Ctrl-C. With the EMARKET_ variables pointed at PostgreSQL, RabbitMQ and
 Redis it starts the same processes against them.
@@ -18,7 +19,7 @@ import click
 
 from db import migrate
 from db.schema import DATABASES
-from emarket import broker, demo, embedded_redis
+from emarket import broker, demo, embedded_redis, storage
 from emarket.config import settings
 from emarket.keys import generate_keypair
 from emarket.storage import database_url
@@ -48,7 +49,7 @@ def _prepare(var: Path) -> None:
     """Databases at head and dev keys present: what every process needs before it starts."""
     s = settings()
     var.mkdir(parents=True, exist_ok=True)
-    for name in DATABASES:
+    for name in DATABASES:  # the first URL asked for starts the embedded PostgreSQL, if it is the one
         migrate.upgrade(name, database_url(name))
     if broker.is_rabbitmq(s.broker_url):  # the delay ladder before the first countdown (emarket/broker.py)
         broker.setup(s.broker_url, broker.task_queues(broker.quorum_names(s.quorum_queues)))
@@ -111,6 +112,7 @@ def up(no_demo: bool) -> None:
         click.echo("stopping…")
     finally:
         _stop(children)
+        storage.release_embedded()  # after its users: the services stopped first
     click.echo("stopped")
 
 

@@ -42,7 +42,19 @@ class ChaosConfig:
     # Bounds.
     final_within: float = 150.0  # every order and top-up final this long after the faults stop
     drain_within: float = 60.0
+    # The cluster run (--cluster): three private RabbitMQ nodes and a private PostgreSQL, so a
+    # node can be killed and frozen and the database crashed; the machine's own are not used.
+    cluster: bool = False
+    cluster_ports: tuple[int, int, int] = (5781, 5782, 5783)
+    pg_port: int = 5481
+    node_down_for: float = 5.0  # a killed node is started again after this long
+    node_frozen_for: float = 40.0
+    pg_down_for: float = 1.0  # the postmaster is started again this long after its processes are gone
+    # The longest time a fault may stop every saga step (issue #21's bounds; docs/cluster.md).
+    stall_bounds: dict = field(default_factory=lambda: {"node killed": 5.0, "node frozen": 15.0,
+                                                        "postgres restarted": 10.0})
     # Isolation.
+    pg_server: str = PG_SERVER
     db_prefix: str = "emarket_chaos"
     vhost: str = "emarket_chaos"
     redis_dbs: tuple[int, int] = (7, 8)  # 5, 6 the suite; 11, 12 fuzz and security; 13, 14 compose-test
@@ -53,10 +65,14 @@ class ChaosConfig:
         return max(20, self.orders // 10)
 
     def db_url(self, name: str) -> str:
-        return f"{PG_SERVER}/{self.db_prefix}_{name}"
+        return f"{self.pg_server}/{self.db_prefix}_{name}"
 
     @property
     def broker_url(self) -> str:
+        """The broker as every process of the run is told (the cluster run: the failover list of
+        its three nodes, the first node first; each worker starts from another, stack.py)."""
+        if self.cluster:
+            return ";".join(f"amqp://guest:guest@127.0.0.1:{port}/{self.vhost}" for port in self.cluster_ports)
         return f"amqp://guest:guest@127.0.0.1:5672/{self.vhost}"
 
     def as_dict(self) -> dict:

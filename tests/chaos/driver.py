@@ -15,6 +15,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 import requests as http
 
@@ -87,6 +88,7 @@ class Driver:
     def __init__(self, cfg, bank_url: str, orders: list[OrderRun], topups: list[TopupRun], rng: random.Random):
         self.cfg, self.bank_url, self.orders, self.topups, self.rng = cfg, bank_url, orders, topups, rng
         self.submitted = 0
+        self.last_start = datetime.now(timezone.utc)  # when the last user's story began
         self.errors: dict[str, int] = {}
         self._lock = threading.Lock()
         self.abort = threading.Event()  # the run is being stopped: every story ends now
@@ -117,6 +119,7 @@ class Driver:
                         time.sleep(delay)  # the arrival rate of new users, not a wait for an outcome
                     futures.append(pool.submit(story, run))
                     self.submitted += 1
+                    self.last_start = datetime.now(timezone.utc)
                 for future in futures:
                     future.result()
             except BaseException:
@@ -147,10 +150,19 @@ class Driver:
         else:
             self._ask(run, shop.request_payment, ("started", "already_started", "not_payable"), deadline)
 
+    def _status(self, order_id: str) -> str | None:
+        """The order's status as the user's page shows it; None while the database is out of
+        reach (the page answers 503, the user reloads)."""
+        try:
+            return shop.order_status(order_id)
+        except Exception as error:  # noqa: BLE001 — the database restarting
+            self._error("read order", error)
+            return None
+
     def _settled(self, order_id: str, deadline: float) -> str:
         """Phase 1 is over (awaiting payment or cancelled), or our patience is."""
         while True:
-            status = shop.order_status(order_id)
+            status = self._status(order_id)
             if status in (st.AWAITING_PAYMENT, *st.FINAL) or self._late(deadline):
                 return status
             time.sleep(0.1)  # a poll's pace
@@ -165,8 +177,9 @@ class Driver:
             except Exception as error:  # noqa: BLE001 — ReplyTimeout, a broker or Redis outage
                 self._error(request.__name__, error)
             run.retries += 1
-            if shop.order_status(run.order_id) != st.AWAITING_PAYMENT:
-                run.outcome = f"moved on ({shop.order_status(run.order_id)})"
+            status = self._status(run.order_id)
+            if status not in (st.AWAITING_PAYMENT, None):
+                run.outcome = f"moved on ({status})"
                 return
             time.sleep(0.5)  # a client's pause before it retries a failed request (bounded by its deadline)
         run.outcome = "gave up"
@@ -211,10 +224,14 @@ class Driver:
 
     def _hold_of(self, run: TopupRun, deadline: float) -> str | None:
         while not self._late(deadline):
-            with unit_of_work("account") as uow:
-                row = topups.get_topup(uow, run.topup_id)
-                status, hold_id = row.status, row.hold_id
-            if status != topups.INITIATED:
+            try:
+                with unit_of_work("account") as uow:
+                    row = topups.get_topup(uow, run.topup_id)
+                    status, hold_id = row.status, row.hold_id
+            except Exception as error:  # noqa: BLE001 — the database restarting: look again
+                self._error("read top-up", error)
+                status = hold_id = None
+            if status not in (topups.INITIATED, None):
                 if hold_id is None:
                     run.outcome = f"no hold ({status})"
                 return hold_id

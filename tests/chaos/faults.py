@@ -83,8 +83,10 @@ class Services:
 
 
 class FaultInjector:
-    def __init__(self, cfg, stack, services: Services, progress: Callable[[], float], rng: random.Random):
+    def __init__(self, cfg, stack, services: Services, progress: Callable[[], float], rng: random.Random,
+                 cluster_faults=None):
         self.cfg, self.stack, self.services, self.progress, self.rng = cfg, stack, services, progress, rng
+        self.cluster_faults = cluster_faults  # tests.chaos.cluster_faults, on a --cluster run
         self.flag = Path(stack.env["EMARKET_CHAOS_DUPLICATE_FLAG"])
         self.duplicate_log = Path(stack.env["EMARKET_CHAOS_DUPLICATE_LOG"])
         self.timeline: list[tuple[float, str]] = []
@@ -93,12 +95,18 @@ class FaultInjector:
         self._threads: list[threading.Thread] = []
         self._t0 = time.monotonic()
         self.one_offs_done = threading.Event()
+        self.failures: list[str] = []  # faults that could not be injected or healed
+        # Set while a cluster fault is measured: no worker SIGKILL then, so the stall measured is
+        # that fault's (a worker started again after a SIGKILL takes seconds on this machine, and
+        # with one worker per queue its queue waits meanwhile).
+        self.quiet = threading.Event()
 
     def note(self, what: str) -> None:
         at = round(time.monotonic() - self._t0, 1)
         self.timeline.append((at, what))
         try:
-            print(f"[chaos {at:7.1f}s, {self.progress():4.0%} started] {what}", file=sys.stderr, flush=True)
+            print(f"[chaos {at:7.1f}s {time.strftime('%H:%M:%S')}, {self.progress():4.0%} started] {what}",
+                  file=sys.stderr, flush=True)
         except OSError:  # nobody reads stderr any more: the timeline still has it
             pass
 
@@ -113,6 +121,8 @@ class FaultInjector:
     def _kill_loop(self) -> None:
         low, high = self.cfg.kill_every
         while not self._stop.wait(self.rng.uniform(low, high)):
+            if self.quiet.is_set():
+                continue  # a cluster fault is being measured (see ``quiet``)
             self.note(f"SIGKILL {self.stack.kill_one(self.rng)}")
 
     def _at(self, share: float) -> bool:
@@ -131,10 +141,16 @@ class FaultInjector:
                 plan.append((0.30, self._broker_restart, None))
             if self.cfg.redis_restart:
                 plan.append((0.65, self._redis_restart, None))
+            if self.cluster_faults is not None:
+                plan += [(share, fault, None) for share, fault in self.cluster_faults.plan()]
             for share, fault, arg in sorted(plan, key=lambda p: p[0]):
                 if not self._at(share):
                     return
-                fault(arg) if arg else fault()
+                try:
+                    fault(arg) if arg else fault()
+                except Exception as error:  # noqa: BLE001 — said in the report; the next fault still comes
+                    self.note(f"FAULT FAILED: {getattr(fault, '__name__', fault)}: {type(error).__name__}: {error}")
+                    self.failures.append(f"{getattr(fault, '__name__', fault)}: {error}")
         finally:
             self.one_offs_done.set()
 
@@ -169,6 +185,8 @@ class FaultInjector:
         self.flag.unlink(missing_ok=True)
         self.stack.proxy.set_mode("ok")
         self.services.heal()
+        if self.cluster_faults is not None:
+            self.cluster_faults.heal()
         wait_until(self.stack.all_alive, timeout=60, interval=0.2, what="every worker to run again")
         self.note("faults stopped")
 

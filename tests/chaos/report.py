@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+from tests.chaos.stalls import line
+
 
 def _table(title: str, rows: dict, header: tuple[str, str] = ("", "count")) -> list[str]:
     lines = [f"**{title}**", "", f"| {header[0]} | {header[1]} |", "|---|---:|"]
@@ -40,10 +42,12 @@ def render(report, max_problems: int = 8) -> str:
             out.append(f"- {name}: {problem}")
         if len(problems) > max_problems:
             out.append(f"- {name}: … {len(problems) - max_problems} more")
+    if report.stalls:
+        out += [line(report.stalls), ""]
     out.append("ALL INVARIANTS HOLD" if report.ok else "SOME INVARIANTS BROKE")
     return "\n".join(out)
 
 
 def to_json(report) -> str:
     return json.dumps({"config": report.config, "figures": report.figures, "broken": report.broken,
-                       "timeline": report.timeline, "ok": report.ok}, indent=2, default=str)
+                       "timeline": report.timeline, "stalls": report.stalls, "ok": report.ok}, indent=2, default=str)

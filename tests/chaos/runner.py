@@ -16,14 +16,18 @@ import redis
 from sqlalchemy import text
 
 from db.engine import get_engine
+from emarket import audit
 from emarket.config import settings
-from tests.chaos import books, invariants
+from tests.chaos import books, invariants, stalls
+from tests.chaos.cluster_faults import ClusterFaults
 from tests.chaos.config import MERCHANT_ACCOUNT, ChaosConfig, environment
 from tests.chaos.driver import Driver, plan_orders, plan_topups
 from tests.chaos.faults import FaultInjector, Services
+from tests.chaos.private_pg import PrivatePostgres
+from tests.chaos.rabbit_cluster import RabbitCluster
 from tests.chaos.stack import QUEUES, Stack
 from tests.chaos.world import build
-from tests.support.broker import ensure_vhost, purge_queues
+from tests.support.broker import ensure_vhost, lay_out, purge_queues
 from tests.support.databases import migrated_pg, truncate_all
 from tests.support.wait import Timeout, wait_until
 
@@ -38,7 +42,9 @@ INVARIANTS = (
     "every captured top-up credited exactly once",
     "every wallet agrees with its ledger",
     "every order's saga events a valid path",
+    "the auditor of the books finds nothing (emarket saga audit)",
 )
+CLUSTER_INVARIANT = "no fault stopped every saga step longer than its bound"
 
 
 @dataclass
@@ -47,6 +53,7 @@ class Report:
     figures: dict = field(default_factory=dict)
     broken: dict[str, list[str]] = field(default_factory=dict)
     timeline: list = field(default_factory=list)
+    stalls: dict[str, float] = field(default_factory=dict)  # a cluster run's: fault kind → seconds
 
     @property
     def ok(self) -> bool:
@@ -65,7 +72,11 @@ class Sampler:
             self.sample()
 
     def sample(self) -> None:
-        for what, value in books.lowest(self.urls).items():
+        try:
+            figures = books.lowest(self.urls)
+        except Exception:  # noqa: BLE001 — the database is down (a fault of the run): sample later
+            return
+        for what, value in figures.items():
             if value is not None:
                 self.lowest[what] = min(value, self.lowest.get(what, value))
 
@@ -79,13 +90,16 @@ class Sampler:
         self.sample()
 
 
-def _prepare(cfg: ChaosConfig) -> tuple[dict, dict]:
+def _prepare(cfg: ChaosConfig, cluster: RabbitCluster | None) -> tuple[dict, dict]:
     cfg.log_dir.mkdir(parents=True, exist_ok=True)
     env = environment(cfg)
     os.environ.update(env)
     settings.cache_clear()
-    ensure_vhost(cfg.broker_url)
-    urls = migrated_pg(cfg.db_prefix)
+    if cluster is not None:
+        lay_out(cluster.url(cluster.nodes[0]))  # one node: queue leaders are balanced anyway
+    else:
+        ensure_vhost(cfg.broker_url)
+    urls = migrated_pg(cfg.db_prefix, cfg.pg_server)
     truncate_all(urls)
     for db in cfg.redis_dbs:
         redis.Redis.from_url(f"{env['EMARKET_REDIS_URL'].rsplit('/', 1)[0]}/{db}").flushdb()
@@ -101,18 +115,37 @@ def _not_final(urls: dict, users: list[int]) -> int:
     return orders + pending
 
 
-def _queued(vhost: str) -> int:
+def _queued(vhost: str, cluster: RabbitCluster | None = None) -> int:
     """Messages in the run's task queues, ready or delivered and not yet acknowledged (a
     countdown or a retry waiting in a worker counts too)."""
+    if cluster is not None:
+        return sum(n for name, _, n in cluster.queues() if name in QUEUES)
     out = subprocess.run(["rabbitmqctl", "list_queues", "-p", vhost, "-q", "--no-table-headers", "name", "messages"],
                          capture_output=True, text=True, timeout=60, check=True).stdout
     return sum(int(n) for name, n in (line.split() for line in out.splitlines() if line.strip()) if name in QUEUES)
 
 
 def run(cfg: ChaosConfig) -> Report:
+    """One run; on ``cfg.cluster`` its three RabbitMQ nodes and its PostgreSQL are started
+    first and stopped last, whatever happens in between."""
+    if not cfg.cluster:
+        return _run(cfg, None, None)
+    cluster = RabbitCluster(cfg.log_dir / "rabbit", list(cfg.cluster_ports), cfg.vhost)
+    postgres = PrivatePostgres(cfg.log_dir / "postgres", cfg.pg_port)
+    try:
+        postgres.start()
+        cfg.pg_server = postgres.server_url
+        cluster.start()
+        return _run(cfg, cluster, postgres)
+    finally:
+        cluster.stop()
+        postgres.stop()
+
+
+def _run(cfg: ChaosConfig, cluster: RabbitCluster | None, postgres: PrivatePostgres | None) -> Report:
     report = Report(cfg.as_dict())
     rng = random.Random(cfg.seed or time.time_ns())
-    env, urls = _prepare(cfg)
+    env, urls = _prepare(cfg, cluster)
     from tasks.celery_app import app  # configured from the environment set just above
 
     purge_queues(app, QUEUES)
@@ -124,9 +157,14 @@ def run(cfg: ChaosConfig) -> Report:
         stack.start()
         world = build(cfg, stack.bank.url, rng)
         money_before = books.money(urls, MERCHANT_ACCOUNT)
-        wallets_before = {u: w["balance"] for u, w in books.wallets(urls).items()}
+        # What a wallet holds beyond its ledger at the start (none: the world credits through it).
+        wallets_before = {u: w["balance"] - w["ledger"] for u, w in books.wallets(urls).items()}
         driver = Driver(cfg, stack.bank.url, plan_orders(cfg, world, rng), plan_topups(cfg, world, rng), rng)
-        injector = FaultInjector(cfg, stack, services, driver.progress, rng)
+        cluster_faults = ClusterFaults(cfg, cluster, postgres) if cluster is not None else None
+        injector = FaultInjector(cfg, stack, services, driver.progress, rng, cluster_faults)
+        if cluster_faults is not None:
+            cluster_faults.note, cluster_faults.quiet = injector.note, injector.quiet
+        run_began = datetime.now(timezone.utc)
         with Sampler(urls) as sampler:
             injector.start()
             t_drive = time.monotonic()
@@ -144,7 +182,8 @@ def run(cfg: ChaosConfig) -> Report:
             stack.stop_beat()
             t_drain = time.monotonic()
             try:
-                wait_until(lambda: _queued(cfg.vhost) == 0 and _queued(cfg.vhost) == 0, timeout=cfg.drain_within,
+                wait_until(lambda: _queued(cfg.vhost, cluster) == 0 and _queued(cfg.vhost, cluster) == 0,
+                           timeout=cfg.drain_within,
                            interval=0.5, what="the queues to drain")
                 drained = True
             except Timeout:
@@ -161,7 +200,8 @@ def run(cfg: ChaosConfig) -> Report:
             invariants.orders_final(placed, orders)
             + [f"user gave up: {r.plan} order {r.order_id}: {r.outcome}" for r in driver.orders if r.outcome.startswith("gave up")],
             invariants.topups_final(created, topup_rows),
-            late + ([] if drained else [f"the queues still held {_queued(cfg.vhost)} messages after {cfg.drain_within:.0f} s"]),
+            late + ([] if drained else [f"the queues still held {_queued(cfg.vhost, cluster)} messages after "
+                                        f"{cfg.drain_within:.0f} s"]),
             invariants.stock_conserved(world.initial_stock, books.stock(urls), orders),
             invariants.never_negative(sampler.lowest),
             invariants.money_conserved(money_before, money_after, orders, topup_rows),
@@ -169,7 +209,19 @@ def run(cfg: ChaosConfig) -> Report:
             invariants.topups_credited_once(topup_rows),
             invariants.wallets_match_ledger(wallets_before, books.wallets(urls)),
             invariants.valid_saga_paths(orders),
+            [finding.line() for finding in audit.audit(grace_seconds=0)],
         )))
+        if cluster_faults is not None:
+            times = stalls.step_times(cfg.log_dir, run_began)
+            report.stalls = stalls.stalls(cluster_faults.windows, times, driver.last_start)
+            report.timeline.append((None, "longest stretches without a step: "
+                                    f"{stalls.where(cluster_faults.windows, times, driver.last_start)}"))
+            report.broken[CLUSTER_INVARIANT] = stalls.beyond_bounds(report.stalls, cfg.stall_bounds) + [
+                f"{w.kind} began after the last user had started: its stall was not measured under load "
+                "(a lower --rate spreads the orders over the faults)"
+                for w in cluster_faults.windows if w.began > driver.last_start]
+        if injector.failures:
+            report.broken["every planned fault injected"] = injector.failures
         report.figures = _figures(cfg, driver, orders, topup_rows, stack, injector, sampler.lowest, money_before,
                                   money_after, dict(drive_s=drive_s, final_s=final_s, drain_s=drain_s, longest=longest,
                                                     n_after=n_after, total_s=time.monotonic() - started))
@@ -180,6 +232,15 @@ def run(cfg: ChaosConfig) -> Report:
         services.heal()
         stack.stop()
     return report
+
+
+def _cluster_fault_counts(cluster_faults: ClusterFaults | None) -> dict[str, int]:
+    if cluster_faults is None:
+        return {}
+    kinds = Counter(w.kind for w in cluster_faults.windows)
+    return {"RabbitMQ nodes killed (kill -9, then restarted)": kinds["node killed"],
+            f"RabbitMQ nodes frozen (SIGSTOP {cluster_faults.cfg.node_frozen_for:.0f} s, then SIGCONT)": kinds["node frozen"],
+            "PostgreSQL postmaster killed (kill -9, then crash recovery)": kinds["postgres restarted"]}
 
 
 def _figures(cfg, driver, orders, topup_rows, stack, injector, lowest, before, after, times) -> dict:
@@ -205,6 +266,7 @@ def _figures(cfg, driver, orders, topup_rows, stack, injector, lowest, before, a
             "pool process SIGKILLs": stack.kills["pool_process"],
             "processes started again": stack.restarts(),
             "RabbitMQ restarts (stop_app/start_app)": injector.counts["broker_restarts"],
+            **_cluster_fault_counts(injector.cluster_faults),
             "Redis restarts (shutdown nosave)": injector.counts["redis_restarts"],
             "bank outage windows (500s, then timeouts)": injector.counts["bank_error_windows"]
             + injector.counts["bank_timeout_windows"],

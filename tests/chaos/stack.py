@@ -20,6 +20,13 @@ from tests.support import process_group
 from tests.support.wait import wait_until
 
 CHAOS_APP = "tests.chaos.duplicates"
+
+
+def starting_from(urls: str, n: int) -> str:
+    """The ``;``-separated failover list rotated to start at its ``n``-th URL (modulo its length)."""
+    parts = urls.split(";")
+    n %= len(parts)
+    return ";".join(parts[n:] + parts[:n])
 # One worker per service queue; the busy ones get two pool processes.
 QUEUES = {"order": 2, "product": 2, "money": 2, "saga": 2, "money_add": 2, "account": 1}
 
@@ -77,11 +84,14 @@ class Stack:
         self.proxy = BankProxy(self.bank.url, self.hold_for).start()
         self.env["EMARKET_BANK_URL"] = self.proxy.url  # the workers reach the bank through it
         celery = [sys.executable, "-m", "celery", "-A", CHAOS_APP]
-        for queue, concurrency in QUEUES.items():
+        for n, (queue, concurrency) in enumerate(QUEUES.items()):
+            # On a cluster each worker starts from another node of the failover list, so every
+            # queue's consumers and every node's connections are spread as on several hosts.
+            env = {**self.env, "EMARKET_BROKER_URL": starting_from(self.env["EMARKET_BROKER_URL"], n)}
             self.workers.append(Supervised(
                 f"worker-{queue}", celery + ["worker", "-Q", queue, "-c", str(concurrency), "-n", f"chaos-{queue}@%h",
-                                             "--without-gossip", "--without-mingle", "-l", "INFO"],
-                self.env, self.log_dir))
+                                             "-l", "INFO"],
+                env, self.log_dir))
         self.beat = Supervised("beat", celery + ["beat", "-s", str(self.log_dir / "beat-schedule"), "-l", "INFO"],
                                self.env, self.log_dir)
         for process in self.workers:

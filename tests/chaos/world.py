@@ -38,8 +38,9 @@ def build(cfg, bank_url: str, rng: random.Random) -> World:
         world.scarce.append(seed.product(count=count, price=rng.randrange(100, 900), name=f"Scarce {n}"))
         world.initial_stock[world.scarce[-1]] = count
     n_poor = max(4, cfg.users // 5)
-    world.rich = [seed.user(balance=50_000) for _ in range(cfg.users - n_poor)]
-    world.poor = [seed.user(balance=rng.randrange(0, 100)) for _ in range(n_poor)]
+    # Credited through the ledger, as a real wallet is: the auditor of the books checks it.
+    world.rich = [seed.user(balance=50_000, ledger=True) for _ in range(cfg.users - n_poor)]
+    world.poor = [seed.user(balance=rng.randrange(0, 100), ledger=True) for _ in range(n_poor)]
     with requests.Session() as http:
         for user_id in world.rich:
             reply = http.post(f"{bank_url}/bank/accounts", headers={"X-Api-Key": BANK_ADMIN_KEY}, timeout=10,

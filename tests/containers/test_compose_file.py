@@ -16,7 +16,8 @@ import celeryconfig
 from emarket.config import SETTINGS, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
-COMPOSE_FILES = [ROOT / "docker-compose.yml", ROOT / "docker" / "compose.ci.yml"]
+COMPOSE_FILES = [ROOT / "docker-compose.yml", ROOT / "docker" / "compose.ci.yml", ROOT / "docker" / "compose.ci-broker.yml",
+                 ROOT / "docker" / "compose.cluster.yml", ROOT / "docker" / "compose.cluster-ci.yml"]
 # The shared reference copy first; the vendored one (same file, Apache-2.0, compose-spec/compose-spec
 # at 170098b) where the repository is checked out alone.
 SCHEMAS = [ROOT.parent / "shared" / "schemas" / "compose-spec.json", Path(__file__).with_name("compose-spec.json")]
@@ -170,7 +171,8 @@ def test_postgres_init_creates_the_three_databases(services):
 
 def test_ci_override_puts_every_service_on_the_host_network(services):
     override = load(COMPOSE_FILES[1])["services"]
-    assert set(override) == set(services)
+    broker = load(COMPOSE_FILES[2])["services"]  # the one-node run: the machine's RabbitMQ stand-in
+    assert set(override) | set(broker) == set(services) and set(broker) == {"rabbitmq"}
     for name, spec in override.items():
         assert spec["network_mode"] == "host", name
         env = environment_of(spec)
@@ -178,6 +180,8 @@ def test_ci_override_puts_every_service_on_the_host_network(services):
             assert "emarket_ctest_" in env[setting], (name, setting)
         assert env["EMARKET_BROKER_URL"].endswith("/emarket_ctest"), name
         assert {env[f"EMARKET_{s}_PORT"] for s in ("SHOP", "AUTH", "BANK", "FLOWER")} == {"18000", "18001", "18002", "15555"}
+    assert broker["rabbitmq"]["network_mode"] == "host"
+    assert environment_of(broker["rabbitmq"])["EMARKET_BROKER_URL"] == environment_of(override["auth"])["EMARKET_BROKER_URL"]
 
 
 def test_dockerfile_final_stage_is_slim_and_unprivileged():

@@ -1,5 +1,5 @@
 """A black-box client of the public HTTP contract (docs/api.md) against both ways of running
-emarket: the embedded run (`emarket up`: SQLite, the pip-shipped Redis, gunicorn) and the real
+emarket: the embedded run (`emarket up`: the pip-shipped PostgreSQL and Redis, gunicorn) and the real
 services (gunicorn over PostgreSQL, RabbitMQ and Redis, a real worker for every queue). Only
 HTTP and the operator's own commands: nothing of ours is imported to drive or inspect them."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The one Idempotency-Key mechanism (emarket.idempotency) on PostgreSQL and SQLite: the key,
+"""The one Idempotency-Key mechanism (emarket.idempotency): the key,
 the resource and the first reply commit together; a replay gets the stored bytes; another body
 is refused; a failed first request leaves nothing; a concurrent twin waits and finds the first."""
 from __future__ import annotations
@@ -106,7 +106,7 @@ def test_keys_older_than_a_day_are_forgotten(databases, uow_factory):
 
 def test_a_concurrent_twin_waits_for_the_first_and_gets_its_reply(databases, uow_factory):
     """The first request holds its transaction open after claiming the key; its twin blocks on
-    the key (row lock on PostgreSQL, write lock on SQLite), then reads the first one's reply."""
+    the key (its row lock), then reads the first one's reply."""
     inside, release = threading.Event(), threading.Event()
     results = {}
 

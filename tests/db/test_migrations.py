@@ -11,10 +11,8 @@ from tests.support.databases import ensure_pg_database
 from tests.settings import INTEGRATION_DB_PREFIX
 
 
-@pytest.fixture(params=["postgresql", "sqlite"])
-def empty_urls(request, tmp_path):
-    if request.param == "sqlite":
-        return {name: f"sqlite:///{tmp_path}/{name}.db" for name in DATABASES}
+@pytest.fixture
+def empty_urls():
     urls = {}
     for name in DATABASES:
         url = ensure_pg_database(f"{INTEGRATION_DB_PREFIX}_mig_{name}")

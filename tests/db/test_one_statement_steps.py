@@ -1,7 +1,6 @@
 """The steps whose statements commit alone (``unit_of_work(..., autocommit=True)``) write
 nothing unless everything holds, on real PostgreSQL, where each statement is its own
-transaction and no rollback can take a half-done write back; and on SQLite, which keeps one
-transaction per step.
+transaction and no rollback can take a half-done write back.
 
 The hard case is READ COMMITTED: a reservation that waits on a product row another order holds
 must judge that row as it is once the other order committed, not as its snapshot saw it, and
@@ -118,7 +117,7 @@ def test_concurrent_orders_each_reserve_every_item_or_none(pg):
 
 def test_a_failed_check_records_no_event(uow_factory):
     """The check's event travels with its read; a shortage must not leave it behind, also when
-    the statement commits alone (PostgreSQL) — on SQLite the step's transaction holds it."""
+    the statement commits alone."""
     url = uow_factory("emarket")._engine.url.render_as_string(hide_password=False)
     alone = lambda: UnitOfWork(get_engine(url, autocommit=True))  # noqa: E731
     order_id = str(uuid.uuid4())

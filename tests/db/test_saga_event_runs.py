@@ -1,5 +1,5 @@
 """A saga event names the step run that recorded it (task id, worker, attempt, a failure's
-error), on PostgreSQL and SQLite alike, and recording stays idempotent: a redelivered step's
+error), and recording stays idempotent: a redelivered step's
 second run neither adds a row nor overwrites the first run's name."""
 from __future__ import annotations
 

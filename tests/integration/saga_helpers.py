@@ -23,3 +23,11 @@ def wait_final(order_id: str, timeout: float = 30.0):
 
 def event_names(order_id: str) -> list[str]:
     return [name for name, _ in seed.events(order_id)]
+
+
+def placed_and_paid(user_id: int, items: list[tuple[int, int]]):
+    """An order placed, paid once it awaits payment, and run to its final status (returned)."""
+    order_id = place(user_id, items)
+    wait_status(order_id, "awaiting_payment")
+    requests.request_payment(order_id, user_id)
+    return wait_final(order_id)

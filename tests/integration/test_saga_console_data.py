@@ -13,7 +13,7 @@ from db.emarket import Order, OrderItem, SagaEvent
 from emarket import saga_events
 from emarket.storage import unit_of_work
 from tasks import requests
-from tests.integration.saga_helpers import place, wait_final, wait_status
+from tests.integration.saga_helpers import place, placed_and_paid, wait_final, wait_status
 from tests.support import seed
 
 
@@ -41,10 +41,9 @@ def test_every_step_names_its_task_worker_and_attempt(worker):
 
 def test_a_failed_step_names_its_task_worker_attempt_and_error(worker):
     user = seed.user(balance=50)
-    order_id = place(user, [(seed.product(price=100), 1)])
-    wait_status(order_id, "awaiting_payment")
-    requests.request_payment(order_id, user)
-    assert wait_final(order_id).reason == "insufficient_funds"
+    final = placed_and_paid(user, [(seed.product(price=100), 1)])
+    order_id = final.id
+    assert final.reason == "insufficient_funds"
     runs = _runs(order_id)
     failed = runs["charge_failed"]
     assert failed.task_id and failed.task_id != runs["cancelled"].task_id

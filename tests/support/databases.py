@@ -1,5 +1,5 @@
-"""Real databases for the tests: PostgreSQL databases created on demand, SQLite in a tmp dir,
-each migrated with the project's own Alembic history."""
+"""Real databases for the tests: PostgreSQL databases created on demand, each migrated with the
+project's own Alembic history."""
 from __future__ import annotations
 
 from sqlalchemy import create_engine, text
@@ -7,11 +7,12 @@ from sqlalchemy import create_engine, text
 from db import migrate
 from db.engine import get_engine
 from db.schema import DATABASES, METADATA
-from tests.settings import pg_url
+from tests.settings import PG_SERVER
 
 
-def ensure_pg_database(name: str) -> str:
-    admin = create_engine(pg_url("postgres"), isolation_level="AUTOCOMMIT")
+def ensure_pg_database(name: str, server: str = PG_SERVER) -> str:
+    """``name`` exists on ``server`` (the machine's PostgreSQL unless told): its URL."""
+    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
             exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar()
@@ -19,22 +20,13 @@ def ensure_pg_database(name: str) -> str:
                 conn.execute(text(f'CREATE DATABASE "{name}"'))
     finally:
         admin.dispose()
-    return pg_url(name)
+    return f"{server}/{name}"
 
 
-def migrated_pg(prefix: str) -> dict[str, str]:
+def migrated_pg(prefix: str, server: str = PG_SERVER) -> dict[str, str]:
     urls = {}
     for name in DATABASES:
-        url = ensure_pg_database(f"{prefix}_{name}")
-        migrate.upgrade(name, url)
-        urls[name] = url
-    return urls
-
-
-def migrated_sqlite(folder) -> dict[str, str]:
-    urls = {}
-    for name in DATABASES:
-        url = f"sqlite:///{folder}/{name}.db"
+        url = ensure_pg_database(f"{prefix}_{name}", server)
         migrate.upgrade(name, url)
         urls[name] = url
     return urls
@@ -45,8 +37,4 @@ def truncate_all(urls: dict[str, str]) -> None:
         engine = get_engine(url)
         tables = [t.name for t in reversed(METADATA[name].sorted_tables)]
         with engine.begin() as conn:
-            if engine.dialect.name == "postgresql":
-                conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-            else:
-                for table in tables:
-                    conn.execute(text(f'DELETE FROM "{table}"'))
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))

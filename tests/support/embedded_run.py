@@ -1,4 +1,4 @@
-"""`emarket up` on the embedded default (SQLite + the pip-shipped Redis) as a running system for a
+"""`emarket up` on the embedded default (the pip-shipped PostgreSQL and Redis) as a running system for a
 test: free ports, only the embedded defaults in its environment, stopped with Ctrl-C after."""
 from __future__ import annotations
 

@@ -14,13 +14,18 @@ from emarket.storage import unit_of_work
 _ids = itertools.count(random.randrange(10**6, 10**9, 1000) + os.getpid() % 1000)
 
 
-def user(balance: int = 0) -> int:
-    """A user with an e-wallet holding ``balance``; a fresh id every call."""
+def user(balance: int = 0, ledger: bool = False) -> int:
+    """A user with an e-wallet holding ``balance``; a fresh id every call. ``ledger``: the
+    balance is credited through the ledger too (an ``adjustment`` entry, as ``emarket wallet
+    credit`` writes), so the audit of the books finds this wallet true."""
     user_id = next(_ids)
     with unit_of_work("account") as uow:
         uow.session.add(User(id=user_id, email=f"u{user_id}@example.com", name="Test"))
         uow.session.flush()
         uow.session.add(Wallet(user_id=user_id, balance=balance))
+        if balance and ledger:
+            uow.session.flush()
+            uow.session.add(WalletEntry(user_id=user_id, kind="adjustment", amount=balance))
     return user_id
 
 

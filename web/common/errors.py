@@ -10,8 +10,14 @@ from __future__ import annotations
 
 import logging
 
+import redis
 from flask import Flask, jsonify, render_template_string, request
+from kombu.exceptions import OperationalError as BrokerError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
+
+from db.errors import is_transient
 
 from emarket.errors import DomainError, IdempotencyConflict, NotFound, TransientError
 from emarket.pagination import BadCursor
@@ -96,6 +102,19 @@ def register_error_handlers(app: Flask) -> None:
         # A dependency did not answer in time; the request is idempotent, so a retry is safe
         # and tells the outcome.
         return error_response(503, "unavailable", "a service did not answer in time; retry", {"Retry-After": "1"})
+
+    # A database, the broker or Redis out of reach (a crash, a restart, a node failing over):
+    # 503 with Retry-After, never a 500. Nothing was half done: a new order is stored and its
+    # first message sent after the commit (or by the stuck-saga sweep), and every creating POST
+    # is idempotent, so the client retries the same request with the same Idempotency-Key.
+    def _out_of_reach(error: Exception):
+        if isinstance(error, DBAPIError) and not is_transient(error):
+            return _unexpected(error)
+        log.warning("a dependency is out of reach: %s", type(error).__name__)
+        return error_response(503, "unavailable", "a service is unavailable for a moment; retry", {"Retry-After": "2"})
+
+    for kind in (DBAPIError, DisconnectionError, PoolTimeout, BrokerError, redis.ConnectionError, redis.TimeoutError):
+        app.register_error_handler(kind, _out_of_reach)
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

@@ -1,6 +1,7 @@
 """The operators' saga console (admin role), ``/admin/sagas``: orders counted by status, the
 stuck sagas (the same rule as ``emarket saga stuck`` and the beat sweep) with a Resume button
-that runs the sweep's own repair for that order (``saga.resume``), a search by order id, and
+that runs the sweep's own repair for that order (``saga.resume``), the last audit of the books
+(``saga.audit``: its findings and what it repaired), a search by order id, and
 each saga's timeline across services with every step's Celery task (linked to Flower), the
 worker that ran it, its attempt and a failed step's error. Live parts are fragments the page
 fetches again, like the shopper's pages."""
@@ -9,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from emarket import accounts, catalog, saga_console
+from emarket import accounts, audit_report, catalog, saga_console
 from emarket.config import settings
 from emarket.order_status import STATUSES
 from emarket.queries import valid_order_id
@@ -27,7 +28,8 @@ def _overview(status: str | None = None) -> dict:
     status = status if status in STATUSES else None
     with unit_of_work("emarket") as uow:
         found = {"counts": saga_console.counts_by_status(uow), "stuck": saga_console.stuck_sagas(uow, bound),
-                 "recent": saga_console.recent(uow, status=status), "bound": bound, "status_filter": status}
+                 "recent": saga_console.recent(uow, status=status), "bound": bound, "status_filter": status,
+                 "audit": audit_report.last()}
     with unit_of_work("account") as uow:
         found["emails"] = accounts.emails_by_id(
             uow, [s.user_id for s in found["stuck"]] + [o["user_id"] for o in found["recent"]])

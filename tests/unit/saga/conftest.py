@@ -1,17 +1,18 @@
 """Business rules tested on their own: plain function calls over a unit of work on a real
-(SQLite, the embedded run's) database. No broker, no workers."""
+PostgreSQL database. No broker, no workers."""
 from __future__ import annotations
 
 import pytest
 
 from db.engine import get_engine
 from db.unit_of_work import UnitOfWork
-from tests.support.databases import migrated_sqlite, truncate_all
+from tests.settings import INTEGRATION_DB_PREFIX
+from tests.support.databases import migrated_pg, truncate_all
 
 
 @pytest.fixture(scope="session")
-def _urls(tmp_path_factory):
-    return migrated_sqlite(tmp_path_factory.mktemp("unit-saga"))
+def _urls():
+    return migrated_pg(f"{INTEGRATION_DB_PREFIX}_unit")
 
 
 @pytest.fixture

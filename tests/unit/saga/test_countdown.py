@@ -19,7 +19,7 @@ def test_whole_seconds_rounds_up_and_never_goes_below_one():
 def test_until_never_ends_before_the_moment():
     moment = datetime.now(timezone.utc) + timedelta(seconds=299.2)
     assert until(moment) == 300
-    # SQLite gives naive UTC datetimes back.
+    # A naive datetime is read as UTC.
     assert until(moment.replace(tzinfo=None)) == 300
     assert until(datetime.now(timezone.utc) - timedelta(seconds=5)) == 1
 

@@ -90,9 +90,26 @@ def test_user_cancel_only_while_awaiting_payment(uow):
         assert order.start_payment(u, placed.order_id, 1, "r")[0] == "not_payable"
 
 
+def test_cancel_moves_only_an_order_claimed_for_compensation(uow):
+    """Twins in the same status: the one a compensation claimed is cancelled, the other is
+    refused by the compare-and-set and goes on untouched."""
+    claimed, unclaimed = _placed(uow), _placed(uow)
+    with uow("emarket") as u:
+        assert order.claim_for_compensation(u, claimed.order_id, order.PHASE1_RUNNING, "out_of_stock", None) == "out_of_stock"
+        assert order.cancel(u, claimed.order_id, "out_of_stock") is True
+        assert order.cancel(u, unclaimed.order_id, "out_of_stock") is False
+    with uow("emarket") as u:
+        assert u.session.get(Order, claimed.order_id).status == "cancelled"
+        assert u.session.get(Order, unclaimed.order_id).status == "accepted"
+        assert "cancelled" not in saga_events.names(u, unclaimed.order_id)
+        order.register(u, unclaimed.order_id)  # its forward steps still run
+        assert u.session.get(Order, unclaimed.order_id).status == "processing"
+
+
 def test_cancelled_order_cannot_be_registered_or_completed(uow):
     placed = _placed(uow)
     with uow("emarket") as u:
+        order.claim_for_compensation(u, placed.order_id, order.PHASE1_RUNNING, "out_of_stock", None)
         assert order.cancel(u, placed.order_id, "out_of_stock") is True
         assert order.cancel(u, placed.order_id, "failed") is False
     with pytest.raises(InvalidTransition):

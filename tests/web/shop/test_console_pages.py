@@ -127,3 +127,18 @@ def test_the_console_speaks_in_emails_words_and_filters_by_a_tile(client, stuck_
     only = client.get("/admin/sagas?status=cancelled").get_data(as_text=True).split("Latest sagas")[1]
     assert done in only and fresh not in only and stuck not in only
     assert 'href="/admin/sagas"' in only  # "show all"
+
+
+def test_the_last_audit_of_the_books_is_on_the_console(client, stuck_and_fresh):
+    from emarket import audit, audit_report
+
+    log_in(client, ADMIN, ["admin"])
+    finding = audit.Finding("wallet_off_ledger", "wallet of user 9", "balance 7, its ledger sums to 0", "by hand")
+    audit_report.save([finding], repaired=2)
+    page = client.get("/admin/sagas").get_data(as_text=True)
+    assert 'id="audit-summary" data-findings="1">1 findings at <time' in page
+    assert "2 compensation(s) sent again" in page
+    assert "<code>wallet_off_ledger wallet of user 9: balance 7, its ledger sums to 0; repair: by hand</code>" in page
+    audit_report.save([], repaired=0)
+    live = client.get("/admin/sagas/live").get_data(as_text=True)
+    assert 'data-findings="0">0 findings at' in live and "wallet_off_ledger" not in live

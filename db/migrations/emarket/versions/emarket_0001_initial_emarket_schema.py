@@ -46,7 +46,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_order_user_id_created_at_id', ['user_id', 'created_at', 'id'], unique=False)
 
     op.create_table('product_desc',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('id', sa.BigInteger(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('created_at', db.base.UTCDateTime(timezone=True), nullable=False),
@@ -64,7 +64,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('order_id', 'product_id', name=op.f('pk_order_item'))
     )
     op.create_table('product_accounting',
-    sa.Column('product_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('product_id', sa.BigInteger(), nullable=False),
     sa.Column('count', sa.Integer(), nullable=False),
     sa.Column('reserved', sa.Integer(), nullable=False),
     sa.Column('price', sa.BigInteger(), nullable=False),
@@ -76,7 +76,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('product_id', name=op.f('pk_product_accounting'))
     )
     op.create_table('saga_event',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('id', sa.BigInteger(), nullable=False),
     sa.Column('order_id', sa.String(length=36), nullable=False),
     sa.Column('name', sa.String(length=40), nullable=False),
     sa.Column('detail', sa.String(length=500), nullable=False),
@@ -89,9 +89,9 @@ def upgrade() -> None:
         batch_op.create_index('ix_saga_event_order_id_at', ['order_id', 'at'], unique=False)
 
     op.create_table('reservation',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('id', sa.BigInteger(), nullable=False),
     sa.Column('order_id', sa.String(length=36), nullable=False),
-    sa.Column('product_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('product_id', sa.BigInteger(), nullable=False),
     sa.Column('quantity', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('created_at', db.base.UTCDateTime(timezone=True), nullable=False),

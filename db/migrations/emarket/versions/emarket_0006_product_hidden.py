@@ -13,10 +13,8 @@ down_revision = 'emarket_0005'
 
 def upgrade() -> None:
     """One column with a default: every existing product stays in the catalogue."""
-    with op.batch_alter_table('product_desc') as batch:
-        batch.add_column(sa.Column('hidden', sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column('product_desc', sa.Column('hidden', sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('product_desc') as batch:
-        batch.drop_column('hidden')
+    op.drop_column('product_desc', 'hidden')

@@ -1,0 +1,109 @@
+"""The CI-sized cluster chaos run (``python -m tests.chaos --cluster``): 120 orders and 20
+top-ups over three private RabbitMQ nodes and a private PostgreSQL while a node is killed, a
+node is frozen 40 s and the postmaster is killed, besides worker SIGKILLs and duplicated
+messages. Every invariant holds, each fault stops the shop no longer than its bound, the
+machine's own RabbitMQ, PostgreSQL and Redis are as they were, and nothing it started is left.
+Bad input is one line and exit 2, with nothing started."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+
+import psutil
+import pytest
+import redis
+from sqlalchemy import create_engine, text
+
+from emarket.config import PROJECT_ROOT
+from tests.chaos.private_pg import PG_ROOT
+from tests.chaos.rabbit_cluster import RABBIT_BIN, free_cluster_ports, port_free
+from tests.settings import INTEGRATION_DB_PREFIX, PG_SERVER, RABBIT_URL, REDIS_SERVER
+
+pytestmark = pytest.mark.integration
+needs_servers = pytest.mark.skipif(not (RABBIT_BIN / "rabbitmq-server").exists() or not list(PG_ROOT.glob("*/bin/initdb")),
+                                   reason="the cluster run starts RabbitMQ and PostgreSQL from this machine's binaries")
+STALLS = re.compile(r"^stalls \(s\): node killed (\d+\.\d), node frozen (\d+\.\d), postgres restarted (\d+\.\d)$", re.M)
+
+
+def _chaos(*args: str, env: dict | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tests.chaos", "--cluster", *args], cwd=PROJECT_ROOT,
+                          capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})})
+
+
+def _free_pg_port() -> int:
+    return next(p for p in range(5491, 5591) if port_free(p))
+
+
+def _processes_of(*marks: str) -> list[str]:
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        line = " ".join(process.info["cmdline"] or [])
+        if any(mark in line for mark in marks):
+            found.append(line[:120])
+    return found
+
+
+def _machine_services() -> dict:
+    """What would change if the machine's own servers had been restarted."""
+    broker = subprocess.run(["rabbitmqctl", "-q", "eval", "os:getpid()."], capture_output=True, text=True,
+                            timeout=60).stdout.strip()
+    engine = create_engine(f"{PG_SERVER}/postgres")
+    with engine.connect() as conn:
+        postmaster = conn.execute(text("SELECT pg_postmaster_start_time()")).scalar()
+    engine.dispose()
+    return {"rabbitmq": broker, "postgres": postmaster,
+            "redis": redis.Redis.from_url(f"{REDIS_SERVER}/0").info("server")["run_id"]}
+
+
+@needs_servers
+def test_a_port_already_taken_is_one_line_and_exit_2(tmp_path):
+    ports = free_cluster_ports(5841)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", ports[1]))
+        taken.listen()
+        run = _chaos("--cluster-ports", *map(str, ports), "--pg-port", str(_free_pg_port()),
+                     "--log-dir", str(tmp_path / "logs"))
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.strip().splitlines() == [f"python -m tests.chaos: port {ports[1]} is already taken: "
+                                               "choose other ports (--cluster-ports, --pg-port)"]
+    assert _processes_of(f"emarket-chaos-{ports[0]}", str(tmp_path)) == []
+
+
+def test_no_rabbitmq_installed_is_one_line_and_exit_2(tmp_path):
+    run = _chaos("--log-dir", str(tmp_path / "logs"), env={"EMARKET_CHAOS_RABBITMQ_BIN": str(tmp_path / "nowhere")})
+    assert run.returncode == 2, run.stderr
+    [line] = run.stderr.strip().splitlines()
+    assert "RabbitMQ is not installed here" in line and "nowhere" in line
+    assert not (tmp_path / "logs" / "rabbit").exists() and not (tmp_path / "logs" / "postgres" / "data").exists()
+
+
+@needs_servers
+@pytest.mark.timeout(1200)
+def test_every_invariant_holds_on_a_cluster_through_node_and_database_faults(tmp_path):
+    ports, pg_port = free_cluster_ports(5801), _free_pg_port()
+    before = _machine_services()
+    vhost = RABBIT_URL.rsplit("/", 1)[1] + "_cluster_chaos"
+    run = _chaos("--orders", "120", "--topups", "20", "--rate", "1", "--cluster-ports", *map(str, ports),
+                 "--pg-port", str(pg_port), "--vhost", vhost, "--db-prefix", INTEGRATION_DB_PREFIX + "_cluster_chaos",
+                 "--redis-dbs", "9", "10", "--log-dir", str(tmp_path / "logs"), "--json", str(tmp_path / "report.json"),
+                 timeout=1100)
+    report = json.loads((tmp_path / "report.json").read_text()) if (tmp_path / "report.json").exists() else {}
+    broken = {name: problems[:5] for name, problems in report.get("broken", {}).items() if problems}
+    assert run.returncode == 0 and not broken, f"{json.dumps(broken, indent=1)}\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
+    assert "ALL INVARIANTS HOLD" in run.stdout
+    killed, frozen, restarted = map(float, STALLS.search(run.stdout).groups())
+    assert killed <= 5.0 and frozen <= 15.0 and restarted <= 10.0
+    faults = report["figures"]["faults"]
+    assert faults["RabbitMQ nodes killed (kill -9, then restarted)"] == 1
+    assert faults["RabbitMQ nodes frozen (SIGSTOP 40 s, then SIGCONT)"] == 1
+    assert faults["PostgreSQL postmaster killed (kill -9, then crash recovery)"] == 1
+    assert faults["RabbitMQ restarts (stop_app/start_app)"] == faults["Redis restarts (shutdown nosave)"] == 0
+    assert sum(report["figures"]["orders"].values()) == 120
+    # The machine's own servers were not restarted, and nothing the run started is left.
+    assert _machine_services() == before
+    assert _processes_of(*(f"emarket-chaos-{p}" for p in ports), str(tmp_path / "logs" / "postgres")) == []
+    assert port_free(pg_port) and all(port_free(p) for p in ports)
