@@ -87,7 +87,7 @@ def test_every_invariant_holds_on_a_cluster_through_node_and_database_faults(tmp
     ports, pg_port = free_cluster_ports(5801), _free_pg_port()
     before = _machine_services()
     vhost = RABBIT_URL.rsplit("/", 1)[1] + "_cluster_chaos"
-    run = _chaos("--orders", "120", "--topups", "20", "--rate", "1", "--cluster-ports", *map(str, ports),
+    run = _chaos("--orders", "120", "--topups", "20", "--rate", "0.5", "--cluster-ports", *map(str, ports),
                  "--pg-port", str(pg_port), "--vhost", vhost, "--db-prefix", INTEGRATION_DB_PREFIX + "_cluster_chaos",
                  "--redis-dbs", "9", "10", "--log-dir", str(tmp_path / "logs"), "--json", str(tmp_path / "report.json"),
                  timeout=1100)
