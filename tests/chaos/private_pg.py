@@ -11,6 +11,7 @@ import pwd
 import shutil
 import signal
 import subprocess
+import tempfile
 from pathlib import Path
 
 import psycopg2
@@ -31,14 +32,19 @@ def binaries() -> Path:
 
 
 class PrivatePostgres:
-    def __init__(self, folder: Path, port: int):
+    """``log_dir`` receives the server's log when it stops; its data lives in a folder of its own
+    under the system's temporary folder, which the ``postgres`` user can reach (a test's
+    ``tmp_path`` is under a folder only root may enter), removed at the end."""
+
+    def __init__(self, log_dir: Path, port: int):
         self.bin = binaries()
         try:
             self.user = pwd.getpwnam(RUN_AS)
         except KeyError as missing:
             raise ClusterError(f"no '{RUN_AS}' user to run PostgreSQL as") from missing
         check_ports([port])
-        self.folder, self.port = folder, port
+        self.log_dir, self.port = log_dir, port
+        self.folder = Path(tempfile.mkdtemp(prefix=f"emarket-chaos-pg-{port}-"))
         self.data, self.sockets = folder / "data", folder / "sockets"
         self.kills = 0
 
@@ -58,7 +64,6 @@ class PrivatePostgres:
             raise ClusterError(f"{Path(argv[0]).name} failed: {(result.stderr or result.stdout).strip()[-500:]}")
 
     def start(self) -> "PrivatePostgres":
-        self.folder.mkdir(parents=True, exist_ok=True)
         self.sockets.mkdir(exist_ok=True)
         for path in (self.folder, self.sockets):
             os.chown(path, self.user.pw_uid, self.user.pw_gid)
@@ -111,7 +116,10 @@ class PrivatePostgres:
                 self._as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
             except (ClusterError, subprocess.TimeoutExpired):
                 os.kill(pid, signal.SIGKILL)
-        shutil.rmtree(self.data, ignore_errors=True)
+        if (self.folder / "server.log").exists():
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            shutil.copy(self.folder / "server.log", self.log_dir / "postgres-server.log")
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def _alive(pid: int) -> bool:

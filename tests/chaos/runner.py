@@ -131,7 +131,7 @@ def run(cfg: ChaosConfig) -> Report:
     if not cfg.cluster:
         return _run(cfg, None, None)
     cluster = RabbitCluster(cfg.log_dir / "rabbit", list(cfg.cluster_ports), cfg.vhost)
-    postgres = PrivatePostgres(cfg.log_dir / "postgres", cfg.pg_port)
+    postgres = PrivatePostgres(cfg.log_dir, cfg.pg_port)
     try:
         postgres.start()
         cfg.pg_server = postgres.server_url

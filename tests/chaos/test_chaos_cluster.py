@@ -12,6 +12,8 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import psutil
 import pytest
@@ -78,7 +80,7 @@ def test_no_rabbitmq_installed_is_one_line_and_exit_2(tmp_path):
     assert run.returncode == 2, run.stderr
     [line] = run.stderr.strip().splitlines()
     assert "RabbitMQ is not installed here" in line and "nowhere" in line
-    assert not (tmp_path / "logs" / "rabbit").exists() and not (tmp_path / "logs" / "postgres" / "data").exists()
+    assert not (tmp_path / "logs" / "rabbit").exists()
 
 
 @needs_servers
@@ -105,5 +107,6 @@ def test_every_invariant_holds_on_a_cluster_through_node_and_database_faults(tmp
     assert sum(report["figures"]["orders"].values()) == 120
     # The machine's own servers were not restarted, and nothing the run started is left.
     assert _machine_services() == before
-    assert _processes_of(*(f"emarket-chaos-{p}" for p in ports), str(tmp_path / "logs" / "postgres")) == []
+    assert _processes_of(*(f"emarket-chaos-{p}" for p in ports), f"emarket-chaos-pg-{pg_port}-") == []
+    assert not list(Path(tempfile.gettempdir()).glob(f"emarket-chaos-pg-{pg_port}-*"))
     assert port_free(pg_port) and all(port_free(p) for p in ports)
