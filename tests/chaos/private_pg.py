@@ -45,7 +45,7 @@ class PrivatePostgres:
         check_ports([port])
         self.log_dir, self.port = log_dir, port
         self.folder = Path(tempfile.mkdtemp(prefix=f"emarket-chaos-pg-{port}-"))
-        self.data, self.sockets = folder / "data", folder / "sockets"
+        self.data, self.sockets = self.folder / "data", self.folder / "sockets"
         self.kills = 0
 
     @property
