@@ -40,7 +40,13 @@ class ClusterDelayedDelivery(DelayedDelivery):
 
     name = "ClusterDelayedDelivery"
 
+    done = False  # per worker process: the ladder, once declared, stays in the cluster
+
     def start(self, c) -> None:
+        if ClusterDelayedDelivery.done:
+            # A reconnect: declaring again would wait on the queues whose leader was on the lost
+            # node until RabbitMQ elects another, holding the event loop past its heartbeats.
+            return
         self._validate_configuration(c.app)
         # The node the consumer has just connected to answers; a node earlier in the list may be
         # the frozen one it failed over from (a handshake and a declare timing out there held the
@@ -49,6 +55,7 @@ class ClusterDelayedDelivery(DelayedDelivery):
             try:
                 # Its connection gives up after broker_connection_timeout: no sleeps, no retries.
                 self._setup_delayed_delivery(c, url)
+                ClusterDelayedDelivery.done = True
                 return
             except Exception as error:  # noqa: BLE001 — the next node of the cluster may answer
                 log.warning("delayed delivery not set up through %s: %s", maybe_sanitize_url(url), error)

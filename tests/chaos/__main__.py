@@ -41,6 +41,9 @@ def parse(argv: list[str] | None = None) -> tuple[ChaosConfig, argparse.Namespac
                    help="AMQP ports of the cluster's nodes (each node's Erlang distribution port: +20000)")
     p.add_argument("--pg-port", type=int, default=d.pg_port, help="port of the cluster run's own PostgreSQL")
     p.add_argument("--node-frozen-for", type=float, default=d.node_frozen_for, help="seconds a node stays SIGSTOPped")
+    p.add_argument("--stall-bounds", type=float, nargs=3, metavar=("KILLED", "FROZEN", "PG"),
+                   default=tuple(d.stall_bounds.values()),
+                   help="seconds: the longest a node killed, a node frozen, a PostgreSQL restart may stop every step")
     p.add_argument("--no-broker-restart", action="store_true", help="skip the RabbitMQ restart (it disturbs other runs)")
     p.add_argument("--no-redis-restart", action="store_true", help="skip the Redis restart (it disturbs other runs)")
     p.add_argument("--no-bank-faults", action="store_true", help="the bank never fails")
@@ -61,6 +64,7 @@ def parse(argv: list[str] | None = None) -> tuple[ChaosConfig, argparse.Namespac
         broker_restart=not (a.no_broker_restart or a.cluster), redis_restart=not (a.no_redis_restart or a.cluster),
         cluster=a.cluster, cluster_ports=tuple(a.cluster_ports), pg_port=a.pg_port, node_frozen_for=a.node_frozen_for,
         bank_faults=not a.no_bank_faults, duplicate_rate=a.duplicate_rate,
+        stall_bounds=dict(zip(d.stall_bounds, a.stall_bounds)),
         final_within=a.final_within, db_prefix=a.db_prefix, vhost=a.vhost, redis_dbs=tuple(a.redis_dbs),
         log_dir=a.log_dir)
     return cfg, a
