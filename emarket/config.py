@@ -124,7 +124,7 @@ SETTINGS: dict[str, tuple[str, object, str]] = {
     "beat_interval": ("EMARKET_BEAT_INTERVAL", lambda: 30.0, "seconds between two runs of each beat sweep (overdue orders, stuck sagas, stuck top-ups)"),
     "audit_interval": ("EMARKET_AUDIT_INTERVAL", lambda: 3600.0, "seconds between two audits of the books by beat (`saga.audit`: finds, repairs what it safely can, counts; `emarket saga audit` runs it by hand)"),
     "reply_timeout": ("EMARKET_REPLY_TIMEOUT", lambda: 10.0, "seconds the web waits for a reply over the broker before 503"),
-    "step_max_retries": ("EMARKET_STEP_MAX_RETRIES", lambda: 8, "retries of a saga step on a transient error before it compensates"),
+    "step_max_retries": ("EMARKET_STEP_MAX_RETRIES", lambda: 8, "retries of a saga step on a transient error before it compensates (a database or broker out of reach is retried until it is back, never compensated: docs/cluster-faults.md)"),
     "step_backoff_base": ("EMARKET_STEP_BACKOFF_BASE", lambda: 0.5, "first retry delay, seconds (doubles each retry, full jitter, capped at 30 s)"),
     "log_level": ("EMARKET_LOG_LEVEL", lambda: "INFO", "log level of every process"),
     "metrics_dir": ("EMARKET_METRICS_DIR", lambda: str(_var_dir() / "metrics"), "folder of the HTTP services' Prometheus multiprocess files (one sub-folder per service under gunicorn)"),

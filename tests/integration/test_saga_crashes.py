@@ -52,10 +52,11 @@ def test_step_dies_after_commit_before_next_message(swap_worker, tmp_path, step)
     assert event_names(order_id).count("completed") == 1
 
 
-def test_transient_error_is_retried_then_compensated(swap_worker):
-    """The wallet's database unreachable: money.charge retries with backoff, then its error
-    callback records the failure; once the database is back the stuck-saga sweeper finishes the
-    compensation and the order ends cancelled (failed) with its stock released."""
+def test_an_unreachable_database_is_retried_until_it_is_back_and_never_compensated(swap_worker):
+    """The wallet's database unreachable (a crash, a restart): money.charge retries past the
+    transient-error limit without failing, so nothing is compensated and the order is not
+    cancelled for an outage; once the database is back the step runs and the order completes
+    (issue 21; docs/cluster-faults.md)."""
     user = seed.user(balance=1_000)
     tea = seed.product(count=3, price=200)
     unreachable = {"EMARKET_DB_ACCOUNT": "postgresql+psycopg2://postgres@127.0.0.1:1/none",
@@ -64,16 +65,13 @@ def test_transient_error_is_retried_then_compensated(swap_worker):
         order_id = place(user, [(tea, 1)])
         wait_status(order_id, "awaiting_payment")
         assert requests.request_payment(order_id, user) == "started"
-        wait_until(lambda: "charge_failed" in event_names(order_id), timeout=60, what="charge to give up")
-        assert broken.log().count("money.charge") and "Retry in" in broken.log()
-    assert dict(seed.events(order_id))["charge_failed"] == "failed"
-    saga.resume_stuck.apply_async((0,), ignore_result=False).get(timeout=90)
-    order = wait_final(order_id, timeout=60)
-    assert (order.status, order.reason) == ("cancelled", "failed")
-    assert seed.stock_of(tea) == (3, 0) and seed.wallet_of(user) == 1_000
-    # Usually nothing was charged. A charge message redelivered once the database is back (a
-    # broker restart requeues it) may still debit before the claim stops the completion: then
-    # its refund follows. Either way the cancelled order holds no money.
-    entries = seed.entries(order_id)
-    assert sum(e.amount for e in entries) == 0
-    assert sorted(e.kind for e in entries) in ([], ["debit", "refund"])
+        # Twice the limit a transient error gets: an outage has none.
+        wait_until(lambda: broken.log().count("money.charge") and broken.log().count("Retry in") >= 4, timeout=60,
+                   what="money.charge to retry past its limit")
+        assert "charge_failed" not in event_names(order_id) and "cancelled" not in event_names(order_id)
+    order = wait_final(order_id, timeout=90)  # the shared worker takes the waiting retry
+    assert (order.status, order.reason) == ("completed", None)
+    assert seed.stock_of(tea) == (2, 0) and seed.wallet_of(user) == 800
+    assert [e.kind for e in seed.entries(order_id)] == ["debit"]
+
+
