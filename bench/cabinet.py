@@ -21,12 +21,12 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import common  # noqa: E402
+from bench import common
 
 NAME = "cabinet"
 CHUNK = 100_000
@@ -55,7 +55,7 @@ def _owners(orders: int, users: int, rng: random.Random) -> list[int]:
 
 
 def _copy(cursor, table: str, columns: str, rows) -> None:
-    buffer, count = io.StringIO(), 0
+    buffer = io.StringIO()
 
     def flush():
         buffer.seek(0)
@@ -63,10 +63,9 @@ def _copy(cursor, table: str, columns: str, rows) -> None:
         buffer.seek(0)
         buffer.truncate()
 
-    for row in rows:
+    for count, row in enumerate(rows, 1):
         buffer.write("\t".join(row))
         buffer.write("\n")
-        count += 1
         if count % CHUNK == 0:
             flush()
     flush()
@@ -78,7 +77,7 @@ def seed(dsn: str, orders: int, users: int) -> float:
     started = time.monotonic()
     rng = random.Random(7)
     owners = _owners(orders, users, rng)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     begin, step = now - timedelta(days=365), timedelta(days=365) / max(orders, 1)
     plan = []  # (id, user, created_at, status, total)
     for i, user in enumerate(owners):
@@ -122,7 +121,7 @@ def seeded_orders(dsn: str) -> int:
 def mint(private_pem: str, user_id: int) -> str:
     import jwt
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     claims = {"sub": str(user_id), "roles": [], "jti": str(uuid.uuid4()), "type": "access", "iat": now, "nbf": now,
               "exp": now + timedelta(hours=2), "iss": "emarket-auth"}
     return jwt.encode(claims, private_pem, algorithm="RS256")

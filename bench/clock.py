@@ -34,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import common  # noqa: E402
+from bench import common
 
 NAME = "clock"
 STEP_QUEUES = ("account", "order", "product", "money", "money_add")
@@ -221,7 +221,7 @@ def main(argv=None) -> dict:
 
     dsn = urls["emarket"].replace("+psycopg2", "")
     common.purge(app)
-    users, products = seed(50, 50)
+    users, _products = seed(50, 50)
     with unit_of_work("emarket") as uow:  # the product that is always out of stock
         uow.session.execute(insert(ProductDesc), [{"id": 999_999, "name": "Gone", "description": ""}])
         uow.session.execute(insert(ProductAccounting), [{"product_id": 999_999, "count": 0, "reserved": 0, "price": 1}])

@@ -66,7 +66,7 @@ def ensure_vhost(url: str) -> None:
         ctl("add_vhost", vhost)
         ctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
         lay_out()
-    except Exception:  # no such vhost yet
+    except Exception:  # noqa: BLE001 — no such vhost yet
         ctl("add_vhost", vhost, check=False)
         ctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
         lay_out()
@@ -133,7 +133,7 @@ def purge(app, queues=ALL_QUEUES) -> None:
         for queue in (*queues, *DELAY_QUEUES):
             try:
                 conn.default_channel.queue_purge(queue)
-            except Exception:  # not declared yet: nothing in it
+            except Exception:  # noqa: BLE001 — not declared yet: nothing in it
                 pass
 
 
@@ -156,7 +156,7 @@ class Workers:
                 "-c", str(self.concurrency), "-n", self.name, "--without-gossip", "--without-mingle",
                 "-l", self.loglevel, "-I", self.include]
 
-    def start(self, timeout: float = 60.0) -> "Workers":
+    def start(self, timeout: float = 60.0) -> Workers:
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT, env=self.env,
                                         cwd=str(ROOT), start_new_session=True)
@@ -195,7 +195,7 @@ class Workers:
         """SIGKILL the node (main process and pool processes), as a crash would."""
         process_group.kill(self.process)
 
-    def __enter__(self) -> "Workers":
+    def __enter__(self) -> Workers:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -223,7 +223,7 @@ def load_average() -> str:
 def table(rows: list[list], headers: list[str]) -> str:
     cells = [[str(c) for c in headers]] + [[str(c) for c in row] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    line = lambda r: "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths)))  # noqa: E731
+    line = lambda r: "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=False)))  # noqa: E731
     return "\n".join([line(cells[0]), "  ".join("-" * w for w in widths)] + [line(r) for r in cells[1:]])
 
 

@@ -35,7 +35,7 @@ class Outcome:
     def per_second(self) -> float:
         return self.done / self.seconds if self.seconds else 0.0
 
-    def merge(self, other: "Outcome") -> None:
+    def merge(self, other: Outcome) -> None:
         """Add another round's figures (its progress marks shifted after this one's)."""
         self.progress += [(done + self.done, seconds + self.seconds) for done, seconds in other.progress]
         self.phase1 += other.phase1
@@ -156,7 +156,7 @@ def run_noop_chains(total: int, inflight: int, redis_url: str, poll: float = 0.0
         except redis_lib.ConnectionError:  # Redis restarted under us (chaos runs share it): poll again
             return False
         moved = False
-        for task_id, raw in zip(keys, metas):
+        for task_id, raw in zip(keys, metas, strict=False):
             if raw is None:
                 continue
             meta = json.loads(raw)

@@ -39,14 +39,14 @@ def phase2(ctx: dict):
 # at checkout, where the engine has pool_pre_ping; the workers' engines do not),
 # by task name; every worker process writes its counts to BENCH_COUNTS_DIR when it exits.
 
-import collections  # noqa: E402
-import json  # noqa: E402
-import time  # noqa: E402
+import collections  # noqa: E402 — these imports follow the tasks above, which the bench's workers load first
+import json  # noqa: E402 — likewise
+import time  # noqa: E402 — likewise
 
-from celery import current_task, signals  # noqa: E402
-from sqlalchemy import event  # noqa: E402
-from sqlalchemy.engine import Engine  # noqa: E402
-from sqlalchemy.pool import Pool  # noqa: E402
+from celery import current_task, signals  # noqa: E402 — likewise
+from sqlalchemy import event  # noqa: E402 — likewise
+from sqlalchemy.engine import Engine  # noqa: E402 — likewise
+from sqlalchemy.pool import Pool  # noqa: E402 — likewise
 
 _counts: collections.Counter = collections.Counter()
 

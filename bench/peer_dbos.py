@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import common  # noqa: E402
+from bench import common
 
 NAME = "peer_dbos"
 
@@ -98,7 +98,7 @@ def _dbos_process(index: int, pending: list, threads: int, app_url: str, sys_url
             start = time.time()
             try:
                 outcome = checkout(order_id, user_id)
-            except Exception as error:  # counted, and shown in the outcomes
+            except Exception as error:  # noqa: BLE001 — counted, and shown in the outcomes
                 outcome = f"error {type(error).__name__}"
             with lock:
                 timings.append((start, time.time()))
@@ -118,7 +118,7 @@ def _dbos_process_reporting(*args) -> None:
     out = args[-1]
     try:
         _dbos_process(*args)
-    except BaseException:  # the parent must hear of it, not wait for a result that never comes
+    except BaseException:  # noqa: BLE001 — the parent must hear of it, not wait for a result that never comes
         import traceback
 
         out.put(("error", traceback.format_exc()))

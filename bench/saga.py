@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import common  # noqa: E402
+from bench import common
 
 NAME = "saga"
 
@@ -125,10 +125,9 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     urls = common.configure(args)
     common.truncate(urls)
-    from tasks import app
-
     from bench import driver
     from bench.machine_cpu import MachineCpu, add, per_item_ms
+    from tasks import app
 
     common.purge(app)
     users, products = seed(args.users, args.products)

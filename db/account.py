@@ -3,13 +3,19 @@ holds and ledger (Mmoney), top-ups (MmoneyAdd)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import AccountBase, BigIntId, IdempotentRequestColumns, UTCDateTime, utcnow
-
 
 
 class Credential(AccountBase):
@@ -29,7 +35,7 @@ class User(AccountBase):
     __tablename__ = "user"
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=False)
     email: Mapped[str] = mapped_column(String(254), unique=True)
-    name: Mapped[Optional[str]] = mapped_column(String(100))
+    name: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -81,8 +87,8 @@ class WalletEntry(AccountBase):
     user_id: Mapped[int] = mapped_column(ForeignKey("e_wallet.user_id"))
     kind: Mapped[str] = mapped_column(String(16))
     amount: Mapped[int] = mapped_column(BigInteger)
-    order_id: Mapped[Optional[str]] = mapped_column(String(36))
-    topup_id: Mapped[Optional[str]] = mapped_column(String(36))
+    order_id: Mapped[str | None] = mapped_column(String(36))
+    topup_id: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -104,9 +110,9 @@ class Topup(AccountBase):
     amount: Mapped[int] = mapped_column(BigInteger)
     bank_account: Mapped[str] = mapped_column(String(34))
     status: Mapped[str] = mapped_column(String(24))
-    hold_id: Mapped[Optional[str]] = mapped_column(String(36))
-    confirm_url: Mapped[Optional[str]] = mapped_column(String(500))
-    failure: Mapped[Optional[str]] = mapped_column(String(200))
+    hold_id: Mapped[str | None] = mapped_column(String(36))
+    confirm_url: Mapped[str | None] = mapped_column(String(500))
+    failure: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

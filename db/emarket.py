@@ -3,9 +3,18 @@ products and their stock and reservations (Mproduct), and the shop's saved carts
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.expression import false
 
@@ -57,17 +66,17 @@ class Order(EmarketBase):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     user_id: Mapped[int] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(24))
-    reason: Mapped[Optional[str]] = mapped_column(String(32))
-    total: Mapped[Optional[int]] = mapped_column(BigInteger)
-    payment_deadline: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(String(32))
+    total: Mapped[int | None] = mapped_column(BigInteger)
+    payment_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The id of the request whose compare-and-set started payment: a redelivery of that very
     # message is recognised as "my own result", any other request as "already started".
-    payment_request_id: Mapped[Optional[str]] = mapped_column(String(64))
+    payment_request_id: Mapped[str | None] = mapped_column(String(64))
     # Set once, by the compensation's compare-and-set, when a step failed for good: from then on
     # no forward step may move the order (complete, await payment), so completing and undoing
     # can never both happen. Internal; the public ``reason`` is set when the order is cancelled.
-    failure_reason: Mapped[Optional[str]] = mapped_column(String(32))
-    correlation_id: Mapped[Optional[str]] = mapped_column(String(64))
+    failure_reason: Mapped[str | None] = mapped_column(String(32))
+    correlation_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -82,7 +91,7 @@ class OrderItem(EmarketBase):
     # No foreign key: an unknown product is a saga outcome (unknown_product), not a 4xx.
     product_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     quantity: Mapped[int] = mapped_column(Integer)
-    price: Mapped[Optional[int]] = mapped_column(BigInteger)
+    price: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Reservation(EmarketBase):
@@ -120,10 +129,10 @@ class SagaEvent(EmarketBase):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Which run of which step recorded it, for the operators' console (null where no Celery
     # task ran it: the shop storing a new order).
-    task_id: Mapped[Optional[str]] = mapped_column(String(64))
-    worker: Mapped[Optional[str]] = mapped_column(String(200))
-    attempt: Mapped[Optional[int]] = mapped_column(Integer)
-    error: Mapped[Optional[str]] = mapped_column(String(500))
+    task_id: Mapped[str | None] = mapped_column(String(64))
+    worker: Mapped[str | None] = mapped_column(String(200))
+    attempt: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(String(500))
 
 
 class IdempotentRequest(IdempotentRequestColumns, EmarketBase):

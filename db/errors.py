@@ -3,7 +3,8 @@ which of those are an outage (the server out of reach) rather than a conflict be
 transactions."""
 from __future__ import annotations
 
-from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError, TimeoutError as PoolTimeout
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 # PostgreSQL SQLSTATEs. Conflicts: serialization_failure, deadlock_detected, lock_not_available.
 _CONFLICT_SQLSTATES = {"40001", "40P01", "55P03"}

@@ -1,7 +1,7 @@
 """The three databases by name: their metadata and the variables that locate them."""
 from __future__ import annotations
 
-from db import account, bank, emarket  # noqa: F401  (registers the models on their metadata)
+from db import account, bank, emarket  # registers the models on their metadata
 from db.base import AccountBase, BankBase, EmarketBase
 
 DATABASES = ("account", "emarket", "bank")

@@ -18,7 +18,7 @@ same block runs each statement as its own transaction: commit and rollback then 
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
@@ -32,7 +32,7 @@ class UnitOfWork:
         self._connection: Connection | None = None
         self._open = False
 
-    def __enter__(self) -> "UnitOfWork":
+    def __enter__(self) -> UnitOfWork:
         self._open = True
         return self
 

@@ -73,9 +73,9 @@ def database() -> str | None:
 
 def main(argv: list[str]) -> int:
     if len(argv) == 1 and argv[0] in HTTP:
-        check = lambda: http(argv[0])  # noqa: E731
+        check = lambda: http(argv[0])  # noqa: E731 — one name for the two probes, chosen here
     elif len(argv) == 2 and argv[0] == "worker":
-        check = lambda: worker(argv[1])  # noqa: E731
+        check = lambda: worker(argv[1])  # noqa: E731 — likewise
     elif len(argv) == 1 and argv[0] in ("broker", "cache", "database"):
         check = globals()[argv[0]]
     else:

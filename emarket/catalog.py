@@ -13,8 +13,8 @@ from sqlalchemy.exc import IntegrityError
 
 from db.emarket import ProductAccounting, ProductDesc
 from db.unit_of_work import UnitOfWork
-from emarket.errors import Conflict, NotFound
 from emarket import pagination
+from emarket.errors import Conflict, NotFound
 
 # Beyond a signed 64-bit integer nothing can exist; callers get NotFound instead of a DB error.
 MAX_ID = 2**63 - 1

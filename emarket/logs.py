@@ -15,7 +15,7 @@ import logging
 import re
 import sys
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from opentelemetry import trace
 from pythonjsonlogger import json as jsonlogger
@@ -62,7 +62,7 @@ class JsonFormatter(jsonlogger.JsonFormatter):
                          static_fields={"service": service})
 
     def add_fields(self, log_data: dict, record: logging.LogRecord, message_dict: dict) -> None:
-        log_data["ts"] = (datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds")
+        log_data["ts"] = (datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
                           .replace("+00:00", "Z"))
         super().add_fields(log_data, record, message_dict)
         cid = _correlation_id.get()

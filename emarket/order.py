@@ -10,15 +10,15 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
 from sqlalchemy import select, update
 
 from db.base import utcnow
 from db.emarket import Order, OrderItem
-from db.unit_of_work import UnitOfWork
 from db.stores import orders
-from emarket import order_moves
+from db.unit_of_work import UnitOfWork
+from emarket import order_moves, saga_events
 from emarket import order_status as st
-from emarket import saga_events
 from emarket.errors import InvalidTransition, NotFound
 from emarket.order_moves import move as _cas
 from emarket.saga_context import SagaContext
@@ -119,7 +119,7 @@ def await_payment(uow: UnitOfWork, order_id: str, prices: Mapping[int | str, int
     raise InvalidTransition("failed", f"order is {order.status}")
 
 
-_START = dict(target=st.PAYMENT_STARTED, sources=(st.AWAITING_PAYMENT,), when=("owned", "before_deadline"))
+_START = {"target": st.PAYMENT_STARTED, "sources": (st.AWAITING_PAYMENT,), "when": ("owned", "before_deadline")}
 
 
 def start_payment(uow: UnitOfWork, order_id: str, user_id: int, request_id: str) -> tuple[str, SagaContext | None]:
@@ -226,10 +226,7 @@ def cancel_by_user(uow: UnitOfWork, order_id: str, user_id: int) -> str:
 def expire_payment(uow: UnitOfWork, order_id: str) -> bool:
     """The payment clock ran out: awaiting_payment → cancelled(payment_timeout), only once the
     deadline has passed and only if payment did not start first."""
-    if _cas(uow, order_id, st.CANCELLED, (st.AWAITING_PAYMENT,), when=("past_deadline",),
-            reason="payment_timeout", event="cancelled", detail="payment_timeout"):
-        return True
-    return False
+    return bool(_cas(uow, order_id, st.CANCELLED, (st.AWAITING_PAYMENT,), when=("past_deadline",), reason="payment_timeout", event="cancelled", detail="payment_timeout"))
 
 
 def overdue(uow: UnitOfWork, limit: int = 500) -> list[str]:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import datetime, timezone
-from typing import Any, Sequence
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Select, literal, tuple_
 
@@ -32,7 +33,7 @@ class BadCursor(DomainError):
 
 def encode(key: tuple) -> str:
     """The cursor naming the row with this key (its values in the order of the list's columns)."""
-    plain = [value.astimezone(timezone.utc).isoformat() if isinstance(value, datetime) else value for value in key]
+    plain = [value.astimezone(UTC).isoformat() if isinstance(value, datetime) else value for value in key]
     return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
@@ -60,7 +61,7 @@ def decode(cursor: str, kinds: Sequence[type]) -> tuple:
         raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if not isinstance(raw, list) or len(raw) != len(kinds):
             raise ValueError
-        return tuple(_decode_value(value, kind) for value, kind in zip(raw, kinds))
+        return tuple(_decode_value(value, kind) for value, kind in zip(raw, kinds, strict=False))
     except (binascii.Error, ValueError, UnicodeDecodeError):
         raise BadCursor() from None
 
@@ -82,7 +83,7 @@ def page(session, query: Select, columns: Sequence, cursor: str | None, limit: i
         if len(columns) == 1:
             query = query.where(columns[0] < key[0])
         else:  # a row-value comparison: PostgreSQL turns it into a bound on the index itself
-            query = query.where(tuple_(*columns) < tuple_(*(literal(v, c.type) for v, c in zip(key, columns))))
+            query = query.where(tuple_(*columns) < tuple_(*(literal(v, c.type) for v, c in zip(key, columns, strict=False))))
     rows = (session.scalars(query) if scalars else session.execute(query)).all()
     shown = list(rows[:limit])
     if len(rows) <= limit:

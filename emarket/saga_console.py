@@ -41,8 +41,8 @@ def recent(uow: UnitOfWork, limit: int = 15, status: str | None = None) -> list[
     backward scan of the (status, updated_at) index per status, merged here: no sort of the
     whole order table, however large."""
     rows = []
-    for status in [status] if status in TRANSITIONS else TRANSITIONS:
-        rows += uow.session.scalars(select(Order).where(Order.status == status)
+    for each in [status] if status in TRANSITIONS else TRANSITIONS:
+        rows += uow.session.scalars(select(Order).where(Order.status == each)
                                     .order_by(Order.updated_at.desc()).limit(limit)).all()
     rows = sorted(rows, key=lambda o: o.updated_at, reverse=True)[:limit]
     return [{"id": o.id, "status": o.status, "reason": o.reason, "user_id": o.user_id,
@@ -51,7 +51,7 @@ def recent(uow: UnitOfWork, limit: int = 15, status: str | None = None) -> list[
 
 # Shoppers see an order's first 8 characters; an operator may paste those or any longer prefix.
 MIN_PREFIX = 8
-_PREFIX = re.compile(r"[0-9a-f-]{%d,36}" % MIN_PREFIX)
+_PREFIX = re.compile(rf"[0-9a-f-]{{{MIN_PREFIX},36}}")
 
 
 def find_by_prefix(uow: UnitOfWork, text: str, limit: int = 10) -> list[str] | None:

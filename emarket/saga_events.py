@@ -11,10 +11,10 @@ INSERT simply carries three more values: no extra round trip. The SQL is ``db.st
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Iterator
 
 from db.base import utcnow
 from db.stores import events

@@ -16,7 +16,7 @@ from db.unit_of_work import UnitOfWork
 def load(uow: UnitOfWork, user_id: int) -> dict[int, int]:
     rows = uow.session.execute(select(SavedCartLine.product_id, SavedCartLine.quantity)
                                .where(SavedCartLine.user_id == user_id).order_by(SavedCartLine.position))
-    return {product_id: quantity for product_id, quantity in rows}
+    return {product_id: quantity for product_id, quantity in rows}  # noqa: C416 — Rows, not pairs: dict() cannot take them
 
 
 def replace(uow: UnitOfWork, user_id: int, cart: dict[int, int]) -> None:

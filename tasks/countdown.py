@@ -10,7 +10,7 @@ seconds keeps every delay at least as long as asked and every message in the bro
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def whole_seconds(delay: float) -> int:
@@ -24,5 +24,5 @@ def until(moment: datetime) -> int:
     Use it instead of ``eta=``: Celery cuts an ETA to whole seconds *down*, so the task would
     reach a worker before its time and wait there again."""
     if moment.tzinfo is None:  # a naive datetime is UTC: the project stores UTC only
-        moment = moment.replace(tzinfo=timezone.utc)
-    return whole_seconds((moment - datetime.now(timezone.utc)).total_seconds())
+        moment = moment.replace(tzinfo=UTC)
+    return whole_seconds((moment - datetime.now(UTC)).total_seconds())

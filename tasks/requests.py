@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from celery.exceptions import TimeoutError as CeleryTimeout
 
@@ -24,8 +24,8 @@ from emarket.idempotency import Outcome, Reply
 from emarket.order_status import AWAITING_PAYMENT, CANCELLED
 from emarket.saga_context import SagaContext
 from emarket.storage import unit_of_work
-from tasks import order as order_tasks
 from tasks import metrics, saga
+from tasks import order as order_tasks
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import NamedTuple
 
 from emarket.saga_context import SagaContext
@@ -38,7 +38,7 @@ class _Layout:
     ids: tuple[tuple[str, int], ...]  # (name, position) of order_id / topup_id parameters
 
 
-@lru_cache(maxsize=None)
+@cache
 def _layout(task) -> _Layout:
     try:
         parameters = list(inspect.signature(task.run).parameters.values())

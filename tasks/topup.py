@@ -116,7 +116,7 @@ def sweep() -> dict:
     for topup_id in pending:
         try:
             credited += _recheck(topup_id)
-        except Exception:  # noqa: BLE001 — the next sweep tries again
+        except Exception:  # the next sweep tries again
             log.warning("sweep: top-up %s not resolved this time", topup_id, exc_info=True)
     return {"credited": credited, "restarted": len(initiated), "rechecked": len(pending)}
 

@@ -18,6 +18,7 @@ Celery's consumer blueprint, with two changes, both through its own extension po
 from __future__ import annotations
 
 import logging
+from typing import ClassVar
 from urllib.parse import urlparse
 
 from celery.worker.consumer import Consumer as CeleryConsumer
@@ -91,7 +92,7 @@ def _after(urls: list[str], node: tuple[str, int] | None) -> list[str]:
 
 class Consumer(CeleryConsumer):
     class Blueprint(CeleryConsumer.Blueprint):
-        default_steps = [f"{__name__}:ClusterDelayedDelivery" if step == _CELERY_DELAYED_DELIVERY else step
+        default_steps: ClassVar[list[str]] = [f"{__name__}:ClusterDelayedDelivery" if step == _CELERY_DELAYED_DELIVERY else step
                          for step in CeleryConsumer.Blueprint.default_steps]
 
     def __init__(self, *args, worker_options=None, **kwargs):

@@ -40,13 +40,13 @@ def _fresh_settings():
 
 
 # Every service verifies tokens with the suite's public key; tests mint with its private key.
-from tests.support.tokens import ensure_test_keys  # noqa: E402
+from tests.support.tokens import ensure_test_keys  # noqa: E402 — once the suite's environment is set above
 
 ensure_test_keys()
 
 # The Celery app reads its broker from the settings once (celeryconfig, loaded lazily on first
 # use): load it now, while the environment holds the suite's own broker, not whatever a
 # package's fixture has set when something first touches it.
-import tasks  # noqa: E402
+import tasks  # noqa: E402 — see the comment above
 
 assert tasks.app.conf.broker_url == os.environ["EMARKET_BROKER_URL"]

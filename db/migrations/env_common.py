@@ -17,7 +17,7 @@ def run(name: str) -> None:
         from emarket.config import settings  # an entrypoint may read the app's settings
 
         url = getattr(settings(), f"db_{name}")
-    options = dict(target_metadata=METADATA[name], compare_type=True)
+    options = {"target_metadata": METADATA[name], "compare_type": True}
     if context.is_offline_mode():
         context.configure(url=url, literal_binds=True, **options)
         with context.begin_transaction():

@@ -9,8 +9,8 @@ from datetime import datetime
 from functools import lru_cache
 
 from sqlalchemy import Connection, Integer, String, bindparam, func, select
-from sqlalchemy.orm import Session
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Session
 
 from db.base import UTCDateTime
 from db.emarket import SagaEvent

@@ -6,7 +6,18 @@ from datetime import datetime
 from functools import lru_cache
 from typing import NamedTuple
 
-from sqlalchemy import BigInteger, Connection, String, bindparam, exists, func, insert, literal, select, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    String,
+    bindparam,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 
 from db.account import Wallet, WalletEntry, WalletHold
 from db.base import UTCDateTime

@@ -4,7 +4,14 @@ from __future__ import annotations
 import click
 
 from emarket import storage
-from emarket.cli import bank_commands, broker_commands, db_commands, saga_commands, up_command, users_commands
+from emarket.cli import (
+    bank_commands,
+    broker_commands,
+    db_commands,
+    saga_commands,
+    up_command,
+    users_commands,
+)
 
 
 @click.group(help="emarket: run the shop, migrate its databases, operate its sagas.")

@@ -46,7 +46,7 @@ def check(databases: tuple[str, ...]) -> None:
     dirty = False
     for name in databases or DATABASES:
         diff = migrate.schema_diff(name, database_url(name))
-        click.echo(f"{name}: {'matches the models' if not diff else diff}")
+        click.echo(f"{name}: {diff if diff else 'matches the models'}")
         dirty = dirty or bool(diff)
     raise SystemExit(1 if dirty else 0)
 

@@ -58,7 +58,7 @@ def _prepare(var: Path) -> None:
 
 
 def _stop(children: dict[str, subprocess.Popen]) -> None:
-    for name, process in reversed(list(children.items())):
+    for _name, process in reversed(list(children.items())):
         if process.poll() is None:
             process.terminate()
     deadline = time.monotonic() + 15

@@ -64,7 +64,7 @@ def parse(argv: list[str] | None = None) -> tuple[ChaosConfig, argparse.Namespac
         broker_restart=not (a.no_broker_restart or a.cluster), redis_restart=not (a.no_redis_restart or a.cluster),
         cluster=a.cluster, cluster_ports=tuple(a.cluster_ports), pg_port=a.pg_port, node_frozen_for=a.node_frozen_for,
         bank_faults=not a.no_bank_faults, duplicate_rate=a.duplicate_rate,
-        stall_bounds=dict(zip(d.stall_bounds, a.stall_bounds)),
+        stall_bounds=dict(zip(d.stall_bounds, a.stall_bounds, strict=False)),
         final_within=a.final_within, db_prefix=a.db_prefix, vhost=a.vhost, redis_dbs=tuple(a.redis_dbs),
         log_dir=a.log_dir)
     return cfg, a

@@ -33,7 +33,7 @@ class BankProxy:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self._thread = threading.Thread(target=self.server.serve_forever, name="bank-proxy", daemon=True)
 
-    def start(self) -> "BankProxy":
+    def start(self) -> BankProxy:
         self._thread.start()
         return self
 
@@ -97,6 +97,6 @@ class BankProxy:
                 self.end_headers()
                 self.wfile.write(body)
 
-            do_GET = do_POST = do_PUT = do_DELETE = _handle
+            do_GET = do_POST = do_PUT = do_DELETE = _handle  # noqa: N815 — http.server's names
 
         return Handler

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tests.chaos.private_pg import PrivatePostgres
 from tests.chaos.rabbit_cluster import RabbitCluster
@@ -32,7 +32,7 @@ class FaultWindow:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class ClusterFaults:

@@ -15,7 +15,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import requests as http
 
@@ -88,7 +88,7 @@ class Driver:
     def __init__(self, cfg, bank_url: str, orders: list[OrderRun], topups: list[TopupRun], rng: random.Random):
         self.cfg, self.bank_url, self.orders, self.topups, self.rng = cfg, bank_url, orders, topups, rng
         self.submitted = 0
-        self.last_start = datetime.now(timezone.utc)  # when the last user's story began
+        self.last_start = datetime.now(UTC)  # when the last user's story began
         self.errors: dict[str, int] = {}
         self._lock = threading.Lock()
         self.abort = threading.Event()  # the run is being stopped: every story ends now
@@ -119,7 +119,7 @@ class Driver:
                         time.sleep(delay)  # the arrival rate of new users, not a wait for an outcome
                     futures.append(pool.submit(story, run))
                     self.submitted += 1
-                    self.last_start = datetime.now(timezone.utc)
+                    self.last_start = datetime.now(UTC)
                 for future in futures:
                     future.result()
             except BaseException:
@@ -199,7 +199,7 @@ class Driver:
                 run.topup_id = outcome.resource_id
                 if outcome.created:
                     self._send_start(run.topup_id)
-            except Exception as error:  # noqa: BLE001
+            except Exception as error:  # noqa: BLE001 — an outage of the run: said in the report, retried
                 self._error("create top-up", error)
                 run.retries += 1
                 if self._late(deadline):

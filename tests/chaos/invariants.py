@@ -28,7 +28,7 @@ def topups_final(created: set[str], rows: dict[str, dict]) -> list[str]:
 def final_in_time(orders: dict, rows: dict, stopped_at: datetime, bound: float) -> tuple[list[str], float, int]:
     """(problems, the longest time to final after the faults stopped, how many became final after)."""
     late = []
-    for oid, order in orders.items():
+    for _oid, order in orders.items():
         ends = [at for name, _, at in order.get("events", []) if name in ("completed", "cancelled")]
         if ends:
             late.append((ends[0] - stopped_at).total_seconds())

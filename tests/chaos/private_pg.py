@@ -63,7 +63,7 @@ class PrivatePostgres:
         if result.returncode != 0:
             raise ClusterError(f"{Path(argv[0]).name} failed: {(result.stderr or result.stdout).strip()[-500:]}")
 
-    def start(self) -> "PrivatePostgres":
+    def start(self) -> PrivatePostgres:
         self.sockets.mkdir(exist_ok=True)
         for path in (self.folder, self.sockets):
             os.chown(path, self.user.pw_uid, self.user.pw_gid)

@@ -95,7 +95,7 @@ class RabbitCluster:
 
     # --- start and stop --------------------------------------------------------------------------
 
-    def start(self) -> "RabbitCluster":
+    def start(self) -> RabbitCluster:
         self.home.mkdir(parents=True, exist_ok=True)
         cookie = self.home / ".erlang.cookie"
         cookie.write_text(secrets.token_hex(16))

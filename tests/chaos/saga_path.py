@@ -45,7 +45,7 @@ def problems(events: list[tuple[str, str]], status: str, reason: str | None) -> 
         found.append(f"repeated events {sorted(repeated)}")
     current: str | None = None
     seen: set[str] = set()
-    for name, detail in events:
+    for name, _detail in events:
         if name not in saga_events.ALL:
             found.append(f"unknown event {name!r}")
         elif name in STATUS_OF:

@@ -15,8 +15,8 @@ import psutil
 
 from emarket.config import PROJECT_ROOT
 from tests.chaos.bank_proxy import BankProxy
-from tests.support.bank_server import BankServer
 from tests.support import process_group
+from tests.support.bank_server import BankServer
 from tests.support.wait import wait_until
 
 CHAOS_APP = "tests.chaos.duplicates"
@@ -79,7 +79,7 @@ class Stack:
 
     # --- start and stop ------------------------------------------------------------------------
 
-    def start(self) -> "Stack":
+    def start(self) -> Stack:
         self.bank.start()
         self.proxy = BankProxy(self.bank.url, self.hold_for).start()
         self.env["EMARKET_BANK_URL"] = self.proxy.url  # the workers reach the bank through it

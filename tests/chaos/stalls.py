@@ -11,6 +11,7 @@ start counting as the first) is its stall. No worker is SIGKILLed in a window (c
 """
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -46,7 +47,7 @@ def gaps(began: datetime, until: datetime, times: list[datetime]) -> list[tuple[
     points = [began, *(t for t in times if began < t <= until)]
     if points[-1] < until:
         points.append(until)
-    found = [((b - a).total_seconds(), (a - began).total_seconds()) for a, b in zip(points, points[1:])]
+    found = [((b - a).total_seconds(), (a - began).total_seconds()) for a, b in itertools.pairwise(points)]
     return sorted(found, reverse=True)
 
 

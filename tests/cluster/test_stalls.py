@@ -1,12 +1,12 @@
 """How a cluster run turns step times and fault windows into its ``stalls (s):`` line."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from tests.chaos.cluster_faults import FaultWindow
 from tests.chaos.stalls import beyond_bounds, gaps, line, longest_gap, stalls
 
-T0 = datetime(2026, 12, 7, 5, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 12, 7, 5, 0, tzinfo=UTC)
 
 
 def at(seconds: float) -> datetime:

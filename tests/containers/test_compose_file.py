@@ -83,7 +83,7 @@ def test_every_emarket_variable_is_a_real_setting(path):
 @pytest.mark.parametrize("path", COMPOSE_FILES, ids=lambda p: p.name)
 def test_each_service_environment_parses_as_settings(path, monkeypatch):
     """Every value has the type its setting wants (a port is an integer, …)."""
-    for name, spec in load(path)["services"].items():
+    for _name, spec in load(path)["services"].items():
         env = {k: v for k, v in environment_of(spec).items() if k.startswith("EMARKET_")}
         for key, value in env.items():
             # ${VAR:-default} is what Compose substitutes when the operator sets nothing.

@@ -63,7 +63,7 @@ def test_concurrent_duplicates_of_an_order_agree(system):
     for wait in ("", "?wait=5"):
         key = _key()
 
-        def place(_):
+        def place(_, wait=wait, key=key):
             return requests.post(system.urls["shop"] + "/api/orders" + wait, timeout=TIMEOUT,
                                  json={"items": [{"product_id": product, "quantity": 1}]},
                                  headers={**headers, "Idempotency-Key": key})

@@ -7,8 +7,8 @@ from sqlalchemy.exc import IntegrityError
 
 from db import migrate
 from db.schema import DATABASES
-from tests.support.databases import ensure_pg_database
 from tests.settings import INTEGRATION_DB_PREFIX
+from tests.support.databases import ensure_pg_database
 
 
 @pytest.fixture

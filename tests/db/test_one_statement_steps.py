@@ -101,7 +101,7 @@ def test_concurrent_orders_each_reserve_every_item_or_none(pg):
     with ThreadPoolExecutor(max_workers=8) as pool:
         failures = [f.exception() for f in [pool.submit(shopper, o) for o in orders.items()] if f.exception()]
     assert failures == []
-    held = {p: 0 for p in products}
+    held = dict.fromkeys(products, 0)
     reserved_orders = 0
     for order_id, items in orders.items():
         taken = sorted(_reserved_items(transactional, order_id))

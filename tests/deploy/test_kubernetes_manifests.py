@@ -78,6 +78,6 @@ def test_names_are_unique_per_kind():
 def test_kubectl_builds_the_same():
     built = subprocess.run(["kubectl", "kustomize", str(manifests.KUBERNETES)],
                            capture_output=True, text=True, check=True, timeout=60).stdout
-    by_kubectl = sorted((yaml.safe_dump(doc, sort_keys=True) for doc in yaml.safe_load_all(built) if doc))
+    by_kubectl = sorted(yaml.safe_dump(doc, sort_keys=True) for doc in yaml.safe_load_all(built) if doc)
     by_us = sorted(yaml.safe_dump(doc, sort_keys=True) for doc in RESOURCES)
     assert by_kubectl == by_us

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from kombu import Connection
 
-from tests.settings import INTEGRATION_DB_PREFIX, REDIS_SERVER, RABBIT_URL
+from tests.settings import INTEGRATION_DB_PREFIX, RABBIT_URL, REDIS_SERVER
 from tests.support.app_server import AppServer
 from tests.support.bank_server import BankServer
 from tests.support.broker import ensure_vhost, purge_queues

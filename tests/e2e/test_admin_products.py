@@ -8,9 +8,15 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import (WIDTHS, check_and_shoot, console_errors, create_product, log_in,
-                               shopper_with_an_order, unexpected)
-
+from tests.e2e.helpers import (
+    WIDTHS,
+    check_and_shoot,
+    console_errors,
+    create_product,
+    log_in,
+    shopper_with_an_order,
+    unexpected,
+)
 
 
 @pytest.mark.parametrize("width", ["desktop", "phone"])

@@ -19,7 +19,7 @@ def embedded(tmp_path_factory):
 
 
 def test_demo_user_orders_and_pays_on_the_embedded_run(embedded):
-    urls, process = embedded
+    urls, _process = embedded
     login = requests.post(urls["auth"] + "/auth/login", json={"email": demo.SHOPPER[0], "password": demo.SHOPPER[1]}, timeout=10)
     assert login.status_code == 200, login.text
     headers = {"Authorization": "Bearer " + login.json()["access_token"]}

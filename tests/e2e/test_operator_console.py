@@ -14,7 +14,6 @@ from tests.e2e.conftest import STUCK_AFTER
 from tests.e2e.helpers import WIDTHS, check_and_shoot, create_product, log_in, register_and_log_in
 
 
-
 def test_an_operator_resumes_a_stuck_saga(stack, browser, screenshots, operator):
     shop, tag = stack.shop.url, uuid.uuid4().hex[:6]
     product = create_product(stack, f"Stuck lamp {tag}", price=4_000, count=3)

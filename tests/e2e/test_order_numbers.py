@@ -9,9 +9,16 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import (WIDTHS, buy_one, check_and_shoot, console_errors, create_product, log_in,
-                               register_and_log_in, unexpected)
-
+from tests.e2e.helpers import (
+    WIDTHS,
+    buy_one,
+    check_and_shoot,
+    console_errors,
+    create_product,
+    log_in,
+    register_and_log_in,
+    unexpected,
+)
 
 
 @pytest.mark.parametrize("width", ["desktop", "phone"])

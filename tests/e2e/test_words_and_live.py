@@ -13,8 +13,16 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import (RFC3339, WIDTHS, buy_one, check_and_shoot, console_errors, create_product,
-                               register_and_log_in, unexpected)
+from tests.e2e.helpers import (
+    RFC3339,
+    WIDTHS,
+    buy_one,
+    check_and_shoot,
+    console_errors,
+    create_product,
+    register_and_log_in,
+    unexpected,
+)
 
 PIN = "4321"
 

@@ -8,14 +8,15 @@ import os
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings as hypothesis_settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from emarket import accounts
 from emarket.bank.accounts import ensure_merchant_account
 from emarket.storage import unit_of_work
 from tests.security import stack
-from tests.support import seed
 from tests.settings import INTEGRATION_DB_PREFIX
+from tests.support import seed
 
 # Per operation and role, on top of schemathesis' coverage phase (boundaries and every kind of
 # invalid value): small enough for the suite; raise it for a long run (EMARKET_FUZZ_EXAMPLES=500).

@@ -19,8 +19,8 @@ from tasks import requests
 from tests.integration.saga_helpers import wait_final, wait_status
 from tests.settings import REDIS_SERVER
 from tests.support import seed
-from tests.support.tokens import bearer, mint
 from tests.support.env import overridden_env
+from tests.support.tokens import bearer, mint
 from tests.support.wait import wait_until
 
 PHASE1 = ["order.register", "product.check", "order.await_payment"]
@@ -89,7 +89,7 @@ def test_metrics_move_by_exactly_one_happy_path_and_one_cancel(shop):
                timeout=10, what="the completed saga to be counted")
     # Every step ran once per order that reached it: phase 1 twice, phase 2 once. Each worker
     # process sends its steps' latencies within a second (tasks.metrics.FLUSH_SECONDS).
-    runs = {**{step: 2 for step in PHASE1}, **{step: 1 for step in PHASE2 + ["order.cancel_by_user"]}}
+    runs = {**dict.fromkeys(PHASE1, 2), **dict.fromkeys(PHASE2 + ["order.cancel_by_user"], 1)}
     wait_until(lambda: all(moved(before, scrape(shop), "emarket_saga_step_seconds_count", step=step) >= n
                            for step, n in runs.items()), timeout=10, what="every step's latency to be sent")
     after = scrape(shop)
@@ -122,7 +122,7 @@ def test_grepping_an_order_id_over_the_worker_log_tells_its_saga_in_order(shop, 
     assert started == PHASE1 + PHASE2
     done = {e["task"]: e for e in entries if e.get("msg") == "step done"}
     assert set(done) == set(PHASE1 + PHASE2)
-    for task, entry in done.items():
+    for _task, entry in done.items():
         assert entry["outcome"] == "success", entry
         assert entry["order_id"] == order_id and entry["duration_ms"] >= 0
     assert done["order.start_payment"]["result"] == "started"

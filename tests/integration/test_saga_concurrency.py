@@ -16,7 +16,7 @@ def test_hundred_orders_for_ten_units(worker):
         for order_id in orders:
             assert wait_status(order_id, "awaiting_payment", timeout=120).status == "awaiting_payment"
         outcomes = list(pool.map(lambda pair: requests.request_payment(pair[0], pair[1], timeout=60),
-                                 zip(orders, users)))
+                                 zip(orders, users, strict=False)))
     assert outcomes == ["started"] * 100
     finals = [wait_final(order_id, timeout=180) for order_id in orders]
     completed = [o for o in finals if o.status == "completed"]

@@ -7,11 +7,9 @@ redelivers the message, and the idempotent step finds its own committed result a
 """
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from tasks import requests, saga
+from tasks import requests
 from tests.integration.saga_helpers import event_names, place, wait_final, wait_status
 from tests.support import seed
 from tests.support.wait import wait_until

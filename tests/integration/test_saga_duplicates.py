@@ -3,8 +3,8 @@ one debit, one reservation."""
 from __future__ import annotations
 
 from emarket.saga_events import FORWARD
-from tasks import requests, saga, stock, wallet
 from tasks import order as order_tasks
+from tasks import requests, saga, stock, wallet
 from tests.integration.saga_helpers import event_names, place, wait_final, wait_status
 from tests.support import seed
 

@@ -14,8 +14,20 @@ import pytest
 import requests
 
 from tests.support.topup_world import (
-    PIN, bank_account, bank_hold, captured_but_not_credited, confirm, hold_id_of,
-    money, money_conserved, new_customer, start_topup, topup_status, topup_stack, wait_status, wallet,
+    PIN,
+    bank_account,
+    bank_hold,
+    captured_but_not_credited,
+    confirm,
+    hold_id_of,
+    money,
+    money_conserved,
+    new_customer,
+    start_topup,
+    topup_stack,
+    topup_status,
+    wait_status,
+    wallet,
 )
 from tests.support.wait import wait_until
 from tests.support.workers import Worker

@@ -46,7 +46,7 @@ class Collector(ThreadingHTTPServer):
 
 
 class _Receive(BaseHTTPRequestHandler):
-    def do_POST(self):  # noqa: N802 — http.server's name
+    def do_POST(self):  # http.server's name
         request = ExportTraceServiceRequest.FromString(self.rfile.read(int(self.headers["Content-Length"])))
         spans = [(span.trace_id.hex(), span.name,
                   {kv.key: kv.value.string_value for kv in span.attributes})

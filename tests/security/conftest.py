@@ -9,10 +9,10 @@ from emarket import accounts
 from emarket.bank.accounts import ensure_merchant_account
 from emarket.storage import unit_of_work
 from tests.security import stack
+from tests.settings import INTEGRATION_DB_PREFIX
 from tests.support import seed
 from tests.support.tokens import bearer, mint
 from tests.support.wait import wait_until
-from tests.settings import INTEGRATION_DB_PREFIX
 
 PASSWORD = "correct horse battery"
 

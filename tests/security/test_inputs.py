@@ -50,11 +50,11 @@ def _json_bodies(p) -> list[tuple]:
         ("shop", "post", "/api/products", admin, '{"name": "Tea", "price": 1, "count": V}'),
         ("shop", "patch", f"/api/products/{tea}", admin, '{"price": V}'),
         ("shop", "patch", f"/api/products/{tea}", admin, '{"count": V}'),
-        ("shop", "post", "/api/orders", user, '{"items": [{"product_id": %d, "quantity": V}]}' % tea),
+        ("shop", "post", "/api/orders", user, f'{{"items": [{{"product_id": {tea}, "quantity": V}}]}}'),
         ("shop", "post", "/api/orders", user, '{"items": [{"product_id": V, "quantity": 1}]}'),
-        ("shop", "post", "/api/wallet/topups", user, '{"amount": V, "bank_account": "%s"}' % account),
+        ("shop", "post", "/api/wallet/topups", user, f'{{"amount": V, "bank_account": "{account}"}}'),
         ("bank", "post", "/bank/accounts", BANK_ADMIN, '{"owner": "Eve", "pin": "1234", "balance": V}'),
-        ("bank", "post", "/bank/holds", BANK_MERCHANT, '{"account": "%s", "amount": V, "reference": "r"}' % account),
+        ("bank", "post", "/bank/holds", BANK_MERCHANT, f'{{"account": "{account}", "amount": V, "reference": "r"}}'),
     ]
 
 

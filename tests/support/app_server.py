@@ -10,8 +10,8 @@ from pathlib import Path
 import requests
 
 from emarket.config import PROJECT_ROOT
-from tests.support.http import free_port
 from tests.support import process_group
+from tests.support.http import free_port
 from tests.support.wait import wait_until
 
 
@@ -27,7 +27,7 @@ class AppServer:
         self.log_path = Path(log_dir) / f"{factory.split(':')[0]}-{self.port}.log"
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 60.0) -> "AppServer":
+    def start(self, timeout: float = 60.0) -> AppServer:
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{self.port}", "-w", str(self.workers),

@@ -20,7 +20,7 @@ class BankServer(AppServer):
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
-    def __enter__(self) -> "BankServer":
+    def __enter__(self) -> BankServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -15,7 +15,6 @@ from amqp.exceptions import PreconditionFailed
 
 from tests.settings import RABBIT_URL
 
-
 _fresh: set[str] = set()  # vhosts this process already started clean
 
 
@@ -31,7 +30,7 @@ def ensure_vhost(url: str = RABBIT_URL) -> None:
         _rabbitmqctl("add_vhost", vhost)
         _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
         lay_out(url)
-    except Exception:  # no such vhost yet (or no permission): create it
+    except Exception:  # noqa: BLE001 — no such vhost yet (or no permission): create it
         _rabbitmqctl("add_vhost", vhost, check=False)
         _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
         lay_out(url)
@@ -60,5 +59,5 @@ def purge_queues(app, queues) -> None:
         for queue in (*queues, *DELAY_QUEUES):
             try:
                 channel.queue_purge(queue)
-            except Exception:  # not declared yet: nothing to purge
+            except Exception:  # noqa: BLE001 — not declared yet: nothing to purge
                 channel = conn.channel()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 import os
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import jwt
@@ -25,7 +25,7 @@ def ensure_test_keys() -> None:
 
 def mint(user_id: int, roles=(), *, kind: str = "access", ttl: int = 900, key: str | None = None,
          algorithm: str = "RS256", issuer: str = ISSUER, **extra) -> str:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     claims = {"sub": str(user_id), "roles": list(roles), "jti": str(uuid.uuid4()), "type": kind,
               "iat": now, "nbf": now, "exp": now + timedelta(seconds=ttl), "iss": issuer, **extra}
     return jwt.encode(claims, key if key is not None else PRIVATE.read_text(), algorithm=algorithm)

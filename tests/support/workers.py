@@ -24,7 +24,7 @@ class Worker:
         self.log_path = Path(log_dir) / f"{self.name.split('@')[0]}.log"
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 60.0) -> "Worker":
+    def start(self, timeout: float = 60.0) -> Worker:
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "tasks", "worker", "-Q", ",".join(self.queues),

@@ -12,8 +12,8 @@ from db.engine import get_engine
 from db.unit_of_work import UnitOfWork
 from emarket import accounts
 from emarket.errors import Conflict, DomainError, NotFound
-from tests.support.databases import migrated_pg, truncate_all
 from tests.settings import INTEGRATION_DB_PREFIX
+from tests.support.databases import migrated_pg, truncate_all
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +99,7 @@ def test_create_profile_delivered_twice_at_the_same_moment_leaves_one_of_each(uo
             barrier.wait()
             with uow() as u:
                 accounts.create_profile(u, user_id, "ann@example.com", None)
-        except Exception as error:  # collected: an exception in a thread would go unseen
+        except Exception as error:  # noqa: BLE001 — collected: an exception in a thread would go unseen
             errors.append(error)
 
     threads = [threading.Thread(target=deliver) for _ in range(4)]

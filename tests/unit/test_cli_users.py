@@ -11,8 +11,8 @@ from db.unit_of_work import UnitOfWork
 from emarket import accounts
 from emarket.cli import main
 from emarket.config import settings
-from tests.support.databases import migrated_pg, truncate_all
 from tests.settings import INTEGRATION_DB_PREFIX
+from tests.support.databases import migrated_pg, truncate_all
 
 
 @pytest.fixture(scope="module")

@@ -39,7 +39,6 @@ from web.common import health
 from web.common.app_base import base_app
 from web.common.jwt_setup import init_jwt
 
-
 _JWT = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
 
 

@@ -3,15 +3,14 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Annotated, Optional
-
 from functools import wraps
+from typing import Annotated
 
 from flask import current_app, jsonify, request
 from flask_jwt_extended import get_jwt, jwt_required, verify_jwt_in_request
+from flask_jwt_extended.exceptions import RevokedTokenError
 from flask_openapi3 import APIBlueprint
 from flask_openapi3.request import validate_request
-from flask_jwt_extended.exceptions import RevokedTokenError
 from pydantic import EmailStr, Field
 from sqlalchemy.exc import OperationalError
 
@@ -41,7 +40,7 @@ class RegisterBody(StrictModel):
     email: Annotated[EmailStr, Field(max_length=accounts.EMAIL_MAX)]
     password: Annotated[str, Field(min_length=accounts.PASSWORD_MIN, max_length=accounts.PASSWORD_MAX)]
     # A display name: any text but control characters (PostgreSQL refuses NUL outright).
-    name: Optional[Annotated[str, Field(max_length=accounts.NAME_MAX, pattern=r"^[^\x00-\x1f\x7f]*$")]] = None
+    name: Annotated[str, Field(max_length=accounts.NAME_MAX, pattern=r"^[^\x00-\x1f\x7f]*$")] | None = None
 
 
 class LoginBody(StrictModel):

@@ -2,7 +2,7 @@
 are built in web.auth.api and web.auth.tokens."""
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Literal
 
 from pydantic import BaseModel
 
@@ -26,8 +26,8 @@ class LoggedOut(BaseModel):
 class Jwk(BaseModel):
     kty: Literal["RSA"]
     kid: str
-    use: Optional[Literal["sig"]] = None
-    alg: Optional[Literal["RS256"]] = None
+    use: Literal["sig"] | None = None
+    alg: Literal["RS256"] | None = None
     n: str
     e: str
 

@@ -10,7 +10,6 @@ from web.bank import api, pages
 from web.common import health
 from web.common.app_base import base_app
 
-
 _KEY = {"type": "apiKey", "in": "header", "name": "X-Api-Key"}
 
 

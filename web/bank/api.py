@@ -8,11 +8,19 @@ from flask_openapi3 import APIBlueprint
 from flask_openapi3.request import validate_request
 from pydantic import ConfigDict, Field, StringConstraints
 
-from emarket.bank import accounts, holds
 from db.bank import IdempotentRequest
+from emarket.bank import accounts, holds
 from emarket.storage import unit_of_work
 from web.bank.keys import ADMIN, MERCHANT, key_required
-from web.bank.replies import Account, AccountCreated, AccountPath, Availability, Hold, HoldPath, HoldStatus
+from web.bank.replies import (
+    Account,
+    AccountCreated,
+    AccountPath,
+    Availability,
+    Hold,
+    HoldPath,
+    HoldStatus,
+)
 from web.common import idempotency as idempotent
 from web.common.api_docs import IdempotencyHeader, errors
 from web.common.errors import ApiError

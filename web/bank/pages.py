@@ -7,10 +7,9 @@ neither forge the post nor replay a token minted for someone else's browser.
 from __future__ import annotations
 
 import hmac
-import secrets
-
 import re
-from datetime import datetime, timezone
+import secrets
+from datetime import UTC, datetime
 
 from flask import Blueprint, make_response, render_template, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -41,7 +40,7 @@ def _reference(text: str) -> str:
 
 def _in_words(moment: str) -> str:
     """How long until ``moment`` (RFC 3339), in words; the page's script adds the local time."""
-    left = (datetime.fromisoformat(moment.replace("Z", "+00:00")) - datetime.now(timezone.utc)).total_seconds()
+    left = (datetime.fromisoformat(moment.replace("Z", "+00:00")) - datetime.now(UTC)).total_seconds()
     if left <= 0:
         return "now"
     minutes = round(left / 60)

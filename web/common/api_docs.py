@@ -41,7 +41,7 @@ class IdempotencyHeader(BaseModel):
 
 def errors(*statuses: int) -> dict:
     """``{400: Error, 404: Error}``: the error replies a route can give, each in the error shape."""
-    return {status: Error for status in statuses}
+    return dict.fromkeys(statuses, Error)
 
 
 def with_headers(status_model: str, description: str, *names: str) -> dict:

@@ -10,7 +10,6 @@ from emarket.config import settings
 from web.common import api_docs, body_limit
 from web.common.errors import register_error_handlers
 
-
 _BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
 _EMPTY_BODY = {"$ref": "#/components/schemas/EmptyBody"}
 

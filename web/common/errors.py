@@ -18,7 +18,6 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from db.errors import is_transient
-
 from emarket.errors import DomainError, IdempotencyConflict, NotFound, TransientError
 from emarket.pagination import BadCursor
 

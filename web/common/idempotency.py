@@ -12,8 +12,8 @@ a final reply (it answered 503, or its process died) is taken over by the retry 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Callable
 
 from flask import Response, current_app, request
 

@@ -56,8 +56,15 @@ Path(MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)
 if _chosen_here:
     forget_dead_processes(MULTIPROC_DIR)
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, values  # noqa: E402
-from prometheus_client.multiprocess import MultiProcessCollector  # noqa: E402
+from prometheus_client import (  # noqa: E402 — after PROMETHEUS_MULTIPROC_DIR is chosen: the client reads it at import
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    values,
+)
+from prometheus_client.multiprocess import MultiProcessCollector  # noqa: E402 — likewise
 
 if values.ValueClass is values.MutexValue:  # prometheus_client was imported before the folder was set
     values.ValueClass = values.MultiProcessValue()

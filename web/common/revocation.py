@@ -5,7 +5,6 @@ and the refresh token it came with) is. Entries expire with the longest token th
 """
 from __future__ import annotations
 
-
 import redis
 
 from emarket.redis_client import redis_client

@@ -37,7 +37,17 @@ def create_app() -> Flask:
                    security_schemes={"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
                    static_folder="static", template_folder="templates")
     init_jwt(app)
-    from web.shop import api_orders, api_products, api_wallet, cart, console, pages, pages_account, topups_api, words
+    from web.shop import (
+        api_orders,
+        api_products,
+        api_wallet,
+        cart,
+        console,
+        pages,
+        pages_account,
+        topups_api,
+        words,
+    )
 
     words.install(app)
     for module in (api_products, api_orders, api_wallet, topups_api):

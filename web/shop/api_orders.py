@@ -13,16 +13,25 @@ from db.emarket import IdempotentRequest
 from emarket import idempotency, order_status, queries
 from emarket.config import settings
 from emarket.storage import unit_of_work
+from tasks import requests as saga_requests
 from web.common import idempotency as idempotent
 from web.common import request_log
 from web.common.api_docs import IdempotencyHeader, errors, with_headers
 from web.common.errors import ApiError
 from web.common.jwt_setup import auth_required
 from web.common.validation import EmptyBody
-from tasks import requests as saga_requests
-from web.shop.schemas import (BEARER, OrderCancelled, OrderCreate, OrderCreateQuery, OrderList, OrderOut, OrderPath,
-                              PageQuery, PaymentStarted)
 from web.shop.listing import list_reply
+from web.shop.schemas import (
+    BEARER,
+    OrderCancelled,
+    OrderCreate,
+    OrderCreateQuery,
+    OrderList,
+    OrderOut,
+    OrderPath,
+    PageQuery,
+    PaymentStarted,
+)
 
 bp = APIBlueprint("api_orders", __name__)
 # Pay and cancel: 202 when this request moved the order, 200 with the order when it had moved before.

@@ -14,9 +14,17 @@ from emarket.storage import unit_of_work
 from web.common import idempotency as idempotent
 from web.common.api_docs import IdempotencyHeader, errors
 from web.common.jwt_setup import auth_optional, auth_required
-from web.shop.schemas import (BEARER, OPTIONAL_BEARER, PageQuery, ProductCreate, ProductList, ProductOne, ProductPath,
-                              ProductUpdate)
 from web.shop.listing import list_reply
+from web.shop.schemas import (
+    BEARER,
+    OPTIONAL_BEARER,
+    PageQuery,
+    ProductCreate,
+    ProductList,
+    ProductOne,
+    ProductPath,
+    ProductUpdate,
+)
 
 bp = APIBlueprint("api_products", __name__)
 

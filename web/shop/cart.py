@@ -22,7 +22,13 @@ from emarket.errors import IdempotencyConflict, NotFound
 from emarket.storage import unit_of_work
 from tasks import requests as saga_requests
 from web.common import request_log
-from web.shop.page_auth import check_anonymous_csrf, page_caller, page_error, safe_next, verified_form_post
+from web.shop.page_auth import (
+    check_anonymous_csrf,
+    page_caller,
+    page_error,
+    safe_next,
+    verified_form_post,
+)
 
 bp = Blueprint("cart", __name__)
 bp.register_error_handler(HTTPException, page_error)

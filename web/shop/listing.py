@@ -4,7 +4,7 @@ did not issue is a 400 from the app's error handler), and the reply
 ``{<field>: [...], "currency", "next"}``."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from flask import jsonify
 

@@ -15,7 +15,13 @@ from urllib.parse import urlsplit
 
 import jwt as pyjwt
 from flask import abort, g, redirect, render_template, request, session, url_for
-from flask_jwt_extended import get_jwt, set_access_cookies, set_refresh_cookies, unset_jwt_cookies, verify_jwt_in_request
+from flask_jwt_extended import (
+    get_jwt,
+    set_access_cookies,
+    set_refresh_cookies,
+    unset_jwt_cookies,
+    verify_jwt_in_request,
+)
 from flask_jwt_extended.exceptions import JWTExtendedException
 
 from emarket import accounts

@@ -19,11 +19,18 @@ from emarket.config import settings
 from emarket.errors import IdempotencyConflict, NotFound
 from emarket.storage import unit_of_work
 from tasks import requests as saga_requests
-from web.shop import cart, order_page
-from web.shop.page_auth import (caller_email, form_csrf_token, login_page_required, page_caller, page_error, safe_next,
-                                verified_form_post)
 from web.common import request_log
 from web.common.errors import error_response, wants_html
+from web.shop import cart, order_page
+from web.shop.page_auth import (
+    caller_email,
+    form_csrf_token,
+    login_page_required,
+    page_caller,
+    page_error,
+    safe_next,
+    verified_form_post,
+)
 from web.shop.schemas import QueryInt, QueryModel
 
 bp = Blueprint("pages", __name__)

@@ -5,9 +5,13 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_jwt_extended import (
+    decode_token,
+    set_access_cookies,
+    set_refresh_cookies,
+    unset_jwt_cookies,
+)
 from markupsafe import Markup
-from flask_jwt_extended import decode_token, set_access_cookies, set_refresh_cookies, unset_jwt_cookies
-
 from werkzeug.exceptions import HTTPException
 
 from web.shop import auth_client, cart

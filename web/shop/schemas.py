@@ -3,7 +3,7 @@ strictly) and replies (used for the OpenAPI document, so it cannot drift from th
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -86,11 +86,11 @@ class QueryModel(BaseModel):
 
 class PageQuery(QueryModel):
     limit: Annotated[int, QueryInt, Field(ge=1, le=100)] = 20
-    cursor: Annotated[Optional[str], Field(min_length=1, max_length=200)] = None
+    cursor: Annotated[str | None, Field(min_length=1, max_length=200)] = None
 
 
 class OrderCreateQuery(QueryModel):
-    wait: Annotated[Optional[int], QueryInt, Field(ge=0, le=30)] = None
+    wait: Annotated[int | None, QueryInt, Field(ge=0, le=30)] = None
 
 
 # --- replies (documentation) -------------------------------------------------------------
@@ -102,9 +102,9 @@ class Product(BaseModel):
     description: str
     price: int
     available: int
-    count: Optional[int] = Field(None, description="admins only")
-    reserved: Optional[int] = Field(None, description="admins only")
-    hidden: Optional[bool] = Field(None, description="admins only: left out of the catalogue")
+    count: int | None = Field(None, description="admins only")
+    reserved: int | None = Field(None, description="admins only")
+    hidden: bool | None = Field(None, description="admins only: left out of the catalogue")
 
 
 class ProductOne(Product):
@@ -114,13 +114,13 @@ class ProductOne(Product):
 class ProductList(BaseModel):
     products: list[Product]
     currency: str
-    next: Optional[str]
+    next: str | None
 
 
 class OrderItemOut(BaseModel):
     product_id: int
     quantity: int
-    price: Optional[int]
+    price: int | None
 
 
 class SagaEventOut(BaseModel):
@@ -135,11 +135,11 @@ OrderStatus = Literal[order_status.STATUSES]
 class OrderSummary(BaseModel):
     id: str
     status: OrderStatus
-    reason: Optional[str]
-    total: Optional[int]
+    reason: str | None
+    total: int | None
     created_at: str
     updated_at: str
-    payment_deadline: Optional[str]
+    payment_deadline: str | None
 
 
 class OrderOut(OrderSummary):
@@ -151,7 +151,7 @@ class OrderOut(OrderSummary):
 class OrderList(BaseModel):
     orders: list[OrderSummary]
     currency: str
-    next: Optional[str]
+    next: str | None
 
 
 class PaymentStarted(BaseModel):
@@ -174,15 +174,15 @@ class Transaction(BaseModel):
     id: int
     kind: Literal["topup", "debit", "refund", "adjustment"]
     amount: int
-    order_id: Optional[str]
-    topup_id: Optional[str]
+    order_id: str | None
+    topup_id: str | None
     at: str
 
 
 class TransactionList(BaseModel):
     transactions: list[Transaction]
     currency: str
-    next: Optional[str]
+    next: str | None
 
 
 class Topup(BaseModel):
@@ -191,7 +191,7 @@ class Topup(BaseModel):
     currency: str
     bank_account: str
     status: Literal["initiated", "pending_confirmation", "captured", "credited", "failed", "expired"]
-    confirm_url: Optional[str]
+    confirm_url: str | None
     created_at: str
     updated_at: str
 
@@ -199,7 +199,7 @@ class Topup(BaseModel):
 class TopupList(BaseModel):
     topups: list[Topup]
     currency: str
-    next: Optional[str]
+    next: str | None
 
 
 

@@ -7,9 +7,8 @@ after that commit. Should the broker refuse it, the top-up is not lost: the swee
 from __future__ import annotations
 
 import logging
-from typing import Annotated
-
 from functools import partial
+from typing import Annotated
 
 from flask import g, jsonify, url_for
 from flask_openapi3 import APIBlueprint
@@ -40,7 +39,7 @@ class TopupCreate(StrictModel):
 def _send_start(topup_id: str) -> None:
     try:
         celery_app.send_task("money_add.start", args=[topup_id])
-    except Exception:  # noqa: BLE001 — stored already; the sweep job will start it
+    except Exception:  # stored already; the sweep job will start it
         log.warning("top-up %s stored but its start message was not sent", topup_id, exc_info=True)
 
 

@@ -5,7 +5,7 @@ rewrites them in the browser's own time zone). The machine codes stay in ``data-
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from markupsafe import Markup, escape
 
@@ -118,8 +118,8 @@ def _parse(moment: str | datetime | None) -> datetime | None:
     if moment is None or moment == "":
         return None
     if isinstance(moment, datetime):
-        return moment.astimezone(timezone.utc)
-    return datetime.fromisoformat(moment.replace("Z", "+00:00")).astimezone(timezone.utc)
+        return moment.astimezone(UTC)
+    return datetime.fromisoformat(moment.replace("Z", "+00:00")).astimezone(UTC)
 
 
 def when(moment: str | datetime | None, style: str = "datetime") -> Markup:

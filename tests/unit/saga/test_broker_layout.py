@@ -33,7 +33,7 @@ def test_on_rabbitmq_every_queue_is_quorum_behind_a_topic_exchange():
 def test_the_step_queues_may_stay_classic():
     cfg = config({"EMARKET_BROKER_URL": RABBIT, "EMARKET_QUORUM_QUEUES": "saga"})
     kinds = {q.name: (q.queue_arguments or {}).get("x-queue-type", "classic") for q in cfg.task_queues}
-    assert kinds == {**{name: "classic" for name in broker.QUEUES}, "saga": "quorum"}
+    assert kinds == {**dict.fromkeys(broker.QUEUES, "classic"), "saga": "quorum"}
 
 
 @pytest.mark.parametrize("setting", ["", "saga,nope"])

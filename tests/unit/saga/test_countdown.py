@@ -1,6 +1,6 @@
 """Every countdown is whole seconds, at least one: native delayed delivery refuses less and
 cuts fractions (tasks.countdown)."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from tasks.countdown import until, whole_seconds
 from tasks.topup import poll_delay
@@ -17,11 +17,11 @@ def test_whole_seconds_rounds_up_and_never_goes_below_one():
 
 
 def test_until_never_ends_before_the_moment():
-    moment = datetime.now(timezone.utc) + timedelta(seconds=299.2)
+    moment = datetime.now(UTC) + timedelta(seconds=299.2)
     assert until(moment) == 300
     # A naive datetime is read as UTC.
     assert until(moment.replace(tzinfo=None)) == 300
-    assert until(datetime.now(timezone.utc) - timedelta(seconds=5)) == 1
+    assert until(datetime.now(UTC) - timedelta(seconds=5)) == 1
 
 
 def test_topup_polls_wait_whole_seconds():

@@ -3,7 +3,6 @@ RabbitMQ (our own virtual host, so no other suite's worker takes our ``account``
 with a real ``celery worker`` on the ``account`` queue for registrations."""
 from __future__ import annotations
 
-
 import pytest
 from sqlalchemy import select
 
@@ -12,12 +11,11 @@ from db.engine import get_engine
 from db.unit_of_work import UnitOfWork
 from emarket import accounts
 from emarket.config import settings
-from tests.settings import RABBIT_URL, REDIS_SERVER
+from tests.settings import INTEGRATION_DB_PREFIX, RABBIT_URL, REDIS_SERVER
 from tests.support.broker import ensure_vhost, purge_queues
 from tests.support.databases import migrated_pg, truncate_all
 from tests.support.env import overridden_env
 from tests.support.workers import Worker
-from tests.settings import INTEGRATION_DB_PREFIX
 
 BROKER_URL = RABBIT_URL + "_auth"  # the suite's vhost (EMARKET_TEST_BROKER), suffixed
 REDIS_URL = f"{REDIS_SERVER}/7"

@@ -175,5 +175,5 @@ def test_concurrent_registrations_each_get_their_own_reply(app, uow, account_wor
         t.join(timeout=120)
     assert sorted(replies) == list(range(8))
     assert all(status == 201 and body["email"] == f"u{i}@example.com" for i, (status, body) in replies.items())
-    for status, body in replies.values():
+    for _status, body in replies.values():
         assert all(profile_and_wallet(uow, body["id"]))

@@ -97,7 +97,8 @@ def test_get_account_needs_the_admin_key(client, open_account, headers, status):
 
 def test_availability_compares_with_the_spendable_balance(client, open_account, place_hold):
     number = open_account(balance=1_000)
-    ask = lambda amount: client.get(f"/bank/accounts/{number}/availability?amount={amount}", headers=MERCHANT)
+    def ask(amount):
+        return client.get(f"/bank/accounts/{number}/availability?amount={amount}", headers=MERCHANT)
     assert ask(1_000).json == {"sufficient": True}
     assert ask(1_001).json == {"sufficient": False}
     place_hold(number, amount=400)

@@ -25,7 +25,8 @@ def test_hold_confirm_and_read_back_over_http(server):
     assert requests.get(hold.json()["confirm_url"], timeout=5).status_code == 200
     confirmed = requests.post(f"{base}/bank/holds/{hold.json()['id']}/confirm", json={"pin": "2468"}, timeout=5)
     assert (confirmed.status_code, confirmed.json()) == (200, {"status": "captured"})
-    read = lambda number: requests.get(f"{base}/bank/accounts/{number}", headers=ADMIN, timeout=5).json()
+    def read(number):
+        return requests.get(f"{base}/bank/accounts/{number}", headers=ADMIN, timeout=5).json()
     assert (read(account["number"])["balance"], read(account["number"])["held"]) == (5_000, 0)
     assert read(MERCHANT_ACCOUNT)["balance"] == 4_000
     assert requests.get(f"{base}/bank/holds/{hold.json()['id']}", timeout=5).status_code == 401

@@ -8,10 +8,9 @@ import uuid
 import pytest
 
 from emarket.config import settings
-from tests.settings import RABBIT_URL, REDIS_SERVER
+from tests.settings import INTEGRATION_DB_PREFIX, RABBIT_URL, REDIS_SERVER
 from tests.support.broker import ensure_vhost
 from tests.support.databases import migrated_pg
-from tests.settings import INTEGRATION_DB_PREFIX
 
 REDIS_URL = f"{REDIS_SERVER}/8"
 CLOSED_PORT_REDIS = "redis://127.0.0.1:1/0"

@@ -96,7 +96,7 @@ def test_step_latencies_are_sent_within_a_second_without_another_step(client_of)
     after = wait_until(lambda: (lambda now: now if saga_value(now, "emarket_saga_step_seconds_count", step=step)
                                 > saga_value(before, "emarket_saga_step_seconds_count", step=step) else None)(
         scrape(client)), timeout=5, what="the timer to send the step latencies")
-    moved = lambda name, **labels: saga_value(after, name, step=step, **labels) - saga_value(before, name, step=step, **labels)  # noqa: E731
+    moved = lambda name, **labels: saga_value(after, name, step=step, **labels) - saga_value(before, name, step=step, **labels)  # noqa: E731 — read as a formula in the asserts below
     assert moved("emarket_saga_step_seconds_count") == 3
     assert moved("emarket_saga_step_seconds_bucket", le="0.005") == 1
     assert moved("emarket_saga_step_seconds_bucket", le="0.25") == 3

@@ -49,7 +49,7 @@ def test_lines_are_added_counted_in_the_header_changed_and_removed(client, produ
     assert _add(client, cup.id, back="/products/1").headers["Location"] == f"/products/1#add-{cup.id}"
     page = client.get("/cart").get_data(as_text=True)
     assert 'aria-label="4 items"' in page and "Green tea" in page and "Blue cup" in page
-    assert 'name="quantity-%d" value="3"' % tea.id in page and "17.50 USD" in page  # 3 × 2.50 + 10.00
+    assert f'name="quantity-{tea.id}" value="3"' in page and "17.50 USD" in page  # 3 × 2.50 + 10.00
     assert 'id="place-order"' in page and "disabled" not in page.split('id="place-order"')[1].split(">")[0]
     changed = client.post("/cart/update", data={"csrf_token": CSRF, f"quantity-{tea.id}": "1",
                                                 f"quantity-{cup.id}": "1", "remove": str(cup.id)})

@@ -7,6 +7,7 @@ import threading
 import uuid
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 
@@ -16,9 +17,9 @@ from tests.web.shop.test_pages import log_in
 
 
 class _Flower(BaseHTTPRequestHandler):
-    known: set[str] = set()
+    known: ClassVar[set[str]] = set()  # the handler class is the server's only state
 
-    def do_GET(self):  # noqa: N802 (http.server's name)
+    def do_GET(self):  # http.server's name
         task_id = self.path.rsplit("/", 1)[-1]
         self.send_response(200 if self.path.startswith("/api/task/info/") and task_id in self.known else 404)
         self.end_headers()

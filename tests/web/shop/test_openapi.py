@@ -48,7 +48,7 @@ def test_the_schemas_carry_the_limits_of_api_md():
     items = schemas["OrderCreate"]["properties"]["items"]
     assert (items["minItems"], items["maxItems"]) == (1, 50)
     assert schemas["OrderItemIn"]["properties"]["quantity"]["maximum"] == 1000
-    for name, schema in schemas.items():
+    for _name, schema in schemas.items():
         Draft202012Validator.check_schema(schema)
 
 

@@ -21,7 +21,7 @@ def tea(dbs):
 
 def test_merging_sums_a_product_in_both_and_keeps_the_carts_limits():
     assert cart.merge({1: 3, 2: 999}, {2: 5, 3: 1}) == {1: 3, 2: 1_000, 3: 1}  # capped at 1,000
-    full = {n: 1 for n in range(1, cart.MAX_LINES + 1)}
+    full = dict.fromkeys(range(1, cart.MAX_LINES + 1), 1)
     merged = cart.merge(full, {1: 2, 999: 4})
     # A product already in the cart still adds up; a 51st line is dropped, as "Add" refuses it.
     assert len(merged) == cart.MAX_LINES and merged[1] == 3 and 999 not in merged

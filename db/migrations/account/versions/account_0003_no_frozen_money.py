@@ -4,9 +4,8 @@ be ``debited`` (``frozen`` and ``unfrozen`` were never written).
 
 Created 2026-12-04 23:45.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # What Alembic reads: this migration's id and the one it follows (no branches, no dependencies).
 revision = 'account_0003'

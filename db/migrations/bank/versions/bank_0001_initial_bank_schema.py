@@ -1,23 +1,22 @@
 """initial bank schema
 
 Revision ID: bank_0001
-Revises: 
+Revises:
 Create Date: 2026-11-25 13:19:57.924138
 
 """
-from typing import Sequence, Union
+from collections.abc import Sequence
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import db.base
 
-
 # revision identifiers, used by Alembic.
 revision: str = 'bank_0001'
-down_revision: Union[str, Sequence[str], None] = None
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | Sequence[str] | None = None
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -2,10 +2,10 @@
 
 Created 2026-12-04 23:50.
 """
-from alembic import op
 import sqlalchemy as sa
-import db.base
+from alembic import op
 
+import db.base
 
 # What Alembic reads: this migration's id and the one it follows (no branches, no dependencies).
 revision = 'emarket_0005'

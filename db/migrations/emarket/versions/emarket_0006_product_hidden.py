@@ -2,9 +2,8 @@
 
 Created 2026-12-07 05:00.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # What Alembic reads: this migration's id and the one it follows (no branches, no dependencies).
 revision = 'emarket_0006'
