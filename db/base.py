@@ -6,6 +6,7 @@ primary key, unique, foreign key, check and index an explicit, predictable name.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     BigInteger,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     String,
     TypeDecorator,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -31,19 +33,19 @@ NAMING_CONVENTION = {
 BigIntId = BigInteger()
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC datetimes: a naive one is refused on the way in, and one read back
     without a zone (a driver's choice) is taken as UTC."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is not None and value.tzinfo is None:
             raise ValueError("naive datetime: store UTC-aware datetimes only")
         return value.astimezone(UTC) if value is not None else None
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value
@@ -74,6 +76,9 @@ class IdempotentRequestColumns:
     stores it after the commit that created the resource)."""
 
     __tablename__ = "idempotent_request"
+    if TYPE_CHECKING:  # the mapped classes' keyword constructor, as DeclarativeBase declares it
+        def __init__(self, **kw: Any) -> None: ...
+
     scope: Mapped[str] = mapped_column(String(300), primary_key=True)
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(64))

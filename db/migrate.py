@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -28,12 +29,12 @@ def downgrade(name: str, url: str, revision: str = "base") -> None:
     command.downgrade(alembic_config(name, url), revision)
 
 
-def schema_diff(name: str, url: str) -> list:
+def schema_diff(name: str, url: str) -> list[Any]:
     """Differences between the migrated database and the models (empty when they agree)."""
     engine = create_engine(url, poolclass=pool.NullPool)
     try:
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
-            return compare_metadata(context, METADATA[name])
+            return list(compare_metadata(context, METADATA[name]))
     finally:
         engine.dispose()

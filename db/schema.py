@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from db import account, bank, emarket  # registers the models on their metadata
-from db.base import AccountBase, BankBase, EmarketBase
+from db.base import AccountBase, BankBase, EmarketBase, IdempotentRequestColumns
 
 DATABASES = ("account", "emarket", "bank")
 METADATA = {"account": AccountBase.metadata, "emarket": EmarketBase.metadata, "bank": BankBase.metadata}
 URL_VARIABLES = {"account": "EMARKET_DB_ACCOUNT", "emarket": "EMARKET_DB_EMARKET", "bank": "EMARKET_DB_BANK"}
 # Each database keeps the Idempotency-Keys of what it stores (emarket.idempotency).
-IDEMPOTENT_REQUESTS = {"account": account.IdempotentRequest, "emarket": emarket.IdempotentRequest,
+IDEMPOTENT_REQUESTS: dict[str, type[IdempotentRequestColumns]] = {"account": account.IdempotentRequest, "emarket": emarket.IdempotentRequest,
                        "bank": bank.IdempotentRequest}

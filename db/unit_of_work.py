@@ -19,9 +19,17 @@ same block runs each statement as its own transaction: commit and rollback then 
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import TracebackType
+from typing import Any, cast
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, CursorResult, Engine, Result
 from sqlalchemy.orm import Session
+
+
+def rows_changed(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE sent through ``uow.session`` changed: its result is a
+    CursorResult, though the session's signature promises only a Result."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 class UnitOfWork:
@@ -37,9 +45,12 @@ class UnitOfWork:
         return self
 
     @property
-    def session(self) -> Session | None:
-        """The ORM session of this transaction (None outside the ``with`` block)."""
-        if self._session is None and self._open:
+    def session(self) -> Session:
+        """The ORM session of this transaction (asked for outside the ``with`` block: an error,
+        as with ``connection()``: a session there would belong to no transaction)."""
+        if self._session is None:
+            if not self._open:
+                raise RuntimeError("the unit of work is not open")
             if self._connection is not None:  # joins the connection's transaction (never commits it)
                 self._session = Session(bind=self._connection, expire_on_commit=False, autoflush=True)
             else:
@@ -58,7 +69,8 @@ class UnitOfWork:
             self._connection.begin()
         return self._connection
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         session, connection = self._session, self._connection
         self._session = self._connection = None
         self._open = False

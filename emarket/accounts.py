@@ -8,14 +8,17 @@ transaction as the admin's credential.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase
 
 from db.account import Credential, User, Wallet, WalletEntry
 from db.unit_of_work import UnitOfWork
@@ -70,7 +73,7 @@ def _credential_by_email(uow: UnitOfWork, email: str) -> Credential | None:
     return uow.session.scalars(select(Credential).where(Credential.email == email)).one_or_none()
 
 
-def register_credentials(uow: UnitOfWork, email: str, password: str, roles=()) -> int:
+def register_credentials(uow: UnitOfWork, email: str, password: str, roles: Sequence[str] = ()) -> int:
     """A new credential; its id becomes the user's id. ``Conflict`` if the email is taken."""
     email = normalise_email(email)
     if _credential_by_email(uow, email) is not None:
@@ -110,7 +113,7 @@ def identity_of(uow: UnitOfWork, user_id: int) -> Identity:
     return _identity(credential)
 
 
-def emails_by_id(uow: UnitOfWork, user_ids) -> dict[int, str]:
+def emails_by_id(uow: UnitOfWork, user_ids: Iterable[int]) -> dict[int, str]:
     """The emails of the users among ``user_ids`` (one query; the operators' console)."""
     wanted = {int(i) for i in user_ids}
     if not wanted:
@@ -118,13 +121,13 @@ def emails_by_id(uow: UnitOfWork, user_ids) -> dict[int, str]:
     return dict(uow.session.execute(select(Credential.id, Credential.email).where(Credential.id.in_(wanted))).all())
 
 
-def _insert_ignoring_duplicates(uow: UnitOfWork, model, **values) -> None:
+def _insert_ignoring_duplicates(uow: UnitOfWork, model: type[DeclarativeBase], **values: object) -> None:
     """INSERT … ON CONFLICT DO NOTHING: a message delivered twice, even at the same moment by
     two workers, inserts once and fails neither delivery."""
     uow.session.execute(postgresql.insert(model).values(**values).on_conflict_do_nothing())
 
 
-def create_profile(uow: UnitOfWork, user_id: int, email: str, name: str | None = None) -> dict:
+def create_profile(uow: UnitOfWork, user_id: int, email: str, name: str | None = None) -> dict[str, Any]:
     """Maccount: the user's profile and e-wallet (balance 0), idempotently.
 
     Any number of calls for one user leave one user and one wallet, the first call's name kept.
@@ -145,7 +148,7 @@ def create_admin(uow: UnitOfWork, email: str, password: str) -> tuple[int, bool]
     Registers the profile and wallet too. Returns (user id, whether a credential was created)."""
     credential = _credential_by_email(uow, email)
     created = credential is None
-    if created:
+    if credential is None:
         user_id = register_credentials(uow, email, password, roles=[ADMIN])
     else:
         user_id = credential.id

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
+from typing import Any
 
 import redis
 
@@ -32,7 +33,7 @@ def save(findings: list[Finding], repaired: int) -> None:
         log.warning("audit report not kept (Redis unavailable)", extra={"findings": len(findings)})
 
 
-def last() -> dict | None:
+def last() -> dict[str, Any] | None:
     """The last report (``at``, ``total``, ``repaired``, ``by_kind``, ``lines``), None if none yet
     or Redis is unavailable."""
     try:

@@ -7,6 +7,8 @@ after a lost reply finds the first hold instead of freezing the amount twice.
 """
 from __future__ import annotations
 
+from typing import Any, cast
+
 import requests
 
 from emarket import logs
@@ -29,7 +31,7 @@ class BankClient:
         self.timeout = timeout if timeout is not None else s.bank_timeout
         self.session = session or requests.Session()
 
-    def _call(self, method: str, path: str, **kwargs) -> requests.Response:
+    def _call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         headers = {"X-Api-Key": self.api_key, **kwargs.pop("headers", {})}
         if logs.correlation_id():  # the bank's request log then carries the top-up's id
             headers["X-Correlation-ID"] = logs.correlation_id()
@@ -50,11 +52,11 @@ class BankClient:
         except (ValueError, KeyError, TypeError):
             return "bank_rejected", f"bank answered {response.status_code}"
 
-    def create_hold(self, account: str, amount: int, reference: str, idempotency_key: str) -> dict:
+    def create_hold(self, account: str, amount: int, reference: str, idempotency_key: str) -> dict[str, Any]:
         response = self._call("POST", "/bank/holds", json={"account": account, "amount": amount, "reference": reference},
                               headers={"Idempotency-Key": idempotency_key})
         if response.status_code == 201:
-            return response.json()
+            return cast(dict[str, Any], response.json())
         code, message = self._error(response)
         if response.status_code == 404:
             raise NotFound("unknown_account", message)
@@ -62,10 +64,10 @@ class BankClient:
             raise InsufficientFunds("insufficient_funds", message)
         raise BankRejected(code, message)
 
-    def get_hold(self, hold_id: str) -> dict:
+    def get_hold(self, hold_id: str) -> dict[str, Any]:
         response = self._call("GET", f"/bank/holds/{hold_id}")
         if response.status_code == 200:
-            return response.json()
+            return cast(dict[str, Any], response.json())
         code, message = self._error(response)
         raise (NotFound("unknown_hold", message) if response.status_code == 404 else BankRejected(code, message))
 
@@ -74,7 +76,7 @@ class BankClient:
         holder confirmed first: then it cannot be released and must be credited)."""
         response = self._call("POST", f"/bank/holds/{hold_id}/release", json={})
         if response.status_code == 200:
-            return response.json()["status"]
+            return str(response.json()["status"])
         code, message = self._error(response)
         if response.status_code == 409 and code == "hold_captured":
             return "captured"

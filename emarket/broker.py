@@ -14,7 +14,8 @@ starts: ``setup()`` (``emarket broker setup``) declares it and binds every queue
 """
 from __future__ import annotations
 
-from kombu import Connection, Exchange, Queue
+from kombu.connection import Connection
+from kombu.entity import Exchange, Queue
 from kombu.transport.native_delayed_delivery import (
     bind_queue_to_native_delayed_delivery_exchange,
     declare_native_delayed_delivery_exchanges_and_queues,

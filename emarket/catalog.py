@@ -6,7 +6,9 @@ A product is two rows: ``product_desc`` (what it is) and ``product_accounting`` 
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -40,11 +42,11 @@ class Product:
     def available(self) -> int:
         return self.count - self.reserved
 
-    def public_view(self) -> dict:
+    def public_view(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "description": self.description,
                 "price": self.price, "available": self.available}
 
-    def admin_view(self) -> dict:
+    def admin_view(self) -> dict[str, Any]:
         return {**self.public_view(), "count": self.count, "reserved": self.reserved, "hidden": self.hidden}
 
 
@@ -63,7 +65,7 @@ def create_product(uow: UnitOfWork, *, name: str, price: int, count: int, descri
     return _product(desc, acc)
 
 
-def _rows(uow: UnitOfWork, product_id: int, for_update: bool = False):
+def _rows(uow: UnitOfWork, product_id: int, for_update: bool = False) -> tuple[ProductDesc, ProductAccounting]:
     if not 0 < product_id <= MAX_ID:
         raise NotFound(detail=f"no product {product_id}")
     query = (select(ProductDesc, ProductAccounting)
@@ -124,7 +126,7 @@ def list_products(uow: UnitOfWork, *, limit: int, cursor: str | None = None,
     return [_product(d, a) for d, a in rows], following
 
 
-def products_by_id(uow: UnitOfWork, product_ids) -> dict[int, Product]:
+def products_by_id(uow: UnitOfWork, product_ids: Iterable[int]) -> dict[int, Product]:
     """The products among ``product_ids`` that exist, by id (one query; a cart, an order's lines)."""
     wanted = {int(i) for i in product_ids if 0 < int(i) <= MAX_ID}
     if not wanted:

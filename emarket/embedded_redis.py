@@ -28,7 +28,8 @@ def files_of(port: int = EMBEDDED_REDIS_PORT) -> str | None:
     import redis
 
     try:
-        return redis.Redis(port=port, socket_timeout=2).config_get("dir").get("dir")
+        folder: str | None = redis.Redis(port=port, socket_timeout=2).config_get("dir").get("dir")
+        return folder
     except redis.RedisError:
         return None
 
@@ -52,6 +53,6 @@ def command(var_dir: str | Path, port: int = EMBEDDED_REDIS_PORT) -> list[str]:
             "--logfile", str(Path(var_dir) / "redis.log")]
 
 
-def start(var_dir: str | Path) -> subprocess.Popen:
+def start(var_dir: str | Path) -> subprocess.Popen[bytes]:
     Path(var_dir).mkdir(parents=True, exist_ok=True)
     return subprocess.Popen(command(var_dir), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

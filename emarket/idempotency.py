@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from db.base import IdempotentRequestColumns, utcnow
 from db.schema import IDEMPOTENT_REQUESTS
-from db.unit_of_work import UnitOfWork
+from db.unit_of_work import UnitOfWork, rows_changed
 from emarket.errors import IdempotencyConflict
 from emarket.storage import unit_of_work
 
@@ -72,13 +72,15 @@ def create_once(database: str, model: type[IdempotentRequestColumns], scope: str
         try:
             with unit_of_work(database) as uow:
                 if key is not None:
+                    if print_ is None:
+                        raise ValueError("a key is claimed with the request's fingerprint")
                     earlier = claim(uow, model, scope, key, print_)
                     if earlier is not None:
                         return Outcome(earlier.resource_id, False, earlier)
                 resource_id = create(uow)
                 first = reply(uow, resource_id) if reply is not None else None
                 if key is not None:
-                    values = {"resource_id": resource_id}
+                    values: dict[str, object] = {"resource_id": resource_id}
                     if first is not None:
                         values.update(status=first.status, body=first.body, location=first.location, settled=True)
                     _set(uow, model, scope, key, **values)
@@ -95,7 +97,7 @@ def read(database: str, model: type[IdempotentRequestColumns], scope: str, key: 
         row = uow.session.get(model, (scope, key))
         if row is None:
             return None
-        reply = Reply(row.status, row.body, row.location) if row.status is not None else None
+        reply = Reply(row.status, row.body or b"", row.location) if row.status is not None else None
         return Earlier(row.resource_id, reply, row.settled, row.updated_at)
 
 
@@ -116,7 +118,7 @@ def claim(uow: UnitOfWork, model: type[IdempotentRequestColumns], scope: str, ke
     if row is not None:
         if not hmac.compare_digest(row.fingerprint, print_):
             raise IdempotencyConflict("idempotency_key_reused", "this Idempotency-Key was used with another body")
-        reply = Reply(row.status, row.body, row.location) if row.status is not None else None
+        reply = Reply(row.status, row.body or b"", row.location) if row.status is not None else None
         return Earlier(row.resource_id, reply, row.settled, row.updated_at)
     now = utcnow()
     uow.session.add(model(scope=scope, key=key, fingerprint=print_, settled=False, created_at=now, updated_at=now))
@@ -134,11 +136,11 @@ def store_reply(database: str, model: type[IdempotentRequestColumns], scope: str
                     settled=settled) == 1
 
 
-def _set(uow, model, scope, key, **values) -> int:
+def _set(uow: UnitOfWork, model: type[IdempotentRequestColumns], scope: str, key: str, **values: object) -> int:
     result = uow.session.execute(
         update(model).where(model.scope == scope, model.key == key, model.settled.is_(False))
         .values(updated_at=utcnow(), **values).execution_options(synchronize_session=False))
-    return result.rowcount
+    return rows_changed(result)
 
 
 def is_twin(error: IntegrityError) -> bool:
@@ -151,4 +153,4 @@ def forget_older_than(database: str, keep_for: timedelta = KEEP_FOR) -> int:
     """Delete the keys older than ``keep_for``; a retry after that is a new request."""
     model = IDEMPOTENT_REQUESTS[database]
     with unit_of_work(database) as uow:
-        return uow.session.execute(delete(model).where(model.created_at < utcnow() - keep_for)).rowcount
+        return rows_changed(uow.session.execute(delete(model).where(model.created_at < utcnow() - keep_for)))

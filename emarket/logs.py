@@ -16,6 +16,7 @@ import re
 import sys
 import uuid
 from datetime import UTC, datetime
+from typing import Any, TextIO
 
 from opentelemetry import trace
 from pythonjsonlogger import json as jsonlogger
@@ -30,11 +31,11 @@ def correlation_id() -> str | None:
     return _correlation_id.get()
 
 
-def set_correlation_id(value: str | None) -> contextvars.Token:
+def set_correlation_id(value: str | None) -> contextvars.Token[str | None]:
     return _correlation_id.set(value)
 
 
-def reset_correlation_id(token: contextvars.Token) -> None:
+def reset_correlation_id(token: contextvars.Token[str | None]) -> None:
     try:
         _correlation_id.reset(token)
     except ValueError:  # set in another context (a thread that outlived it): just clear
@@ -61,7 +62,7 @@ class JsonFormatter(jsonlogger.JsonFormatter):
                          rename_fields={"levelname": "level", "name": "logger", "message": "msg", "exc_info": "exc"},
                          static_fields={"service": service})
 
-    def add_fields(self, log_data: dict, record: logging.LogRecord, message_dict: dict) -> None:
+    def add_fields(self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]) -> None:
         log_data["ts"] = (datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
                           .replace("+00:00", "Z"))
         super().add_fields(log_data, record, message_dict)
@@ -75,19 +76,19 @@ class JsonFormatter(jsonlogger.JsonFormatter):
         log_data.pop("taskName", None)
 
 
-class _EmarketHandler(logging.StreamHandler):
+class _EmarketHandler(logging.StreamHandler[TextIO]):
     """Marks our handler, so configuring twice (tests build many apps) replaces, not stacks.
     It looks ``sys.stderr`` up at each line, so a replaced stderr (pytest's capture) is followed."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(sys.stderr)
 
     @property
-    def stream(self):
+    def stream(self) -> TextIO:
         return sys.stderr
 
     @stream.setter
-    def stream(self, _value):
+    def stream(self, _value: TextIO) -> None:
         pass
 
 

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 
@@ -33,7 +34,7 @@ class Placed:
 def saga_context(order: Order, items: list[OrderItem]) -> SagaContext:
     """What the steps of other services need, carried in the messages (ids and numbers only)."""
     return SagaContext(order_id=order.id, user_id=order.user_id, total=order.total, cid=order.correlation_id,
-                       items=[(item.product_id, item.quantity) for item in sorted(items, key=lambda i: i.product_id)])
+                       items=tuple((item.product_id, item.quantity) for item in sorted(items, key=lambda i: i.product_id)))
 
 
 def _load(uow: UnitOfWork, order_id: str) -> Order:
@@ -61,7 +62,7 @@ def reason_of(uow: UnitOfWork, order_id: str) -> str:
     return order.reason or order.failure_reason or "failed"
 
 
-def place(uow: UnitOfWork, user_id: int, items: list[dict], correlation_id: str | None = None) -> Placed:
+def place(uow: UnitOfWork, user_id: int, items: list[dict[str, Any]], correlation_id: str | None = None) -> Placed:
     """Store the order as ``accepted`` with its first event, before the client hears back.
     (A request's Idempotency-Key is claimed around this, in the same transaction:
     ``emarket.idempotency``.)"""
@@ -119,7 +120,7 @@ def await_payment(uow: UnitOfWork, order_id: str, prices: Mapping[int | str, int
     raise InvalidTransition("failed", f"order is {order.status}")
 
 
-_START = {"target": st.PAYMENT_STARTED, "sources": (st.AWAITING_PAYMENT,), "when": ("owned", "before_deadline")}
+_START: dict[str, Any] = {"target": st.PAYMENT_STARTED, "sources": (st.AWAITING_PAYMENT,), "when": ("owned", "before_deadline")}
 
 
 def start_payment(uow: UnitOfWork, order_id: str, user_id: int, request_id: str) -> tuple[str, SagaContext | None]:
@@ -142,7 +143,8 @@ def start_payment(uow: UnitOfWork, order_id: str, user_id: int, request_id: str)
     if row is None or row.user_id != user_id:
         return "not_found", None
     if won or row.payment_request_id == request_id:
-        items = [(r.product_id, r.quantity) for r in rows if r.product_id is not None]
+        # An item's columns are None only on the outer join's one row of an order without items.
+        items = tuple((r.product_id, r.quantity or 0) for r in rows if r.product_id is not None)
         return "started", SagaContext(order_id=order_id, user_id=row.user_id, items=items,
                                       total=row.total, cid=row.correlation_id)
     if row.payment_request_id is not None:

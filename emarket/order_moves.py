@@ -17,7 +17,7 @@ from emarket import saga_events
 
 def spec(order_id: str, target: str, sources: tuple[str, ...], when: tuple[str, ...] = (), event: str | None = None,
          detail: str = "", run: saga_events.StepRun | None = None, prices: dict[int, int] | None = None,
-         user_id: int | None = None, **values) -> store.Move:
+         user_id: int | None = None, **values: object) -> store.Move:
     """The move ``target`` from ``sources`` while every ``when`` condition holds (names of
     ``db.stores.orders.WHEN``), recording ``event``; only a move the state machine allows."""
     assert all(st.can_move(s, target) for s in sources), (sources, target)
@@ -28,7 +28,7 @@ def spec(order_id: str, target: str, sources: tuple[str, ...], when: tuple[str, 
 
 def move(uow: UnitOfWork, order_id: str, target: str, sources: tuple[str, ...], when: tuple[str, ...] = (),
          event: str | None = None, detail: str = "", run: saga_events.StepRun | None = None,
-         prices: dict[int, int] | None = None, user_id: int | None = None, **values) -> bool:
+         prices: dict[int, int] | None = None, user_id: int | None = None, **values: object) -> bool:
     """Move the order to ``target`` only if it is in one of ``sources`` and every ``when``
     condition holds; True if this call did. With ``event``, the move records that saga event;
     with ``prices`` (by product id), it writes the items' unit prices. ONE statement."""

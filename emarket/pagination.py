@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, literal, tuple_
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from emarket.errors import DomainError
 
@@ -31,7 +32,7 @@ class BadCursor(DomainError):
     default_reason = "invalid_cursor"
 
 
-def encode(key: tuple) -> str:
+def encode(key: tuple[Any, ...]) -> str:
     """The cursor naming the row with this key (its values in the order of the list's columns)."""
     plain = [value.astimezone(UTC).isoformat() if isinstance(value, datetime) else value for value in key]
     return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode().rstrip("=")
@@ -53,7 +54,7 @@ def _decode_value(raw: Any, like: Any) -> Any:
     return raw
 
 
-def decode(cursor: str, kinds: Sequence[type]) -> tuple:
+def decode(cursor: str, kinds: Sequence[type]) -> tuple[Any, ...]:
     """The key a cursor names, its values of the given kinds (``datetime``, ``int``, ``str``)."""
     if not cursor or len(cursor) > _MAX_CURSOR:
         raise BadCursor()
@@ -66,13 +67,13 @@ def decode(cursor: str, kinds: Sequence[type]) -> tuple:
         raise BadCursor() from None
 
 
-def _kind(column) -> type:
+def _kind(column: InstrumentedAttribute[Any]) -> type:
     python_type = getattr(column.type, "impl", column.type).python_type
     return python_type if python_type in (datetime, int) else str
 
 
-def page(session, query: Select, columns: Sequence, cursor: str | None, limit: int,
-         scalars: bool = True) -> tuple[list, str | None]:
+def page(session: Session, query: Select[*tuple[Any, ...]], columns: Sequence[InstrumentedAttribute[Any]], cursor: str | None, limit: int,
+         scalars: bool = True) -> tuple[list[Any], str | None]:
     """Up to ``limit`` rows of ``query``, newest first on ``columns`` (the last one unique), after
     the row the cursor names; and the cursor of the next page, or None at the end.
     ``scalars=False`` keeps whole rows (a query of several entities); the key is read from the
@@ -89,4 +90,4 @@ def page(session, query: Select, columns: Sequence, cursor: str | None, limit: i
     if len(rows) <= limit:
         return shown, None
     last = shown[-1] if scalars else shown[-1][0]
-    return shown, encode(tuple(getattr(last, column.key) for column in columns))
+    return shown, encode(tuple(getattr(last, str(column.key)) for column in columns))

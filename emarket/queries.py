@@ -7,6 +7,7 @@ Lists are newest first, paged by ``emarket.pagination`` (keyset; a bad cursor is
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy import select
 
@@ -28,13 +29,13 @@ def valid_order_id(order_id: str) -> str | None:
         return None
 
 
-def _summary(order: Order) -> dict:
+def _summary(order: Order) -> dict[str, Any]:
     return {"id": order.id, "status": order.status, "reason": order.reason, "total": order.total,
             "created_at": rfc3339(order.created_at), "updated_at": rfc3339(order.updated_at),
             "payment_deadline": rfc3339(order.payment_deadline)}
 
 
-def order_view(uow: UnitOfWork, order_id: str, user_id: int) -> dict:
+def order_view(uow: UnitOfWork, order_id: str, user_id: int) -> dict[str, Any]:
     """One order as its owner sees it. Another user's order is NotFound, never Forbidden:
     its existence is not revealed."""
     canonical = valid_order_id(order_id)
@@ -53,7 +54,7 @@ def order_view(uow: UnitOfWork, order_id: str, user_id: int) -> dict:
             "events": [{"name": e.name, "at": rfc3339(e.at), "detail": e.detail or ""} for e in events]}
 
 
-def list_orders(uow: UnitOfWork, user_id: int, *, limit: int, cursor: str | None = None) -> tuple[list[dict], str | None]:
+def list_orders(uow: UnitOfWork, user_id: int, *, limit: int, cursor: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
     """The cabinet: one user's orders, newest first, on the index (user_id, created_at, id)."""
     orders, following = pagination.page(uow.session, select(Order).where(Order.user_id == user_id),
                                         (Order.created_at, Order.id), cursor, limit)
@@ -62,7 +63,7 @@ def list_orders(uow: UnitOfWork, user_id: int, *, limit: int, cursor: str | None
 
 # --- wallet ------------------------------------------------------------------------------
 
-def wallet_view(uow: UnitOfWork, user_id: int) -> dict:
+def wallet_view(uow: UnitOfWork, user_id: int) -> dict[str, Any]:
     """Balance, and the money frozen for payments in progress: always 0, since a payment checks
     and debits in one transaction (``emarket.wallet.charge``) and nothing waits between steps;
     the contract keeps the field. A user whose wallet is not created yet (registration makes it
@@ -71,7 +72,7 @@ def wallet_view(uow: UnitOfWork, user_id: int) -> dict:
     return {"balance": 0 if wallet is None else wallet.balance, "frozen": 0}
 
 
-def wallet_transactions(uow: UnitOfWork, user_id: int, *, limit: int, cursor: str | None = None) -> tuple[list[dict], str | None]:
+def wallet_transactions(uow: UnitOfWork, user_id: int, *, limit: int, cursor: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
     """The wallet's ledger, newest first, keyset on the entry id (index (user_id, id))."""
     entries, following = pagination.page(uow.session, select(WalletEntry).where(WalletEntry.user_id == user_id),
                                          (WalletEntry.id,), cursor, limit)
@@ -79,9 +80,9 @@ def wallet_transactions(uow: UnitOfWork, user_id: int, *, limit: int, cursor: st
              "topup_id": e.topup_id, "at": rfc3339(e.created_at)} for e in entries], following
 
 
-def order_lines(uow: UnitOfWork, order_ids: list[str]) -> dict[str, list[dict]]:
+def order_lines(uow: UnitOfWork, order_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
     """The items of several orders at once (the cabinet's rows), by order id."""
-    lines: dict[str, list[dict]] = {order_id: [] for order_id in order_ids}
+    lines: dict[str, list[dict[str, Any]]] = {order_id: [] for order_id in order_ids}
     if order_ids:
         for item in uow.session.scalars(select(OrderItem).where(OrderItem.order_id.in_(order_ids))
                                         .order_by(OrderItem.order_id, OrderItem.product_id)):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -32,15 +33,15 @@ def counts_by_status(uow: UnitOfWork) -> dict[str, int]:
 
 
 def stuck_sagas(uow: UnitOfWork, older_than_seconds: float, limit: int = 100) -> list[StuckSaga]:
-    return [StuckSaga(o.id, o.status, rfc3339(o.updated_at), o.user_id)
+    return [StuckSaga(o.id, o.status, rfc3339(o.updated_at) or "", o.user_id)
             for o in orders.stuck(uow, older_than_seconds, limit=limit)]
 
 
-def recent(uow: UnitOfWork, limit: int = 15, status: str | None = None) -> list[dict]:
+def recent(uow: UnitOfWork, limit: int = 15, status: str | None = None) -> list[dict[str, Any]]:
     """The sagas that moved last, newest first (only those in ``status``, if given). One short
     backward scan of the (status, updated_at) index per status, merged here: no sort of the
     whole order table, however large."""
-    rows = []
+    rows: list[Order] = []
     for each in [status] if status in TRANSITIONS else TRANSITIONS:
         rows += uow.session.scalars(select(Order).where(Order.status == each)
                                     .order_by(Order.updated_at.desc()).limit(limit)).all()
@@ -69,7 +70,7 @@ def find_by_prefix(uow: UnitOfWork, text: str, limit: int = 10) -> list[str] | N
                                     .order_by(Order.id).limit(limit)))
 
 
-def saga(uow: UnitOfWork, order_id: str) -> dict | None:
+def saga(uow: UnitOfWork, order_id: str) -> dict[str, Any] | None:
     """One order's saga, or None if there is no such order."""
     canonical = valid_order_id(order_id.strip())
     order = uow.session.get(Order, canonical) if canonical else None

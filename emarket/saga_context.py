@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, model_serializer
+from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
 
 ORDER_ID, CID = "order_id", "cid"  # the two keys every message of a saga has (cid may be null)
 
@@ -59,7 +59,7 @@ class SagaContext(BaseModel):
         return None, None
 
     @model_serializer(mode="wrap")
-    def _known_fields_only(self, write) -> dict[str, Any]:
+    def _known_fields_only(self, write: SerializerFunctionWrapHandler) -> dict[str, Any]:
         return {key: value for key, value in write(self).items() if value is not None}
 
     def __json__(self) -> dict[str, Any]:

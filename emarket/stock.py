@@ -8,6 +8,8 @@ product-id order so two orders never deadlock on each other's rows. The statemen
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 from db.base import utcnow
 from db.stores import stock as store
 from db.unit_of_work import UnitOfWork
@@ -15,7 +17,7 @@ from emarket import saga_events
 from emarket.errors import InvalidTransition, OutOfStock, TransientError, UnknownProduct
 
 
-def check(uow: UnitOfWork, items: list[list[int]], event: tuple[str, str] | None = None) -> dict[str, int]:
+def check(uow: UnitOfWork, items: Iterable[Sequence[int]], event: tuple[str, str] | None = None) -> dict[str, int]:
     """Every product exists and has the quantity available now; returns unit prices by id.
 
     ``event`` (order id, event name) is recorded in the same statement as the read (a
@@ -32,7 +34,7 @@ def check(uow: UnitOfWork, items: list[list[int]], event: tuple[str, str] | None
     return {str(product_id): rows[product_id].price for product_id, _ in wanted}
 
 
-def reserve(uow: UnitOfWork, order_id: str, items: list[list[int]], event: str | None = None) -> None:
+def reserve(uow: UnitOfWork, order_id: str, items: Iterable[Sequence[int]], event: str | None = None) -> None:
     """Reserve every item of the order, or none; with ``event``, record it once reserved.
 
     ONE statement takes every item or none and writes nothing otherwise, so it may commit on

@@ -22,7 +22,7 @@ def database_url(name: str) -> str:
     global _embedded
     if name not in DATABASES:
         raise ValueError(f"unknown database {name!r}")
-    url = getattr(settings(), f"db_{name}")
+    url: str = getattr(settings(), f"db_{name}")
     if _start_on_demand and _embedded is None and embedded_pg.uses_embedded(settings().var_dir, url):
         _embedded = embedded_pg.start(settings().var_dir)
     return url

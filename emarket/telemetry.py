@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 
+from flask import Flask
 from opentelemetry import trace
 from opentelemetry.instrumentation.celery import CeleryInstrumentor
 from opentelemetry.instrumentation.flask import FlaskInstrumentor
@@ -76,7 +77,7 @@ def shutdown() -> None:
     dispose_all()
 
 
-def instrument_flask(app) -> None:
+def instrument_flask(app: Flask) -> None:
     """Trace every request of this app (a no-op while tracing is off). A request that carries a
     W3C ``traceparent`` header joins the caller's trace."""
     if _provider is not None:

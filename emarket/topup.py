@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 
 from db.account import Topup, Wallet, WalletEntry
 from db.base import utcnow
-from db.unit_of_work import UnitOfWork
+from db.unit_of_work import UnitOfWork, rows_changed
 from emarket import pagination
 from emarket.config import settings
 from emarket.errors import NotFound
@@ -30,7 +31,7 @@ FAILED, EXPIRED = "failed", "expired"
 FINAL = (CREDITED, FAILED, EXPIRED)
 
 
-def topup_view(topup: Topup) -> dict:
+def topup_view(topup: Topup) -> dict[str, Any]:
     return {"id": topup.id, "amount": topup.amount, "currency": settings().currency,
             "bank_account": topup.bank_account, "status": topup.status, "confirm_url": topup.confirm_url,
             "created_at": rfc3339(topup.created_at), "updated_at": rfc3339(topup.updated_at)}
@@ -79,10 +80,10 @@ def list_topups(uow: UnitOfWork, user_id: int, *, limit: int, cursor: str | None
 
 # --- the state machine ----------------------------------------------------------------------
 
-def _transition(uow: UnitOfWork, topup_id: str, expected: tuple[str, ...], new: str, **values) -> bool:
+def _transition(uow: UnitOfWork, topup_id: str, expected: tuple[str, ...], new: str, **values: object) -> bool:
     statement = (update(Topup).where(Topup.id == topup_id, Topup.status.in_(expected))
                  .values(status=new, updated_at=utcnow(), **values))
-    return uow.session.execute(statement).rowcount == 1
+    return rows_changed(uow.session.execute(statement)) == 1
 
 
 def hold_placed(uow: UnitOfWork, topup_id: str, hold_id: str, confirm_url: str) -> bool:

@@ -8,6 +8,8 @@ business refusal (``DomainError``) fails at once.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from emarket import accounts
 from emarket.storage import unit_of_work
 from tasks.celery_app import app
@@ -15,7 +17,7 @@ from tasks.step import SagaStep
 
 
 @app.task(base=SagaStep, name="account.create_profile", ignore_result=False)
-def create_profile(user_id: int, email: str, name: str | None = None) -> dict:
+def create_profile(user_id: int, email: str, name: str | None = None) -> dict[str, Any]:
     """The user's profile and e-wallet (balance 0); replies ``{"id", "email", "name"}`` (the
     auth service waits for this reply)."""
     with unit_of_work("account") as uow:

@@ -18,13 +18,18 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Iterator
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import redis
 
 from emarket import audit, audit_report
 from emarket.config import settings
 from emarket.redis_client import redis_client
+
+if TYPE_CHECKING:  # imported at run time only where used: see the lazy imports below
+    from prometheus_client.core import HistogramMetricFamily, Metric
 
 log = logging.getLogger(__name__)
 
@@ -149,17 +154,22 @@ os.register_at_fork(after_in_child=_latencies.forget_after_fork)
 
 # --- what the shop's /metrics reads ---------------------------------------------------------
 
+def _text(field: bytes | str) -> str:
+    # The client is built without decode_responses (it reads bytes); its types allow both.
+    return field.decode() if isinstance(field, bytes) else field
+
+
 def read() -> tuple[dict[str, int], dict[str, float]]:
     client = _redis()
-    counters = {k.decode(): int(v) for k, v in client.hgetall(_key(COUNTERS)).items()}
-    steps = {k.decode(): float(v) for k, v in client.hgetall(_key(STEP_SECONDS)).items()}
+    counters = {_text(k): int(v) for k, v in client.hgetall(_key(COUNTERS)).items()}
+    steps = {_text(k): float(v) for k, v in client.hgetall(_key(STEP_SECONDS)).items()}
     return counters, steps
 
 
 class SagaCollector:
     """A prometheus-client collector over the Redis figures (registered per scrape)."""
 
-    def collect(self):
+    def collect(self) -> Iterator[Metric]:
         from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily
 
         try:
@@ -186,7 +196,7 @@ class SagaCollector:
         yield from _audit_gauges()
 
 
-def _audit_gauges():
+def _audit_gauges() -> Iterator[Metric]:
     """The last audit of the books (``saga.audit``): its findings by kind, and when it ran."""
     from prometheus_client.core import GaugeMetricFamily
 
@@ -202,12 +212,13 @@ def _audit_gauges():
     yield from (findings, ran)
 
 
-def _step_histogram(steps: dict[str, float], family_type):
+def _step_histogram(steps: dict[str, float], family_type: type[HistogramMetricFamily]) -> HistogramMetricFamily:
     family = family_type("emarket_saga_step_seconds", "Run time of one saga step (one task run), by step",
                          labels=["step"])
     names = sorted({field.split(_SEP)[0] for field in steps})
     for name in names:
-        buckets, below = [], 0.0
+        buckets: list[tuple[str, float]] = []
+        below = 0.0
         for bound in BUCKETS:  # each field counts the runs in its bucket only: cumulate
             below += steps.get(f"{name}{_SEP}{bound}", 0.0)
             buckets.append((str(bound), below))

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Sequence
+from typing import Any
 
 from celery import Task
 from celery._state import get_current_worker_task
@@ -64,7 +66,7 @@ def is_duplicate(error: IntegrityError) -> bool:
     committed first). Any other integrity error (a NOT NULL, a foreign key, a CHECK) is a bug."""
     code = getattr(error.orig, "pgcode", None)
     if code:
-        return code == _UNIQUE_VIOLATION
+        return bool(code == _UNIQUE_VIOLATION)
     return any(wording in str(error.orig) for wording in _DUPLICATE_WORDING)
 
 
@@ -96,7 +98,8 @@ class RetryingTask(Task):
     # purpose as well (the top-up's poll) sets its own bound.
     transient_retries: int | None = None
 
-    def apply_async(self, args=None, kwargs=None, **options):
+    def apply_async(self, args: Sequence[Any] | None = None, kwargs: dict[str, Any] | None = None,
+                    **options: Any) -> Any:
         # Every message, also a chain's next step, is published through here.
         if "argsrepr" not in options:
             brief = arguments_in_brief(self, args, kwargs)
@@ -109,7 +112,7 @@ class RetryingTask(Task):
                 raise Reject(error, requeue=True) from error
             raise
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         try:
             return self.run_step(*args, **kwargs)
         except Retry:
@@ -128,16 +131,16 @@ class RetryingTask(Task):
                 return None
             raise
 
-    def nothing_to_do(self, error: Exception, args, kwargs) -> bool:
+    def nothing_to_do(self, error: Exception, args: Sequence[Any], kwargs: dict[str, Any]) -> bool:
         """Whether this failure is no failure at all: see ``SagaStep``."""
         return False
 
-    def run_step(self, *args, **kwargs):
+    def run_step(self, *args: Any, **kwargs: Any) -> Any:
         return super().__call__(*args, **kwargs)
 
 
 class SagaStep(RetryingTask):
-    def run_step(self, *args, **kwargs):
+    def run_step(self, *args: Any, **kwargs: Any) -> Any:
         # The saga events this run records name it (task id, worker, attempt) for operators.
         run = saga_events.StepRun(task_id=self.request.id, worker=self.request.hostname,
                                   attempt=(self.request.retries or 0) + 1)
@@ -146,7 +149,7 @@ class SagaStep(RetryingTask):
         faults.after_commit(self.name)
         return result
 
-    def nothing_to_do(self, error: Exception, args, kwargs) -> bool:
+    def nothing_to_do(self, error: Exception, args: Sequence[Any], kwargs: dict[str, Any]) -> bool:
         """The step failed for an order that does not exist: nothing to move and nothing to
         undo (no compensation: the step ends well, and the rest of its chain is dropped). Asked
         only on a failure, so a step's happy path reads nothing more."""

@@ -62,10 +62,11 @@ def start(topup_id: str) -> None:
 
 
 @app.task(base=RetryingTask, name="money_add.poll", bind=True, max_retries=MAX_POLLS, transient_retries=MAX_POLLS)
-def poll(self, topup_id: str) -> None:
+def poll(self: RetryingTask, topup_id: str) -> None:
     with unit_of_work("account") as uow:
         row = topup.get_topup(uow, topup_id)
     if row.status == topup.PENDING:
+        assert row.hold_id is not None  # pending means its hold was placed (topup.hold_placed)
         bank_status = BankClient().get_hold(row.hold_id)["status"]
         with unit_of_work("account") as uow:
             status = topup.apply_bank_status(uow, topup_id, bank_status)
@@ -96,7 +97,7 @@ def _count_bank_move(status: str) -> None:
 
 
 @app.task(name="money_add.sweep", acks_late=True, ignore_result=True)
-def sweep() -> dict:
+def sweep() -> dict[str, int]:
     """Resume every top-up a lost message or a crash left behind. One top-up's trouble (the bank
     down) is logged and left to the next sweep; it never stops the others."""
     idle = settings().topup_sweep_after
@@ -126,6 +127,7 @@ def _recheck(topup_id: str) -> bool:
     with unit_of_work("account") as uow:
         row = topup.get_topup(uow, topup_id)
     bank = BankClient()
+    assert row.hold_id is not None  # only pending top-ups are rechecked: their hold was placed
     bank_status = bank.get_hold(row.hold_id)["status"]
     if bank_status == "pending_confirmation" and topup.hold_is_overdue(row):
         bank_status = bank.release_hold(row.hold_id)

@@ -18,7 +18,7 @@ Celery's consumer blueprint, with two changes, both through its own extension po
 from __future__ import annotations
 
 import logging
-from typing import ClassVar
+from typing import Any, ClassVar
 from urllib.parse import urlparse
 
 from celery.worker.consumer import Consumer as CeleryConsumer
@@ -43,7 +43,7 @@ class ClusterDelayedDelivery(DelayedDelivery):
 
     done = False  # per worker process: the ladder, once declared, stays in the cluster
 
-    def start(self, c) -> None:
+    def start(self, c: Any) -> None:  # Celery's consumer (untyped)
         if ClusterDelayedDelivery.done:
             # A reconnect: declaring again would wait on the queues whose leader was on the lost
             # node until RabbitMQ elects another, holding the event loop past its heartbeats.
@@ -63,7 +63,7 @@ class ClusterDelayedDelivery(DelayedDelivery):
         log.error("delayed delivery set up through no node: countdowns rely on `emarket broker setup` having run")
 
 
-def _node_of(connection) -> tuple[str, int] | None:
+def _node_of(connection: Any) -> tuple[str, int] | None:
     try:
         return connection.hostname, int(connection.port)
     except (AttributeError, TypeError, ValueError):
@@ -75,7 +75,7 @@ def _is(url: str, node: tuple[str, int] | None) -> bool:
     return node is not None and (parsed.hostname, parsed.port) == node
 
 
-def _connected_first(c, urls: list[str]) -> list[str]:
+def _connected_first(c: Any, urls: list[str]) -> list[str]:
     """``urls`` with the one of the node the consumer is connected to first."""
     node = _node_of(c.connection) if c.connection is not None else None
     first = [url for url in urls if _is(url, node)]
@@ -95,7 +95,7 @@ class Consumer(CeleryConsumer):
         default_steps: ClassVar[list[str]] = [f"{__name__}:ClusterDelayedDelivery" if step == _CELERY_DELAYED_DELIVERY else step
                          for step in CeleryConsumer.Blueprint.default_steps]
 
-    def __init__(self, *args, worker_options=None, **kwargs):
+    def __init__(self, *args: Any, worker_options: dict[str, Any] | None = None, **kwargs: Any) -> None:
         # Mingle and Gossip stay in the blueprint (the Tasks step requires Mingle): switched off
         # as ``--without-mingle --without-gossip`` would, whatever command started the worker.
         options = {**(worker_options or {}), "without_mingle": True, "without_gossip": True}
@@ -103,7 +103,7 @@ class Consumer(CeleryConsumer):
 
     _last_node: tuple[str, int] | None = None  # where the consumer's connection went last
 
-    def connection_for_read(self, heartbeat=None):
+    def connection_for_read(self, heartbeat: float | None = None) -> Any:
         """The consumer's connection, trying first the node after the one it was connected to:
         that one was lost, and a frozen node still accepts TCP, so trying it first again costs a
         connection timeout on every reconnect."""
@@ -113,7 +113,7 @@ class Consumer(CeleryConsumer):
         self._last_node = _node_of(connection)
         return connection
 
-    def connection_for_write(self, url=None, heartbeat=None):
+    def connection_for_write(self, url: str | None = None, heartbeat: float | None = None) -> Any:
         """The connection of the worker's events (its heartbeat, task events for Flower), without
         publisher confirms: they are telemetry, and waiting for a frozen node's confirm here blocks
         the event loop, so the AMQP heartbeat that would notice the frozen node is never checked

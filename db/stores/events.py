@@ -7,8 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import Connection, Integer, String, bindparam, func, select
+from sqlalchemy import ColumnElement, Connection, Insert, Integer, String, bindparam, func, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
@@ -36,14 +37,14 @@ class Event:
 ORDER_ID = bindparam("the_order", type_=String)
 
 
-def params(event: Event) -> dict:
+def params(event: Event) -> dict[str, Any]:
     """The bound values of ``insert_cte``'s statement (``the_order`` is shared with the step's own)."""
     return {"the_order": event.order_id, "ev_name": event.name, "ev_detail": event.detail[:500], "ev_now": event.at,
             "ev_task_id": event.task_id, "ev_worker": event.worker and event.worker[:200],
             "ev_attempt": event.attempt, "ev_error": event.error and event.error[:500]}
 
 
-def insert_cte(only_if=None):
+def insert_cte(only_if: ColumnElement[bool] | None = None) -> Insert:
     """The event's INSERT, its time read by the INSERT itself (``at`` = the later of now and the
     order's latest event, so a timeline never goes back; an aggregate without GROUP BY always
     yields one row, also for the first event). ``only_if`` (a SQL condition, e.g. that a

@@ -8,13 +8,27 @@ data-modifying CTE; its event and its other writes are CTEs that happen only if 
 conditions are named (``WHEN``); which move a step makes is the business module's decision."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import BigInteger, Connection, any_, bindparam, exists, func, select, update
+from sqlalchemy import (
+    CTE,
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Executable,
+    Exists,
+    Update,
+    any_,
+    bindparam,
+    exists,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from db.base import UTCDateTime
@@ -25,13 +39,17 @@ from db.stores.events import ORDER_ID, Event
 NOW = bindparam("now", type_=UTCDateTime)
 
 # The conditions a compare-and-set may add, by name.
-WHEN = {
+WHEN: dict[str, Callable[[], ColumnElement[bool]]] = {
     "not_claimed_for_compensation": lambda: Order.failure_reason.is_(None),
     "claimed_for_compensation": lambda: Order.failure_reason.is_not(None),
     "owned": lambda: Order.user_id == bindparam("the_user", type_=BigInteger),
     "before_deadline": lambda: Order.payment_deadline > NOW,
     "past_deadline": lambda: Order.payment_deadline <= NOW,
 }
+
+
+# What a move's statement depends on: target, sources, conditions, columns set, with an event.
+Shape = tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...], bool]
 
 
 @dataclass(frozen=True)
@@ -50,17 +68,18 @@ class Move:
     prices: Mapping[int, int] | None = None
     user_id: int | None = None
 
-    def shape(self) -> tuple:
+    def shape(self) -> Shape:
         """What the statement depends on (the rest are its bound values)."""
         return self.target, tuple(self.sources), tuple(self.when), tuple(sorted(self.values)), self.event is not None
 
 
-def _update(target: str, sources: tuple[str, ...], when: tuple[str, ...], columns: tuple[str, ...]):
+def _update(target: str, sources: tuple[str, ...], when: tuple[str, ...], columns: tuple[str, ...]) -> Update:
     return (update(Order).where(Order.id == ORDER_ID, Order.status.in_(sources), *(WHEN[name]() for name in when))
             .values(status=target, updated_at=NOW, **{c: bindparam(f"set_{c}") for c in columns}))
 
 
-def _ctes(target, sources, when, columns):
+def _ctes(target: str, sources: tuple[str, ...], when: tuple[str, ...],
+          columns: tuple[str, ...]) -> tuple[CTE, CTE, Exists]:
     """The move as a CTE ``moved``, its event's INSERT as another (only if it moved), and the
     condition "it moved", for more writes to hang on. Every CTE must be in the statement
     (``add_cte``), or PostgreSQL never runs it."""
@@ -69,7 +88,7 @@ def _ctes(target, sources, when, columns):
     return moved, events.insert_cte(only_if=did_move).cte("recorded"), did_move
 
 
-def _params(move: Move) -> dict:
+def _params(move: Move) -> dict[str, Any]:
     params = {"the_order": move.order_id, "now": move.now, "the_user": move.user_id,
               **{f"set_{c}": v for c, v in move.values.items()}}
     if move.event is not None:
@@ -81,7 +100,8 @@ def _params(move: Move) -> dict:
 
 
 @lru_cache(maxsize=64)
-def _move_statement(target, sources, when, columns, event: bool, priced: bool):
+def _move_statement(target: str, sources: tuple[str, ...], when: tuple[str, ...], columns: tuple[str, ...],
+                    event: bool, priced: bool) -> Executable:
     moved, recorded, did_move = _ctes(target, sources, when, columns)
     query = select(func.count()).select_from(moved)
     if event:
@@ -97,11 +117,12 @@ def _move_statement(target, sources, when, columns, event: bool, priced: bool):
 def move(conn: Connection, move: Move) -> bool:
     """The compare-and-set, its event and its prices: ONE statement. True if it moved."""
     statement = _move_statement(*move.shape(), bool(move.prices))
-    return conn.execute(statement, _params(move)).scalar_one() == 1
+    return bool(conn.execute(statement, _params(move)).scalar_one() == 1)
 
 
 @lru_cache(maxsize=4)
-def _complete_statement(target, sources, when, columns, event: bool):
+def _complete_statement(target: str, sources: tuple[str, ...], when: tuple[str, ...], columns: tuple[str, ...],
+                        event: bool) -> Executable:
     moved, recorded, did_move = _ctes(target, sources, when, columns)
     _settled, sold = stock.settle_ctes("sold", only_if=did_move)
     return select(func.count()).select_from(moved).add_cte(recorded, sold)
@@ -110,7 +131,7 @@ def _complete_statement(target, sources, when, columns, event: bool):
 def complete_and_sell(conn: Connection, move: Move) -> bool:
     """The completion's compare-and-set, its event, and the sale of the order's reservations
     only if it moved: ONE statement. True if it moved."""
-    return conn.execute(_complete_statement(*move.shape()), _params(move)).scalar_one() == 1
+    return bool(conn.execute(_complete_statement(*move.shape()), _params(move)).scalar_one() == 1)
 
 
 class PaymentRow(NamedTuple):
@@ -136,7 +157,8 @@ def payment_read(conn: Connection, order_id: str) -> list[PaymentRow]:
 
 
 @lru_cache(maxsize=4)
-def _start_statement(target, sources, when, columns, event: bool):
+def _start_statement(target: str, sources: tuple[str, ...], when: tuple[str, ...], columns: tuple[str, ...],
+                     event: bool) -> Executable:
     moved, recorded, _did_move = _ctes(target, sources, when, columns)
     won = select(func.count()).select_from(moved).scalar_subquery().label("won")
     return _PAYMENT_READ.add_columns(won).add_cte(recorded)
@@ -147,7 +169,7 @@ def start_payment(conn: Connection, move: Move) -> list[PaymentRow]:
     statement. The read sees the order as it was before the statement (a data-modifying CTE's
     writes are invisible to the rest of its statement): its columns are the ones the move does
     not change, but for the request id, which ``won`` says this very statement set."""
-    return [PaymentRow(*row[:6], won=bool(row[6])) for row in conn.execute(_start_statement(*move.shape()),
+    return [PaymentRow(row[0], row[1], row[2], row[3], row[4], row[5], won=bool(row[6])) for row in conn.execute(_start_statement(*move.shape()),
                                                                           _params(move))]
 
 

@@ -6,12 +6,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    CTE,
     BigInteger,
+    BindParameter,
+    ColumnElement,
     Connection,
+    Executable,
     Integer,
+    SQLColumnExpression,
     String,
     any_,
     bindparam,
@@ -38,7 +43,7 @@ QUANTITIES = bindparam("quantities", type_=ARRAY(Integer))
 
 class StockRow(NamedTuple):
     product_id: int
-    count: int
+    count: int  # type: ignore[assignment]  # the column's name; nobody calls tuple.count on a row
     reserved: int
     price: int
 
@@ -51,23 +56,24 @@ class Reserved(NamedTuple):
     available: list[int]
 
 
-def _items(items: Sequence[tuple[int, int]]) -> dict:
+def _items(items: Sequence[tuple[int, int]]) -> dict[str, list[int]]:
     return {"product_ids": [int(p) for p, _ in items], "quantities": [int(q) for _, q in items]}
 
 
-def at_place_of(values, ids, key):
+def at_place_of(values: BindParameter[Any], ids: BindParameter[Any],
+                key: SQLColumnExpression[Any]) -> ColumnElement[int]:
     """``values[i]`` where ``ids[i] = key``: two parallel array parameters read as a map (the
     parentheses keep PostgreSQL from reading ``:p::INTEGER[][i]`` as a two-dimensional cast)."""
     return type_coerce(Grouping(values), values.type)[func.array_position(ids, key)]
 
 
-def _wanted(product_id):
+def _wanted(product_id: SQLColumnExpression[Any]) -> ColumnElement[int]:
     """The quantity wanted of ``product_id``."""
     return at_place_of(QUANTITIES, PRODUCT_IDS, product_id)
 
 
 @lru_cache(maxsize=2)
-def _check_statement(with_event: bool):
+def _check_statement(with_event: bool) -> Executable:
     query = select(ProductAccounting.product_id, ProductAccounting.count, ProductAccounting.reserved,
                    ProductAccounting.price).where(ProductAccounting.product_id == any_(PRODUCT_IDS))
     if not with_event:
@@ -88,7 +94,7 @@ def check(conn: Connection, items: Sequence[tuple[int, int]], event: Event | Non
 
 
 @lru_cache(maxsize=2)
-def _reserve_statement(with_event: bool):
+def _reserve_statement(with_event: bool) -> Executable:
     none_yet = ~exists(select(Reservation.id).where(Reservation.order_id == ORDER_ID))
     # The rows are locked in product-id order first, so two orders never deadlock on each
     # other's rows. A row whose lock was waited for comes back as its latest committed version
@@ -139,7 +145,7 @@ def product_exists(conn: Connection, product_id: int) -> bool:
     return conn.scalar(select(ProductAccounting.product_id).where(ProductAccounting.product_id == product_id)) is not None
 
 
-def settle_ctes(status: str, only_if=None):
+def settle_ctes(status: str, only_if: ColumnElement[bool] | None = None) -> tuple[CTE, CTE]:
     """The data-modifying CTEs that settle an order's held reservations as ``status``: the
     reservations' compare-and-set (``status = 'held'``) and the stock they free, the product
     rows locked in product-id order first. With ``only_if``, the reservations move only if that
@@ -164,7 +170,7 @@ def settle_ctes(status: str, only_if=None):
 
 
 @lru_cache(maxsize=2)
-def _settle_statement(status: str):
+def _settle_statement(status: str) -> Executable:
     settled, stock = settle_ctes(status)
     return select(func.coalesce(func.sum(settled.c.quantity), 0)).add_cte(stock)
 

@@ -9,6 +9,7 @@ from typing import NamedTuple
 from sqlalchemy import (
     BigInteger,
     Connection,
+    Executable,
     String,
     bindparam,
     exists,
@@ -35,7 +36,7 @@ class Entry(NamedTuple):
 
 
 @lru_cache(maxsize=1)
-def _charge_statement():
+def _charge_statement() -> Executable:
     # Not named after a column of the tables it updates (see db.stores.events.ORDER_ID).
     order_id, amount = bindparam("the_order", type_=String), bindparam("the_amount", type_=BigInteger)
     now = bindparam("now", type_=UTCDateTime)

@@ -3,6 +3,7 @@ and the merchant account that must exist from the bank's first start."""
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -30,7 +31,7 @@ def pin_matches(pin_hash: str, pin: str) -> bool:
         return False
 
 
-def account_view(account: BankAccount) -> dict:
+def account_view(account: BankAccount) -> dict[str, Any]:
     return {"number": account.number, "owner": account.owner, "balance": account.balance,
             "held": account.held, "currency": settings().currency}
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 
 from db.bank import BankAccount, BankHold
 from db.base import utcnow
-from db.unit_of_work import UnitOfWork
+from db.unit_of_work import UnitOfWork, rows_changed
 from emarket.bank.accounts import get_account, pin_matches
 from emarket.bank.errors import HoldCaptured
 from emarket.config import settings
@@ -43,7 +44,7 @@ def confirm_url(hold_id: str) -> str:
     return settings().bank_public_url.rstrip("/") + f"/bank/confirm/{hold_id}"
 
 
-def hold_view(hold: BankHold) -> dict:
+def hold_view(hold: BankHold) -> dict[str, Any]:
     return {"id": hold.id, "status": hold.status, "amount": hold.amount, "account": hold.account_number,
             "reference": hold.reference, "confirm_url": confirm_url(hold.id), "currency": settings().currency,
             "expires_at": rfc3339(hold.expires_at)}
@@ -52,19 +53,19 @@ def hold_view(hold: BankHold) -> dict:
 # --- money movements, each paired with the compare-and-set that allows it --------------------
 
 def _move(uow: UnitOfWork, number: str, balance: int = 0, held: int = 0) -> None:
-    done = uow.session.execute(
+    done = rows_changed(uow.session.execute(
         update(BankAccount).where(BankAccount.number == number)
         .values(balance=BankAccount.balance + balance, held=BankAccount.held + held)
-    ).rowcount
+    ))
     if done != 1:
         raise RuntimeError(f"bank account {number} vanished mid-transaction")
 
 
-def _transition(uow: UnitOfWork, hold_id: str, expected: str, new: str, *extra) -> bool:
+def _transition(uow: UnitOfWork, hold_id: str, expected: str, new: str, *extra: ColumnElement[bool]) -> bool:
     """``UPDATE bank_hold SET status = new WHERE id = … AND status = expected``: True if it won."""
     statement = (update(BankHold).where(BankHold.id == hold_id, BankHold.status == expected, *extra)
                  .values(status=new, updated_at=utcnow()))
-    return uow.session.execute(statement).rowcount == 1
+    return rows_changed(uow.session.execute(statement)) == 1
 
 
 def _load(uow: UnitOfWork, hold_id: str) -> BankHold:
@@ -96,10 +97,10 @@ def create_hold(uow: UnitOfWork, account: str, amount: int, reference: str, now:
     the same transaction: ``emarket.idempotency``)."""
     now = now or utcnow()
     get_account(uow, account)
-    debited = uow.session.execute(
+    debited = rows_changed(uow.session.execute(
         update(BankAccount).where(BankAccount.number == account, BankAccount.balance >= amount)
         .values(balance=BankAccount.balance - amount, held=BankAccount.held + amount)
-    ).rowcount
+    ))
     if debited != 1:
         raise InsufficientFunds("insufficient_funds", f"account {account} cannot cover {amount}")
     hold = BankHold(id=str(uuid.uuid4()), account_number=account, amount=amount, reference=reference,

@@ -14,13 +14,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import FrameType
 
 import click
 
 from db import migrate
 from db.schema import DATABASES
 from emarket import broker, demo, embedded_redis, storage
-from emarket.config import settings
+from emarket.config import Settings, settings
 from emarket.keys import generate_keypair
 from emarket.storage import database_url
 
@@ -57,7 +58,7 @@ def _prepare(var: Path) -> None:
         click.echo(f"wrote dev JWT keys to {Path(s.jwt_private_key).parent}")
 
 
-def _stop(children: dict[str, subprocess.Popen]) -> None:
+def _stop(children: dict[str, subprocess.Popen[bytes]]) -> None:
     for _name, process in reversed(list(children.items())):
         if process.poll() is None:
             process.terminate()
@@ -74,10 +75,10 @@ def _stop(children: dict[str, subprocess.Popen]) -> None:
 def up(no_demo: bool) -> None:
     s = settings()
     var = Path(s.var_dir)
-    children: dict[str, subprocess.Popen] = {}
+    children: dict[str, subprocess.Popen[bytes]] = {}
     stopping = False
 
-    def _on_signal(signum, _frame):
+    def _on_signal(signum: int, _frame: FrameType | None) -> None:
         nonlocal stopping
         stopping = True
 
@@ -116,7 +117,7 @@ def up(no_demo: bool) -> None:
     click.echo("stopped")
 
 
-def _announce(s, data, logs: Path) -> None:
+def _announce(s: Settings, data: demo.Demo | None, logs: Path) -> None:
     click.echo(f"""
 emarket is up (logs in {logs}):
   shop    http://127.0.0.1:{s.shop_port}/

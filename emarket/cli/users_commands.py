@@ -32,7 +32,7 @@ def users() -> None:
     pass
 
 
-def _password_policy(_ctx, _param, value: str) -> str:
+def _password_policy(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
     if not accounts.PASSWORD_MIN <= len(value) <= accounts.PASSWORD_MAX:
         raise click.BadParameter(f"{accounts.PASSWORD_MIN}..{accounts.PASSWORD_MAX} characters")
     return value

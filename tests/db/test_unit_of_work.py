@@ -37,5 +37,6 @@ def test_session_is_closed_after_the_block(uow_factory):
     unit = uow_factory("emarket")
     with unit as uow:
         session = uow.session
-    assert unit.session is None
+    with pytest.raises(RuntimeError, match="not open"):
+        unit.session  # noqa: B018 — the property itself refuses: no session outside the block
     assert not session.in_transaction()

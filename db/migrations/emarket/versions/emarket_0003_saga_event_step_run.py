@@ -1,20 +1,14 @@
 """saga event step run: the Celery task id, worker, attempt and error of the step that recorded it
 
-Revision ID: emarket_0003
-Revises: emarket_0002
-Create Date: 2026-12-04 19:30:00.000000
+Created 2026-12-04 19:30.
 
 """
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
-# revision identifiers, used by Alembic.
-revision: str = 'emarket_0003'
-down_revision: str | Sequence[str] | None = 'emarket_0002'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+# What Alembic reads: this migration's id and the one it follows (no branches, no dependencies).
+revision = 'emarket_0003'
+down_revision = 'emarket_0002'
 
 
 def upgrade() -> None:
@@ -27,7 +21,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Downgrade schema."""
     with op.batch_alter_table('saga_event', schema=None) as batch_op:
         batch_op.drop_column('error')
         batch_op.drop_column('attempt')
