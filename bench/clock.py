@@ -35,6 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import common
+from tests.support.wait import wait_until
 
 NAME = "clock"
 STEP_QUEUES = ("account", "order", "product", "money", "money_add")
@@ -124,14 +125,7 @@ def sql(dsn: str, query: str, params=()) -> list[tuple]:
 
 
 def wait_for(what: str, check, timeout: float, interval: float = 0.02):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{what}: not within {timeout:.0f} s")
-        time.sleep(interval)
+    return wait_until(check, timeout=timeout, interval=interval, what=what)
 
 
 def seed_awaiting(n: int, users: list[int], rate: float, lead: float) -> float:

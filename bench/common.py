@@ -31,6 +31,16 @@ ALL_QUEUES = QUEUES  # every service queue, as celeryconfig declares them (from 
 DATABASES = ("account", "emarket", "bank")
 
 
+def add_load_args(parser: argparse.ArgumentParser, *, orders: str, workers: str, inflight: str) -> None:
+    """The load every saga bench takes: how many orders, processes and checkouts in flight, over
+    how many products and shoppers (enough that stock and wallets never run out)."""
+    parser.add_argument("--orders", type=int, default=2000, help=f"{orders} (default 2000)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count(), help=f"{workers} (default: cores)")
+    parser.add_argument("--inflight", type=int, default=0, help=f"{inflight} (default 8 per process)")
+    parser.add_argument("--products", type=int, default=200, help="distinct products (stock never runs out)")
+    parser.add_argument("--users", type=int, default=200, help="distinct shoppers (wallets never run dry)")
+
+
 def add_service_args(parser: argparse.ArgumentParser, prefix: str, redis_db: int) -> None:
     """Each benchmark has its own vhost, databases and Redis database by default, so two of
     them (or a test run) can share the machine without sharing queues or rows."""

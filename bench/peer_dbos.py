@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
-import os
 import sys
 import time
 import uuid
@@ -32,11 +31,8 @@ NAME = "peer_dbos"
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--orders", type=int, default=2000, help="orders paid by each engine (default 2000)")
-    parser.add_argument("--workers", type=int, default=os.cpu_count(), help="processes per engine (default: cores)")
-    parser.add_argument("--inflight", type=int, default=0, help="checkouts in flight (default 8 per process)")
-    parser.add_argument("--products", type=int, default=200)
-    parser.add_argument("--users", type=int, default=200)
+    common.add_load_args(parser, orders="orders paid by each engine", workers="processes per engine",
+                         inflight="checkouts in flight")
     parser.add_argument("--rounds", type=int, default=4, help="alternate emarket and DBOS this many times (default 4)")
     common.add_service_args(parser, "emarket_benchpeer", 10)
     args = parser.parse_args(argv)

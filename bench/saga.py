@@ -30,11 +30,8 @@ NAME = "saga"
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--orders", type=int, default=2000, help="orders (and no-op chains) to run (default 2000)")
-    parser.add_argument("--workers", type=int, default=os.cpu_count(), help="worker processes, all queues (default: cores)")
-    parser.add_argument("--inflight", type=int, default=0, help="orders in flight at once (default 8 per worker)")
-    parser.add_argument("--products", type=int, default=200, help="distinct products (stock never runs out)")
-    parser.add_argument("--users", type=int, default=200, help="distinct shoppers (wallets never run dry)")
+    common.add_load_args(parser, orders="orders (and no-op chains) to run", workers="worker processes, all queues",
+                         inflight="orders in flight at once")
     parser.add_argument("--warmup", type=int, default=40, help="orders and chains run first, not counted")
     parser.add_argument("--rounds", type=int, default=4,
                         help="alternate no-op and saga stages this many times (default 4)")
