@@ -31,14 +31,22 @@ ALL_QUEUES = QUEUES  # every service queue, as celeryconfig declares them (from 
 DATABASES = ("account", "emarket", "bank")
 
 
-def add_load_args(parser: argparse.ArgumentParser, *, orders: str, workers: str, inflight: str) -> None:
+def add_load_args(parser: argparse.ArgumentParser, *, orders: str, workers: str, inflight: str, rounds: str) -> None:
     """The load every saga bench takes: how many orders, processes and checkouts in flight, over
-    how many products and shoppers (enough that stock and wallets never run out)."""
+    how many products and shoppers (enough that stock and wallets never run out), in how many
+    alternating rounds of the two things it compares."""
     parser.add_argument("--orders", type=int, default=2000, help=f"{orders} (default 2000)")
     parser.add_argument("--workers", type=int, default=os.cpu_count(), help=f"{workers} (default: cores)")
     parser.add_argument("--inflight", type=int, default=0, help=f"{inflight} (default 8 per process)")
     parser.add_argument("--products", type=int, default=200, help="distinct products (stock never runs out)")
     parser.add_argument("--users", type=int, default=200, help="distinct shoppers (wallets never run dry)")
+    parser.add_argument("--rounds", type=int, default=4, help=f"alternate {rounds} this many times (default 4)")
+
+
+def parse_load_args(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    args = parser.parse_args(argv)
+    args.inflight = args.inflight or 8 * args.workers
+    return args
 
 
 def add_service_args(parser: argparse.ArgumentParser, prefix: str, redis_db: int) -> None:

@@ -32,12 +32,9 @@ NAME = "peer_dbos"
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     common.add_load_args(parser, orders="orders paid by each engine", workers="processes per engine",
-                         inflight="checkouts in flight")
-    parser.add_argument("--rounds", type=int, default=4, help="alternate emarket and DBOS this many times (default 4)")
+                         inflight="checkouts in flight", rounds="emarket and DBOS")
     common.add_service_args(parser, "emarket_benchpeer", 10)
-    args = parser.parse_args(argv)
-    args.inflight = args.inflight or 8 * args.workers
-    return args
+    return common.parse_load_args(parser, argv)
 
 
 def seed_orders(count: int, users: list[int], products: list[int], seed: int) -> list[tuple[str, int]]:

@@ -31,16 +31,12 @@ NAME = "saga"
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     common.add_load_args(parser, orders="orders (and no-op chains) to run", workers="worker processes, all queues",
-                         inflight="orders in flight at once")
+                         inflight="orders in flight at once", rounds="no-op and saga stages")
     parser.add_argument("--warmup", type=int, default=40, help="orders and chains run first, not counted")
-    parser.add_argument("--rounds", type=int, default=4,
-                        help="alternate no-op and saga stages this many times (default 4)")
     parser.add_argument("--profile", choices=("wall", "cpu"), help="py-spy the workers during the saga stages: "
                         "wall clock (waits on the services count) or cpu (only samples holding the GIL)")
     common.add_service_args(parser, "emarket_bench", 8)
-    args = parser.parse_args(argv)
-    args.inflight = args.inflight or 8 * args.workers
-    return args
+    return common.parse_load_args(parser, argv)
 
 
 def seed(users: int, products: int) -> tuple[list[int], list[int]]:
