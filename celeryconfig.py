@@ -42,12 +42,12 @@ task_send_sent_event = _settings.task_events
 result_expires = 3600
 # Only the request-reply tasks store a result (the web waits for it): each opts in with
 # ignore_result=False (tasks.celery_app.REQUEST_REPLY lists them). A failed step's worker, attempt and
-# error reach the compensation in its message (tasks.saga.step_failed), not here.
+# error reach the compensation in its message (tasks.compensation.step_failed), not here.
 task_ignore_result = True
 
 task_queues = broker.task_queues(broker.quorum_names(_settings.quorum_queues))
 broker_native_delayed_delivery_queue_type = broker.DELAY_QUEUE_TYPE
-# Read by tasks.saga: publish the payment countdown only where it waits in the broker.
+# Read by tasks.payment_clock: publish the payment countdown only where it waits in the broker.
 emarket_clock_in_broker = ON_RABBITMQ
 task_default_queue = "saga"
 task_default_exchange = "saga"

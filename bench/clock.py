@@ -75,7 +75,7 @@ class Nodes:
         self.live = []
         for queues in (("saga",), STEP_QUEUES):
             node = common.Workers(self.app, self.workers, self.log_dir, queues=queues, loglevel="INFO",
-                                  include="tasks.saga", env={"PYTHONUNBUFFERED": "1"})
+                                  include="tasks.payment_clock", env={"PYTHONUNBUFFERED": "1"})
             self.all.append(node)  # before it starts: stop() must reach it whatever happens
             self.live.append(node.start(timeout=180))  # a loaded machine starts workers slowly
 
@@ -130,7 +130,7 @@ def wait_for(what: str, check, timeout: float, interval: float = 0.02):
 
 def seed_awaiting(n: int, users: list[int], rate: float, lead: float) -> float:
     """n orders left awaiting payment, as ``order.await_payment`` leaves them: the row with its
-    deadline, and the countdown published by ``tasks.saga.schedule_payment_timeout``. The
+    deadline, and the countdown published by ``tasks.payment_clock.schedule_payment_timeout``. The
     deadlines follow one another at ``rate`` per second (orders reaching awaiting_payment at that
     rate) from ``lead`` seconds on. Phase 1 itself is not what is measured, and through it
     10,000 orders take half an hour on this machine. Returns the seconds taken."""
@@ -142,7 +142,7 @@ def seed_awaiting(n: int, users: list[int], rate: float, lead: float) -> float:
     from db.base import utcnow
     from db.emarket import Order
     from emarket.storage import unit_of_work
-    from tasks.saga import schedule_payment_timeout
+    from tasks.payment_clock import schedule_payment_timeout
 
     started, first = time.monotonic(), utcnow() + timedelta(seconds=lead)
     orders = [{"id": str(uuid.uuid4()), "user_id": users[i % len(users)], "status": "awaiting_payment",
@@ -167,11 +167,11 @@ def first_try_after_restart(call):
 
 
 def out_of_stock_cancelled_in(user: int, product: int, dsn: str) -> float:
-    from tasks import requests
+    from web.shop import saga_client
 
     started = time.time()
     order_id = first_try_after_restart(
-        lambda: requests.place_order(user, [{"product_id": product, "quantity": 1}], None)).resource_id
+        lambda: saga_client.place_order(user, [{"product_id": product, "quantity": 1}], None)).resource_id
     row = wait_for("the out-of-stock order to be cancelled",
                    lambda: sql(dsn, "SELECT reason, updated_at FROM \"order\" WHERE id = %s AND status = 'cancelled'",
                                (order_id,)), timeout=600)
@@ -180,12 +180,12 @@ def out_of_stock_cancelled_in(user: int, product: int, dsn: str) -> float:
 
 
 def cancel_answered_in(dsn: str) -> float:
-    from tasks import requests
+    from web.shop import saga_client
 
     order_id, user = sql(dsn, "SELECT id, user_id FROM \"order\" WHERE status = 'awaiting_payment' "
                               "ORDER BY payment_deadline DESC LIMIT 1")[0]
     started = time.monotonic()
-    assert first_try_after_restart(lambda: requests.request_cancel(order_id, user, timeout=600)) == "cancelled"
+    assert first_try_after_restart(lambda: saga_client.request_cancel(order_id, user, timeout=600)) == "cancelled"
     return time.monotonic() - started
 
 

@@ -2,7 +2,7 @@
 moving, each through phase 1 then phase 2, like that many shoppers who pay as soon as their
 order awaits payment.
 
-One thread does it all: it submits (``tasks.requests.place_order``, then the phase-2 chain
+One thread does it all: it submits (``web.shop.saga_client.place_order``, then the phase-2 chain
 ``request_payment`` sends), and polls every ``poll`` seconds with ONE query for all orders in
 flight (one Redis MGET for the no-op chains). A phase's latency runs from just before its
 submit to the moment the worker moved the order (``order.updated_at``, written by the step
@@ -89,7 +89,8 @@ class _Loop:
 
 def run_sagas(total: int, inflight: int, users: list[int], products: list[int], emarket_dsn: str,
               max_items: int = 2, poll: float = 0.004, seed: int = 1, on_progress=None, every: int = 0) -> Outcome:
-    from tasks import requests, saga
+    from tasks.chains import phase2
+    from web.shop import saga_client
 
     rng = random.Random(seed)
     loop = _Loop(total, inflight, poll, on_progress, every)
@@ -101,7 +102,7 @@ def run_sagas(total: int, inflight: int, users: list[int], products: list[int], 
     def submit() -> None:
         user = rng.choice(users)
         now = time.time()
-        order_id = requests.place_order(user, _basket(rng, products, max_items), None).resource_id
+        order_id = saga_client.place_order(user, _basket(rng, products, max_items), None).resource_id
         loop.started[order_id] = (1, now)
         owner[order_id] = user
 
@@ -113,8 +114,8 @@ def run_sagas(total: int, inflight: int, users: list[int], products: list[int], 
             if phase == 1 and status == AWAITING_PAYMENT:
                 loop.finish(order_id, 1, updated_at.timestamp())
                 loop.started[order_id] = (2, time.time())
-                # What requests.request_payment sends; the bench does not wait for the reply.
-                saga.phase2({"order_id": order_id, "user_id": owner[order_id], "cid": None}).apply_async()
+                # What saga_client.request_payment sends; the bench does not wait for the reply.
+                phase2({"order_id": order_id, "user_id": owner[order_id], "cid": None}).apply_async()
                 moved = True
             elif phase == 2 and status == COMPLETED:
                 loop.finish(order_id, 2, updated_at.timestamp())
@@ -177,7 +178,7 @@ def run_noop_chains(total: int, inflight: int, redis_url: str, poll: float = 0.0
 
 def run_payments(pending: list[tuple[str, int]], inflight: int, emarket_dsn: str, poll: float = 0.004) -> Outcome:
     """Phase 2 alone over orders already awaiting payment: (order id, user id) pairs."""
-    from tasks import saga
+    from tasks.chains import phase2
 
     loop = _Loop(len(pending), inflight, poll)
     queue = list(reversed(pending))
@@ -188,7 +189,7 @@ def run_payments(pending: list[tuple[str, int]], inflight: int, emarket_dsn: str
     def submit() -> None:
         order_id, user_id = queue.pop()
         loop.started[order_id] = (2, time.time())
-        saga.phase2({"order_id": order_id, "user_id": user_id, "cid": None}).apply_async()
+        phase2({"order_id": order_id, "user_id": user_id, "cid": None}).apply_async()
 
     def poll_once() -> bool:
         cursor.execute('SELECT id, status, updated_at FROM "order" WHERE id = ANY(%s) AND status IN %s',

@@ -12,7 +12,7 @@ from emarket import order as orders
 from emarket.config import settings
 from emarket.storage import unit_of_work
 from tasks.celery_app import app
-from tasks.saga import PHASE2, compensation
+from tasks.compensation import PHASE2, compensation
 from tasks.step import SagaStep
 
 log = logging.getLogger(__name__)

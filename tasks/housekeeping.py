@@ -1,4 +1,7 @@
-"""Housekeeping on the choreographer's queue (``saga``), run by beat.
+"""Housekeeping on the choreographer's queue (``saga``): beat's key cleanup and the liveness ping.
+
+``saga.ping`` answers ``pong``: it proves a worker consumes a queue and results come back
+(health checks, ``celery -A tasks call saga.ping``).
 
 ``saga.forget_idempotency_keys`` deletes the Idempotency-Keys older than
 ``emarket.idempotency.KEEP_FOR`` (24 h) in the shop's databases. The bank is a separate service:
@@ -9,6 +12,11 @@ from __future__ import annotations
 from emarket import idempotency
 from tasks.celery_app import app
 from tasks.step import SagaStep
+
+
+@app.task(name="saga.ping", ignore_result=False)
+def ping() -> str:
+    return "pong"
 
 
 @app.task(base=SagaStep, name="saga.forget_idempotency_keys")

@@ -18,6 +18,7 @@ from emarket.saga_context import SagaContext
 from emarket.storage import unit_of_work
 from tasks import faults, metrics
 from tasks.celery_app import app
+from tasks.payment_clock import schedule_payment_timeout
 from tasks.step import SagaStep
 
 
@@ -31,8 +32,6 @@ def register(ctx: SagaContext) -> SagaContext:
 
 @app.task(base=SagaStep, name="order.await_payment", pydantic=True)
 def await_payment(ctx: SagaContext) -> SagaContext:
-    from tasks.saga import schedule_payment_timeout  # the choreographer owns the clock
-
     timeout = settings().payment_timeout
     with unit_of_work("emarket", autocommit=True) as uow:
         deadline = order.await_payment(uow, ctx.order_id, ctx.prices or {}, timeout, ctx.items)

@@ -1,5 +1,7 @@
 """Celery hooks for operations: JSON logging, the correlation id across messages, one log line
-and one latency sample per saga step.
+and one latency sample per saga step. ``tasks.celery_app`` connects them (``connect``) as it
+builds the app, so every process that uses the app has them: workers, beat, and the web,
+whose messages carry the request's correlation id.
 
 - ``worker_process_init``: a worker's engines do not pre-ping (see ``db.engine``).
 - ``setup_logging``: Celery leaves logging to us (every worker and beat log JSON lines
@@ -39,6 +41,16 @@ NOT_STEPS = frozenset({"saga.ping", "saga.cancel_overdue", "saga.resume_stuck", 
 _running: dict[str, tuple[float, object, dict]] = {}
 
 
+def connect() -> None:
+    """Connect every hook (again is harmless: a signal keeps one connection per receiver)."""
+    signals.setup_logging.connect(_setup_logging)
+    signals.worker_process_init.connect(_no_pre_ping)
+    signals.worker_process_shutdown.connect(_flush_step_latencies)
+    signals.before_task_publish.connect(_carry_correlation_id)
+    signals.task_prerun.connect(_step_started)
+    signals.task_postrun.connect(_step_done)
+
+
 def _process_name() -> str:
     for name in ("worker", "beat", "flower"):
         if name in sys.argv:
@@ -46,7 +58,6 @@ def _process_name() -> str:
     return "celery"
 
 
-@signals.setup_logging.connect
 def _setup_logging(loglevel=None, **_):
     logs.configure(_process_name(), loglevel)
     if telemetry.configure(_process_name()) is not None:  # OTEL_EXPORTER_OTLP_ENDPOINT is set
@@ -61,20 +72,17 @@ def _log_steps_inside_their_spans() -> None:
     signals.task_prerun.connect(_step_started)
 
 
-@signals.worker_process_init.connect
 def _no_pre_ping(**_):
     # A step's unit of work skips the SELECT 1 at checkout: a dead connection fails the step
     # with a transient error (db.errors.is_transient) and the retry takes a fresh one.
     engine.without_pre_ping()
 
 
-@signals.worker_process_shutdown.connect
 def _flush_step_latencies(**_):
     # The figures of this process's last second of steps, before it exits.
     metrics.flush()
 
 
-@signals.before_task_publish.connect
 def _carry_correlation_id(headers=None, **_):
     cid = logs.correlation_id()
     if cid and headers is not None and not headers.get(HEADER):
@@ -88,7 +96,6 @@ def _cid_of(task, cid: str | None) -> str:
     return logs.clean_correlation_id(header) or logs.new_correlation_id()
 
 
-@signals.task_prerun.connect
 def _step_started(task_id=None, task=None, args=None, kwargs=None, **_):
     found = subject_of(task, args, kwargs)
     subject = found.fields()
@@ -108,7 +115,6 @@ def _result_field(retval) -> dict:
     return {}
 
 
-@signals.task_postrun.connect
 def _step_done(task_id=None, task=None, retval=None, state=None, **_):
     started, token, subject = _running.pop(task_id, (None, None, {}))
     seconds = time.perf_counter() - started if started is not None else 0.0

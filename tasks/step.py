@@ -91,7 +91,7 @@ class RetryingTask(Task):
     acks_late = True
     reject_on_worker_lost = True
     # A chain passes results in its messages, and a failure reaches its error callback with
-    # the exception itself (tasks.saga.step_failed): only the request-reply tasks, which opt
+    # the exception itself (tasks.compensation.step_failed): only the request-reply tasks, which opt
     # back in, need the result backend.
     ignore_result = True
     # Retries on transient errors; None: settings().step_max_retries. A task that retries on

@@ -1,5 +1,5 @@
 """The users of a chaos run: they place orders and top up their wallets the way the web does
-(``tasks.requests`` for orders; a stored top-up and its ``money_add.start`` for top-ups) and
+(``web.shop.saga_client`` for orders; a stored top-up and its ``money_add.start`` for top-ups) and
 then pay, cancel, wait, or confirm at the bank with their PIN.
 
 Every request may meet a fault: a publish refused while RabbitMQ is down, a reply lost with
@@ -24,9 +24,9 @@ from emarket import idempotency
 from emarket import order_status as st
 from emarket import topup as topups
 from emarket.storage import unit_of_work
-from tasks import requests as shop
 from tasks.celery_app import app as celery_app
 from tests.chaos.config import PIN
+from web.shop import saga_client as shop
 
 ORDER_PLANS = {"pay": 0.48, "timeout": 0.14, "cancel": 0.14, "scarce": 0.12, "poor": 0.12}
 TOPUP_PLANS = {"confirm": 0.55, "wrong_then_right": 0.10, "wrong_pin": 0.10, "never": 0.15, "bank_refuses": 0.10}

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from emarket.order_status import FINAL
-from tasks import requests
 from tests.support import seed
 from tests.support.wait import wait_until
+from web.shop import saga_client
 
 
 def place(user_id: int, items: list[tuple[int, int]], key: str | None = None) -> str:
-    order_id = requests.place_order(user_id, [{"product_id": p, "quantity": q} for p, q in items], key).resource_id
+    order_id = saga_client.place_order(user_id, [{"product_id": p, "quantity": q} for p, q in items], key).resource_id
     return order_id
 
 
@@ -29,5 +29,5 @@ def placed_and_paid(user_id: int, items: list[tuple[int, int]]):
     """An order placed, paid once it awaits payment, and run to its final status (returned)."""
     order_id = place(user_id, items)
     wait_status(order_id, "awaiting_payment")
-    requests.request_payment(order_id, user_id)
+    saga_client.request_payment(order_id, user_id)
     return wait_final(order_id)

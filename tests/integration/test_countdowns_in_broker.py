@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tasks import saga
+from tasks.housekeeping import ping
 from tests.integration.saga_helpers import event_names, place, wait_final, wait_status
 from tests.support import seed
 from tests.support.wait import wait_until
@@ -61,6 +61,6 @@ def test_a_retry_scheduled_in_whole_seconds_is_delivered(celery_app, worker, cou
     import time
 
     started = time.monotonic()
-    result = saga.ping.apply_async(countdown=countdown, ignore_result=False)
+    result = ping.apply_async(countdown=countdown, ignore_result=False)
     assert result.get(timeout=countdown + 20) == "pong"
     assert time.monotonic() - started >= countdown - 0.05

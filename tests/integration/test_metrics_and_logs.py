@@ -15,13 +15,13 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from emarket.config import settings
-from tasks import requests
 from tests.integration.saga_helpers import wait_final, wait_status
 from tests.settings import REDIS_SERVER
 from tests.support import seed
 from tests.support.env import overridden_env
 from tests.support.tokens import bearer, mint
 from tests.support.wait import wait_until
+from web.shop import saga_client
 
 PHASE1 = ["order.register", "product.check", "order.await_payment"]
 PHASE2 = ["order.start_payment", "product.reserve", "money.charge", "order.complete"]
@@ -80,9 +80,9 @@ def test_metrics_move_by_exactly_one_happy_path_and_one_cancel(shop):
     before = scrape(shop)
 
     pay_through_the_api(shop, user, product, f"it-{uuid.uuid4().hex}")
-    cancelled = requests.place_order(user, [{"product_id": product, "quantity": 1}], None).resource_id
+    cancelled = saga_client.place_order(user, [{"product_id": product, "quantity": 1}], None).resource_id
     wait_status(cancelled, "awaiting_payment")
-    assert requests.request_cancel(cancelled, user) == "cancelled"
+    assert saga_client.request_cancel(cancelled, user) == "cancelled"
 
     # The worker counts right after its commit, a moment after the status shows: wait for it.
     wait_until(lambda: moved(before, scrape(shop), "emarket_sagas_completed_total") >= 1,
@@ -152,9 +152,9 @@ def test_a_task_sent_with_a_correlation_id_header_carries_it(shop, ops_worker, c
 def test_a_failed_payment_counts_its_compensations_and_logs_the_failed_step(shop, ops_worker):
     poor, product = seed.user(balance=100), seed.product(count=10, price=250)
     before = scrape(shop)
-    order_id = requests.place_order(poor, [{"product_id": product, "quantity": 1}], None).resource_id
+    order_id = saga_client.place_order(poor, [{"product_id": product, "quantity": 1}], None).resource_id
     wait_status(order_id, "awaiting_payment")
-    assert requests.request_payment(order_id, poor) == "started"
+    assert saga_client.request_payment(order_id, poor) == "started"
     assert wait_final(order_id).reason == "insufficient_funds"
 
     wait_until(lambda: moved(before, scrape(shop), "emarket_compensations_total", step="order.cancel") >= 1,

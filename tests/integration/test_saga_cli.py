@@ -4,16 +4,16 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from emarket.cli import main
-from tasks import requests
 from tests.integration.saga_helpers import place, wait_final, wait_status
 from tests.support import seed
+from web.shop import saga_client
 
 
 def test_show_prints_the_timeline_in_order(worker):
     user = seed.user(balance=1_000)
     order_id = place(user, [(seed.product(price=100), 1)])
     wait_status(order_id, "awaiting_payment")
-    requests.request_payment(order_id, user)
+    saga_client.request_payment(order_id, user)
     wait_final(order_id)
     out = CliRunner().invoke(main, ["saga", "show", order_id])
     assert out.exit_code == 0, out.output

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from tasks import requests, saga
+from tasks import compensation, stock, wallet
+from tasks import order as order_tasks
 from tests.integration.saga_helpers import event_names, place, wait_final, wait_status
 from tests.support import seed
+from web.shop import saga_client
 
 
 @pytest.mark.repeat(50)
@@ -37,7 +39,7 @@ def test_insufficient_funds_releases_the_reservation(worker):
     tea = seed.product(count=4, price=250)
     order_id = place(user, [(tea, 2)])
     wait_status(order_id, "awaiting_payment")
-    assert requests.request_payment(order_id, user) == "started"
+    assert saga_client.request_payment(order_id, user) == "started"
     order = wait_final(order_id)
     assert (order.status, order.reason) == ("cancelled", "insufficient_funds")
     assert event_names(order_id) == ["accepted", "registered", "stock_checked", "awaiting_payment",
@@ -54,9 +56,9 @@ def test_stock_sold_out_between_check_and_payment(worker):
     tea = seed.product(count=1, price=100)
     a, b = place(first, [(tea, 1)]), place(second, [(tea, 1)])
     wait_status(a, "awaiting_payment"), wait_status(b, "awaiting_payment")
-    assert requests.request_payment(a, first) == "started"
+    assert saga_client.request_payment(a, first) == "started"
     assert wait_final(a).status == "completed"
-    assert requests.request_payment(b, second) == "started"
+    assert saga_client.request_payment(b, second) == "started"
     order = wait_final(b)
     assert (order.status, order.reason) == ("cancelled", "out_of_stock")
     assert "stock_reservation_failed" in event_names(b)
@@ -69,9 +71,9 @@ def test_user_cancels_while_awaiting_payment(worker):
     tea = seed.product(count=2)
     order_id = place(user, [(tea, 1)])
     wait_status(order_id, "awaiting_payment")
-    assert requests.request_cancel(order_id, user) == "cancelled"
-    assert requests.request_cancel(order_id, user) == "already_cancelled"
-    assert requests.request_payment(order_id, user) == "not_payable"
+    assert saga_client.request_cancel(order_id, user) == "cancelled"
+    assert saga_client.request_cancel(order_id, user) == "already_cancelled"
+    assert saga_client.request_payment(order_id, user) == "not_payable"
     order = seed.order(order_id)
     assert (order.status, order.reason) == ("cancelled", "cancelled_by_user")
     assert seed.stock_of(tea) == (2, 0) and seed.wallet_of(user) == 1_000
@@ -82,9 +84,9 @@ def test_completed_order_cannot_be_cancelled(worker):
     tea = seed.product()
     order_id = place(user, [(tea, 1)])
     wait_status(order_id, "awaiting_payment")
-    requests.request_payment(order_id, user)
+    saga_client.request_payment(order_id, user)
     wait_final(order_id)
-    assert requests.request_cancel(order_id, user) == "not_cancellable"
+    assert saga_client.request_cancel(order_id, user) == "not_cancellable"
     assert seed.order(order_id).status == "completed"
 
 
@@ -99,9 +101,9 @@ def test_domain_error_reaches_the_error_callback_with_type_and_reason(worker, ce
     wait_status(order_id, "awaiting_payment")
     ctx = {"order_id": order_id, "user_id": user, "total": 100, "items": [[tea, 1]]}
     # Payment started on its own (no chain after it), then the charge step with its callback.
-    started = saga.order_tasks.start_payment.apply_async((ctx,), ignore_result=False).get(timeout=20)
+    started = order_tasks.start_payment.apply_async((ctx,), ignore_result=False).get(timeout=20)
     assert started["outcome"] == "started"
-    result = saga.wallet.charge.s(ctx).on_error(saga.compensate.s(ctx, "charge_failed", 2)).apply_async(
+    result = wallet.charge.s(ctx).on_error(compensation.compensate.s(ctx, "charge_failed", 2)).apply_async(
         ignore_result=False)
     with pytest.raises(InsufficientFunds) as raised:
         result.get(timeout=20)
@@ -127,11 +129,11 @@ def test_late_redelivered_stock_check_does_not_cancel_an_order_awaiting_payment(
     with unit_of_work("emarket") as uow:  # the last unit sold elsewhere meanwhile
         uow.session.execute(update(ProductAccounting).where(ProductAccounting.product_id == tea).values(count=0))
     ctx = {"order_id": order_id, "user_id": user, "items": [[tea, 1]], "total": None, "cid": None}
-    result = saga.stock.check.s(ctx).on_error(saga.compensate.s(ctx, "stock_check_failed", 1)).apply_async(
+    result = stock.check.s(ctx).on_error(compensation.compensate.s(ctx, "stock_check_failed", 1)).apply_async(
         ignore_result=False)
     with pytest.raises(Exception):  # noqa: B017 — the step's error crosses the result backend as whatever it rebuilds
         result.get(timeout=20)
-    compensations = saga.compensate.s(result.id, ctx, "stock_check_failed", 1).apply_async(ignore_result=False)
+    compensations = compensation.compensate.s(result.id, ctx, "stock_check_failed", 1).apply_async(ignore_result=False)
     assert compensations.get(timeout=20) is None  # nothing to undo
     order = seed.order(order_id)
     assert (order.status, order.reason) == ("awaiting_payment", None)

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from tasks import requests
 from tests.integration.saga_helpers import place, wait_final, wait_status
 from tests.support import seed
+from web.shop import saga_client
 
 
 def test_hundred_orders_for_ten_units(worker):
@@ -15,7 +15,7 @@ def test_hundred_orders_for_ten_units(worker):
         orders = list(pool.map(lambda u: place(u, [(tea, 1)]), users))
         for order_id in orders:
             assert wait_status(order_id, "awaiting_payment", timeout=120).status == "awaiting_payment"
-        outcomes = list(pool.map(lambda pair: requests.request_payment(pair[0], pair[1], timeout=60),
+        outcomes = list(pool.map(lambda pair: saga_client.request_payment(pair[0], pair[1], timeout=60),
                                  zip(orders, users, strict=False)))
     assert outcomes == ["started"] * 100
     finals = [wait_final(order_id, timeout=180) for order_id in orders]

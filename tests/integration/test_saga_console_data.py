@@ -12,9 +12,9 @@ from db.base import utcnow
 from db.emarket import Order, OrderItem, SagaEvent
 from emarket import saga_events
 from emarket.storage import unit_of_work
-from tasks import requests
 from tests.integration.saga_helpers import place, placed_and_paid, wait_final, wait_status
 from tests.support import seed
+from web.shop import saga_client
 
 
 def _runs(order_id: str) -> dict[str, SagaEvent]:
@@ -28,7 +28,7 @@ def test_every_step_names_its_task_worker_and_attempt(worker):
     user = seed.user(balance=1_000)
     order_id = place(user, [(seed.product(price=100), 2)])
     wait_status(order_id, "awaiting_payment")
-    assert requests.request_payment(order_id, user) == "started"
+    assert saga_client.request_payment(order_id, user) == "started"
     wait_final(order_id)
     runs = _runs(order_id)
     assert set(runs) == set(saga_events.FORWARD)
@@ -58,7 +58,7 @@ def test_resume_redrives_a_stuck_saga_once(worker):
         uow.session.add(Order(id=order_id, user_id=user, status="accepted", created_at=long_ago, updated_at=long_ago))
         uow.session.flush()
         uow.session.add(OrderItem(order_id=order_id, product_id=tea, quantity=1))
-    assert requests.request_resume(order_id) is True
+    assert saga_client.request_resume(order_id) is True
     assert wait_status(order_id, "awaiting_payment").total == 100
-    assert requests.request_resume(order_id) is False  # no longer stuck: nothing is sent again
-    assert requests.request_resume(str(uuid.uuid4())) is False
+    assert saga_client.request_resume(order_id) is False  # no longer stuck: nothing is sent again
+    assert saga_client.request_resume(str(uuid.uuid4())) is False

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from tasks import requests
 from tests.integration.saga_helpers import event_names, place, wait_final, wait_status
 from tests.support import seed
 from tests.support.wait import wait_until
+from web.shop import saga_client
 
 
 @pytest.mark.parametrize("step", ["product.reserve", "money.charge", "order.complete"])
@@ -23,7 +23,7 @@ def test_worker_killed_mid_step(swap_worker, tmp_path, step):
     with swap_worker({"EMARKET_FAULT_HANG_IN": step, "EMARKET_FAULT_MARKER": str(marker)}) as faulty:
         order_id = place(user, [(tea, 1)])
         wait_status(order_id, "awaiting_payment")
-        assert requests.request_payment(order_id, user) == "started"
+        assert saga_client.request_payment(order_id, user) == "started"
         wait_until(marker.exists, timeout=30, what=f"{step} to be caught mid-transaction")
         faulty.kill()
     # The shared worker is back: it receives the requeued message and finishes the saga.
@@ -41,7 +41,7 @@ def test_step_dies_after_commit_before_next_message(swap_worker, tmp_path, step)
     with swap_worker({"EMARKET_FAULT_CRASH_AFTER": step, "EMARKET_FAULT_MARKER": str(marker)}) as faulty:
         order_id = place(user, [(tea, 1)])
         wait_status(order_id, "awaiting_payment", "cancelled", timeout=60)
-        assert requests.request_payment(order_id, user) == "started"
+        assert saga_client.request_payment(order_id, user) == "started"
         wait_until(marker.exists, timeout=30, what=f"{step} to crash after its commit")
         faulty.kill()  # and restart: the shared worker comes back
     assert wait_final(order_id, timeout=60).status == "completed"
@@ -62,7 +62,7 @@ def test_an_unreachable_database_is_retried_until_it_is_back_and_never_compensat
     with swap_worker(unreachable) as broken:
         order_id = place(user, [(tea, 1)])
         wait_status(order_id, "awaiting_payment")
-        assert requests.request_payment(order_id, user) == "started"
+        assert saga_client.request_payment(order_id, user) == "started"
         # Twice the limit a transient error gets: an outage has none.
         wait_until(lambda: broken.log().count("money.charge") and broken.log().count("Retry in") >= 4, timeout=60,
                    what="money.charge to retry past its limit")

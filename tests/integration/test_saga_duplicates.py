@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from emarket.saga_events import FORWARD
 from tasks import order as order_tasks
-from tasks import requests, saga, stock, wallet
+from tasks import stock, wallet
+from tasks.chains import phase1, phase2_resumed
 from tests.integration.saga_helpers import event_names, place, wait_final, wait_status
 from tests.support import seed
+from web.shop import saga_client
 
 
 def _again(task, *args):
@@ -18,7 +20,7 @@ def test_every_step_delivered_twice_changes_nothing(worker):
     tea = seed.product(count=5, price=300)
     order_id = place(user, [(tea, 2)])
     wait_status(order_id, "awaiting_payment")
-    assert requests.request_payment(order_id, user) == "started"
+    assert saga_client.request_payment(order_id, user) == "started"
     assert wait_final(order_id).status == "completed"
     ctx = {"order_id": order_id, "user_id": user, "items": [[tea, 2]], "total": 600, "cid": None}
 
@@ -42,13 +44,13 @@ def test_whole_saga_published_twice_at_once(worker):
     """Both phases' chains sent twice, racing each other on two worker processes."""
     user = seed.user(balance=5_000)
     tea = seed.product(count=5, price=300)
-    order_id = requests.place_order(user, [{"product_id": tea, "quantity": 1}], None).resource_id
+    order_id = saga_client.place_order(user, [{"product_id": tea, "quantity": 1}], None).resource_id
     ctx = {"order_id": order_id, "user_id": user, "items": [[tea, 1]], "total": None, "cid": None}
-    saga.phase1(ctx).apply_async()
+    phase1(ctx).apply_async()
     wait_status(order_id, "awaiting_payment")
-    assert requests.request_payment(order_id, user) == "started"
+    assert saga_client.request_payment(order_id, user) == "started"
     full = {**ctx, "total": 300}
-    saga.phase2_resumed(full).apply_async()
+    phase2_resumed(full).apply_async()
     assert wait_final(order_id).status == "completed"
     # The duplicate tail may still be running: wait for the books to settle, then check them.
     from tests.support.wait import wait_until
@@ -64,7 +66,7 @@ def test_compensations_delivered_twice_refund_and_release_once(worker):
     tea = seed.product(count=2, price=250)
     order_id = place(user, [(tea, 1)])
     wait_status(order_id, "awaiting_payment")
-    requests.request_payment(order_id, user)
+    saga_client.request_payment(order_id, user)
     assert wait_final(order_id).reason == "insufficient_funds"
     ctx = {"order_id": order_id, "user_id": user}
     for _ in range(2):

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from emarket.saga_events import FORWARD
-from tasks import requests
 from tests.integration.saga_helpers import event_names, place, wait_final, wait_status
 from tests.support import seed
+from web.shop import saga_client
 
 
 def test_order_is_paid_and_completed(worker):
@@ -17,7 +17,7 @@ def test_order_is_paid_and_completed(worker):
     assert order.total == 2 * 250 + 1_000
     assert order.payment_deadline is not None
 
-    assert requests.request_payment(order_id, user) == "started"
+    assert saga_client.request_payment(order_id, user) == "started"
     order = wait_final(order_id)
     assert (order.status, order.reason) == ("completed", None)
     assert seed.stock_of(tea) == (8, 0) and seed.stock_of(cup) == (4, 0)
@@ -32,10 +32,10 @@ def test_second_payment_request_is_told_it_lost(worker):
     tea = seed.product(count=3, price=100)
     order_id = place(user, [(tea, 1)])
     wait_status(order_id, "awaiting_payment")
-    assert requests.request_payment(order_id, user) == "started"
-    assert requests.request_payment(order_id, user) == "already_started"
+    assert saga_client.request_payment(order_id, user) == "started"
+    assert saga_client.request_payment(order_id, user) == "already_started"
     wait_final(order_id)
-    assert requests.request_payment(order_id, user) == "already_started"
+    assert saga_client.request_payment(order_id, user) == "already_started"
     assert seed.wallet_of(user) == 900
     assert len(seed.entries(order_id, "debit")) == 1
 
@@ -45,9 +45,9 @@ def test_payment_of_someone_elses_or_unknown_order_is_not_found(worker):
     tea = seed.product()
     order_id = place(owner, [(tea, 1)])
     wait_status(order_id, "awaiting_payment")
-    assert requests.request_payment(order_id, stranger) == "not_found"
-    assert requests.request_cancel(order_id, stranger) == "not_found"
-    assert requests.request_payment("00000000-0000-4000-8000-000000000000", owner) == "not_found"
+    assert saga_client.request_payment(order_id, stranger) == "not_found"
+    assert saga_client.request_cancel(order_id, stranger) == "not_found"
+    assert saga_client.request_payment("00000000-0000-4000-8000-000000000000", owner) == "not_found"
     assert seed.order(order_id).status == "awaiting_payment"
 
 

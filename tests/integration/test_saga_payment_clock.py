@@ -7,10 +7,11 @@ from datetime import timedelta
 import pytest
 
 from db.base import utcnow
-from tasks import requests, saga
+from tasks import payment_clock
 from tests.integration.saga_helpers import event_names, place, wait_final, wait_status
 from tests.support import seed
 from tests.support.wait import wait_until
+from web.shop import saga_client
 
 TIMEOUT = 5
 
@@ -30,7 +31,7 @@ def test_unpaid_order_is_cancelled_and_a_late_payment_refused(clock_worker):
     order = wait_final(order_id, timeout=TIMEOUT + 60)
     assert (order.status, order.reason) == ("cancelled", "payment_timeout")
     assert order.updated_at >= awaiting.payment_deadline
-    assert requests.request_payment(order_id, user) == "not_payable"
+    assert saga_client.request_payment(order_id, user) == "not_payable"
     assert seed.wallet_of(user) == 1_000 and seed.stock_of(tea) == (3, 0)
     assert event_names(order_id)[-1] == "cancelled"
 
@@ -42,11 +43,11 @@ def test_payment_just_before_the_deadline_wins(clock_worker):
     deadline = wait_status(order_id, "awaiting_payment").payment_deadline
     # The moment under test is a point in time: wait for it, then pay.
     wait_until(lambda: utcnow() >= deadline - timedelta(seconds=2), timeout=TIMEOUT + 5, interval=0.01)
-    assert requests.request_payment(order_id, user) == "started"
+    assert saga_client.request_payment(order_id, user) == "started"
     assert wait_final(order_id).status == "completed"
     wait_until(lambda: utcnow() > deadline + timedelta(seconds=0.5), timeout=TIMEOUT + 5, interval=0.05)
     # The countdown fired (or fires) and does nothing; run it once more to see it say so.
-    assert saga.payment_timeout.apply_async((order_id,), ignore_result=False).get(timeout=20) is False
+    assert payment_clock.payment_timeout.apply_async((order_id,), ignore_result=False).get(timeout=20) is False
     order = seed.order(order_id)
     assert (order.status, order.reason) == ("completed", None)
     assert event_names(order_id).count("cancelled") == 0
@@ -65,7 +66,7 @@ def test_sweeper_cancels_an_order_whose_countdown_was_lost(worker):
     with unit_of_work("emarket") as uow:
         uow.session.add(Order(id=order_id, user_id=seed.user(), status="awaiting_payment", total=100,
                               payment_deadline=utcnow() - timedelta(seconds=1)))
-    swept = saga.cancel_overdue.apply_async(ignore_result=False).get(timeout=20)
+    swept = payment_clock.cancel_overdue.apply_async(ignore_result=False).get(timeout=20)
     assert swept >= 1
     order = seed.order(order_id)
     assert (order.status, order.reason) == ("cancelled", "payment_timeout")

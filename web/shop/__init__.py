@@ -1,7 +1,7 @@
 """The shop (port 8000): the JSON API of docs/api.md and the pages built on it.
 
 It verifies tokens with the auth service's public key only (it never signs), reads through
-emarket's query functions, and moves orders only through the saga (tasks.requests).
+emarket's query functions, and moves orders only through the saga (web.shop.saga_client).
 """
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Orders (docs/api.md "Shop — Orders"). Whatever moves an order goes through the saga: these views
-only validate, ask the order service over the broker (tasks.requests) and translate its answer
+only validate, ask the order service over the broker (web.shop.saga_client) and translate its answer
 into HTTP; reading goes through emarket.queries."""
 from __future__ import annotations
 
@@ -13,13 +13,13 @@ from db.emarket import IdempotentRequest
 from emarket import idempotency, order_status, queries
 from emarket.config import settings
 from emarket.storage import unit_of_work
-from tasks import requests as saga_requests
 from web.common import idempotency as idempotent
 from web.common import request_log
 from web.common.api_docs import IdempotencyHeader, errors, with_headers
 from web.common.errors import ApiError
 from web.common.jwt_setup import auth_required
 from web.common.validation import EmptyBody
+from web.shop import saga_client
 from web.shop.listing import list_reply
 from web.shop.schemas import (
     BEARER,
@@ -73,11 +73,11 @@ def place_order(header: IdempotencyHeader, query: OrderCreateQuery, body: OrderC
         return _order_reply(queries.order_view(uow, order_id, user_id), order_id, settled_is_200=False)
 
     def after_wait(order_id: str):
-        saga_requests.wait_for_phase1(order_id, waits)
+        saga_client.wait_for_phase1(order_id, waits)
         return _order_reply(order_view(order_id, user_id), order_id, settled_is_200=waits > 0)
 
-    outcome = saga_requests.place_order(user_id, [item.model_dump() for item in body.items], key,
-                                        correlation_id=_correlation_id(), reply=None if waits else accepted)
+    outcome = saga_client.place_order(user_id, [item.model_dump() for item in body.items], key,
+                                      correlation_id=_correlation_id(), reply=None if waits else accepted)
     if not outcome.created:
         return idempotent.replay("emarket", IdempotentRequest, f"user:{user_id}", key, outcome.earlier,
                                  resume=after_wait, wait_for_twin=waits + settings().reply_timeout)
@@ -117,7 +117,7 @@ def get_order(path: OrderPath):
 @auth_required()
 @validate_request()
 def pay(path: OrderPath, body: EmptyBody):
-    return _compare_and_set(path.order_id, saga_requests.request_payment, won=("started", "payment_started"),
+    return _compare_and_set(path.order_id, saga_client.request_payment, won=("started", "payment_started"),
                             before="already_started",
                             refused=("not_payable", "order_not_payable", "the order is not awaiting payment"))
 
@@ -127,7 +127,7 @@ def pay(path: OrderPath, body: EmptyBody):
 @auth_required()
 @validate_request()
 def cancel(path: OrderPath, body: EmptyBody):
-    return _compare_and_set(path.order_id, saga_requests.request_cancel, won=("cancelled", "cancelled"),
+    return _compare_and_set(path.order_id, saga_client.request_cancel, won=("cancelled", "cancelled"),
                             before="already_cancelled",
                             refused=("not_cancellable", "order_not_cancellable",
                                      "only an order awaiting payment can be cancelled"))

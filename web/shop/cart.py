@@ -20,8 +20,8 @@ from emarket import catalog, queries, saved_carts
 from emarket.catalog import Product
 from emarket.errors import IdempotencyConflict, NotFound
 from emarket.storage import unit_of_work
-from tasks import requests as saga_requests
 from web.common import request_log
+from web.shop import saga_client
 from web.shop.page_auth import (
     check_anonymous_csrf,
     page_caller,
@@ -255,8 +255,8 @@ def checkout():
         return _page(cart_lines, 400, "This form has expired; please try again.")
     items = [{"product_id": line.product_id, "quantity": line.quantity} for line in cart_lines]
     try:
-        order_id = saga_requests.place_order(caller.id, items, key,
-                                             correlation_id=request_log.correlation_id()).resource_id
+        order_id = saga_client.place_order(caller.id, items, key,
+                                           correlation_id=request_log.correlation_id()).resource_id
     except IdempotencyConflict:
         return _page(cart_lines, 422, "The cart changed after this form was shown; please place the order again.")
     _store({})

@@ -15,8 +15,7 @@ from emarket.config import settings
 from emarket.order_status import STATUSES
 from emarket.queries import valid_order_id
 from emarket.storage import unit_of_work
-from tasks import requests as saga_requests
-from web.shop import flower
+from web.shop import flower, saga_client
 from web.shop.page_auth import login_page_required, page_error, verified_form_post
 
 bp = Blueprint("console", __name__, url_prefix="/admin/sagas")
@@ -109,8 +108,8 @@ def resume(order_id: str):
     if canonical is None:
         abort(404, "There is no order with that id.")
     try:
-        resumed = saga_requests.request_resume(canonical)
-    except saga_requests.ReplyTimeout:
+        resumed = saga_client.request_resume(canonical)
+    except saga_client.ReplyTimeout:
         flash("The saga workers did not answer in time; the sweep will resume it if it stays stuck. "
               "Try again in a moment.", "error")
     else:

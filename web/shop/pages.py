@@ -18,10 +18,9 @@ from emarket import catalog, queries, topup
 from emarket.config import settings
 from emarket.errors import IdempotencyConflict, NotFound
 from emarket.storage import unit_of_work
-from tasks import requests as saga_requests
 from web.common import request_log
 from web.common.errors import error_response, wants_html
-from web.shop import cart, order_page
+from web.shop import cart, order_page, saga_client
 from web.shop.page_auth import (
     caller_email,
     form_csrf_token,
@@ -103,7 +102,7 @@ def checkout(product_id: int):
     except ValidationError:
         return again("Choose a quantity from 1 to 1000.", 400)
     try:
-        order_id = saga_requests.place_order(
+        order_id = saga_client.place_order(
             caller.id, [{"product_id": product_id, "quantity": form.quantity}], form.idempotency_key,
             correlation_id=request_log.correlation_id()).resource_id
     except IdempotencyConflict:

@@ -2,7 +2,7 @@
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from emarket.errors import InsufficientFunds, OutOfStock, TransientError
-from tasks.saga import failure_reason
+from tasks.compensation import failure_reason
 from tasks.step import backoff, is_retryable
 
 
