@@ -9,7 +9,10 @@ the context the one before returned.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from celery import chain
+from celery.canvas import Signature
 
 from emarket.saga_context import SagaContext
 from tasks import order as order_tasks
@@ -17,7 +20,7 @@ from tasks import stock, wallet
 from tasks.compensation import PHASE1, PHASE2, on_failure
 
 
-def phase1(ctx: SagaContext | dict):
+def phase1(ctx: SagaContext | dict[str, Any]) -> Signature:
     """register → check → await payment."""
     ctx = SagaContext.of(ctx)
     return chain(
@@ -27,7 +30,7 @@ def phase1(ctx: SagaContext | dict):
     )
 
 
-def _after_start(ctx: SagaContext) -> list:
+def _after_start(ctx: SagaContext) -> list[Signature]:
     """Phase 2 after the start of payment: reserve → charge → complete."""
     return [
         stock.reserve.s().on_error(on_failure(ctx, "stock_reservation_failed", PHASE2)),
@@ -36,7 +39,7 @@ def _after_start(ctx: SagaContext) -> list:
     ]
 
 
-def phase2(ctx: SagaContext | dict):
+def phase2(ctx: SagaContext | dict[str, Any]) -> Signature:
     """start payment → reserve → charge → complete. ``ctx`` holds the order, its user and the
     correlation id; ``order.start_payment`` fills in the rest from the order."""
     ctx = SagaContext.of(ctx)
@@ -45,7 +48,7 @@ def phase2(ctx: SagaContext | dict):
     return chain(order_tasks.start_payment.s(ctx), *_after_start(ctx))
 
 
-def phase2_resumed(ctx: SagaContext | dict):
+def phase2_resumed(ctx: SagaContext | dict[str, Any]) -> Signature:
     """The rest of phase 2 for an order whose payment had started (the stuck-saga sweep):
     the reservation, first, gets the full context read from the order."""
     ctx = SagaContext.of(ctx)

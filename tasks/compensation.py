@@ -15,8 +15,10 @@ those messages (``saga.step_failed`` and ``saga.compensate`` take them as their 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from celery import chain
+from celery.canvas import Signature
 from celery.result import AsyncResult
 
 from emarket import order as orders
@@ -35,7 +37,7 @@ log = logging.getLogger(__name__)
 PHASE1, PHASE2 = 1, 2
 
 
-def compensation(ctx: SagaContext | dict, reason: str, phase: int):
+def compensation(ctx: SagaContext | dict[str, Any], reason: str, phase: int) -> Signature:
     """What undoes ``phase`` of a saga: phase 2 refunds, releases and cancels; phase 1 cancels."""
     ctx = SagaContext.of(ctx)
     if phase == PHASE1:
@@ -43,7 +45,7 @@ def compensation(ctx: SagaContext | dict, reason: str, phase: int):
     return chain(wallet.refund.si(ctx), stock.release.si(ctx), order_tasks.cancel.si(ctx, reason))
 
 
-def on_failure(ctx: SagaContext, failed_event: str | None, phase: int):
+def on_failure(ctx: SagaContext, failed_event: str | None, phase: int) -> Signature:
     """The error callback a step of ``phase`` carries (``failed_event``: the event it records)."""
     return step_failed.s(ctx.ids(), failed_event, phase)
 
@@ -55,7 +57,7 @@ def failure_reason(error: BaseException | None) -> str:
     return reason if reason in REASONS else "failed"
 
 
-def failure_of(request, error: BaseException | None) -> dict:
+def failure_of(request: Any, error: BaseException | None) -> dict[str, Any]:
     """What ``compensate`` needs to know of a failed step run, as JSON: the reason to
     compensate with and the run (task id, worker, attempt, error) its failure event names."""
     retries = getattr(request, "retries", None)
@@ -69,7 +71,8 @@ def failure_of(request, error: BaseException | None) -> dict:
 # callback from one attached the older way (it takes the failed task's id) by the task's
 # signature, which that option's wrapper hides. These two read the context themselves.
 @app.task(name="saga.step_failed")
-def step_failed(request, exc, traceback, ctx: SagaContext | dict, failed_event: str | None, phase: int) -> None:
+def step_failed(request: Any, exc: BaseException | None, traceback: Any, ctx: SagaContext | dict[str, Any],
+                failed_event: str | None, phase: int) -> None:
     """Error callback of every step. Celery calls a callback that takes ``(request, exc,
     traceback)`` in the failing worker itself, right after the failure: the exception is in
     hand (no result backend), and ``compensate`` gets it in its message, a step of its own
@@ -77,7 +80,7 @@ def step_failed(request, exc, traceback, ctx: SagaContext | dict, failed_event: 
     compensate.apply_async((failure_of(request, exc), SagaContext.of(ctx), failed_event, phase))
 
 
-def _stored_failure(failed_task_id: str) -> dict:
+def _stored_failure(failed_task_id: str) -> dict[str, Any]:
     """The failure as the result backend stored it: for error callbacks attached the older way
     (messages published before ``step_failed``, which name only the failed task's id)."""
     failed = AsyncResult(failed_task_id, app=app)
@@ -86,7 +89,8 @@ def _stored_failure(failed_task_id: str) -> dict:
 
 
 @app.task(base=SagaStep, name="saga.compensate")
-def compensate(failure: dict | str, ctx: SagaContext | dict, failed_event: str | None, phase: int) -> str | None:
+def compensate(failure: dict[str, Any] | str, ctx: SagaContext | dict[str, Any], failed_event: str | None,
+               phase: int) -> str | None:
     """Claim the order for compensation and send the compensations. ``failure`` is what
     ``step_failed`` sent (or, from an error callback attached the older way, the failed
     task's id).

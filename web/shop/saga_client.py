@@ -19,8 +19,10 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 from celery.exceptions import TimeoutError as CeleryTimeout
+from celery.result import AsyncResult
 
 from db.emarket import IdempotentRequest, Order
 from db.unit_of_work import UnitOfWork
@@ -47,13 +49,13 @@ class ReplyTimeout(TransientError):
     """No answer over the broker in time; the request may still win later (retry to learn)."""
 
 
-def order_fingerprint(items: list[dict]) -> str:
+def order_fingerprint(items: list[dict[str, Any]]) -> str:
     """The fingerprint of ``POST /api/orders`` with these items, as the web computes it."""
     body = {"items": [{"product_id": int(i["product_id"]), "quantity": int(i["quantity"])} for i in items]}
     return idempotency.fingerprint(settings().secret_key, "POST", "/api/orders", body)
 
 
-def place_order(user_id: int, items: list[dict], idempotency_key: str | None,
+def place_order(user_id: int, items: list[dict[str, Any]], idempotency_key: str | None,
                 correlation_id: str | None = None,
                 reply: Callable[[UnitOfWork, str], Reply] | None = None) -> Outcome:
     """Store the order (once per Idempotency-Key of this user) and start phase 1 after the
@@ -97,7 +99,7 @@ def wait_for_phase1(order_id: str, seconds: float) -> None:
         pause = min(pause * 2, POLL_MAX)
 
 
-def _reply(result, timeout: float | None):
+def _reply(result: AsyncResult, timeout: float | None) -> Any:
     try:
         # No polling interval: the backend waits for the answer itself (Redis: pub/sub).
         return result.get(timeout=timeout or settings().reply_timeout)
@@ -105,7 +107,7 @@ def _reply(result, timeout: float | None):
         raise ReplyTimeout("no reply from the order service in time") from None
 
 
-def _head(result):
+def _head(result: AsyncResult) -> AsyncResult:
     while result.parent is not None:
         result = result.parent
     return result
@@ -116,7 +118,8 @@ def request_payment(order_id: str, user_id: int, correlation_id: str | None = No
     """``started`` | ``already_started`` | ``not_payable`` | ``not_found``; may raise ReplyTimeout."""
     ctx = SagaContext(order_id=order_id, user_id=user_id, cid=correlation_id)
     result = phase2(ctx).apply_async()
-    return _reply(_head(result), timeout)["outcome"]
+    outcome: str = _reply(_head(result), timeout)["outcome"]
+    return outcome
 
 
 def request_resume(order_id: str, timeout: float | None = None) -> bool:
@@ -128,4 +131,5 @@ def request_resume(order_id: str, timeout: float | None = None) -> bool:
 def request_cancel(order_id: str, user_id: int, correlation_id: str | None = None,
                    timeout: float | None = None) -> str:
     """``cancelled`` | ``already_cancelled`` | ``not_cancellable`` | ``not_found``; may raise ReplyTimeout."""
-    return _reply(order_tasks.cancel_by_user.apply_async((order_id, user_id)), timeout)
+    outcome: str = _reply(order_tasks.cancel_by_user.apply_async((order_id, user_id)), timeout)
+    return outcome
