@@ -8,7 +8,7 @@ renders it (a returned response would make the library's ``abort`` fail with a 5
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any, NoReturn
 
 from flask import Request, request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -36,15 +36,15 @@ class IdempotencyHeader(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=False)
     # Absent is None; the schema leaves the default out (``null`` is no string a client could send).
     idempotency_key: Annotated[str, Field(alias="Idempotency-Key", min_length=1, max_length=255,
-                                          json_schema_extra=lambda schema: schema.pop("default", None))] = None
+                                          json_schema_extra=lambda schema: schema.pop("default", None))] = None  # type: ignore[assignment]  # str, not str | None: the schema says string; absent is None
 
 
-def errors(*statuses: int) -> dict:
+def errors(*statuses: int) -> dict[int, type[Error]]:
     """``{400: Error, 404: Error}``: the error replies a route can give, each in the error shape."""
     return dict.fromkeys(statuses, Error)
 
 
-def with_headers(status_model: str, description: str, *names: str) -> dict:
+def with_headers(status_model: str, description: str, *names: str) -> dict[str, Any]:
     """A JSON reply that also sends headers (``Location``, ``Retry-After``), by schema name."""
     return {"description": description,
             "headers": {name: {"schema": {"type": "string"}} for name in names},
@@ -56,7 +56,7 @@ class JsonBodyRequest(Request):
     empty body is no body (``None``), malformed JSON is 400 ``malformed_json``, and anything but
     an object is 400 ``invalid_request`` before any model sees it."""
 
-    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True):
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any | None:
         raw = self.get_data(cache=True)
         if not raw.strip():
             return None
@@ -69,7 +69,7 @@ class JsonBodyRequest(Request):
         return data
 
 
-def refuse(error: ValidationError):
+def refuse(error: ValidationError) -> NoReturn:
     """flask-openapi3's validation callback: a 400 in the error shape that names the field."""
     whole = [item for item in error.errors() if not item["loc"] and item["input"] is None]
     if whole and not request.get_data(cache=True).strip():

@@ -3,7 +3,9 @@ the OpenAPI document generated from the routes and their pydantic models (flask-
 Swagger UI at ``/docs/swagger``."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, send_from_directory
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, send_from_directory
 from flask_openapi3 import Info, OpenAPI, Server
 
 from emarket.config import settings
@@ -23,8 +25,8 @@ class ServiceApp(OpenAPI):
       written back as integers, as the pydantic models have them;
     - it marks every body required; an ``EmptyBody`` may be left out (docs/api.md)."""
 
-    def generate_spec_json(self):
-        super().generate_spec_json()
+    def generate_spec_json(self) -> None:
+        super().generate_spec_json()  # type: ignore[no-untyped-call]  # flask_openapi3 leaves it unannotated (a super() call escapes untyped_calls_exclude)
         _whole_bounds(self.spec_json)
         for path_item in self.spec_json["paths"].values():
             for operation in path_item.values():
@@ -36,7 +38,7 @@ class ServiceApp(OpenAPI):
                     body["required"] = False
 
 
-def _whole_bounds(node) -> None:
+def _whole_bounds(node: object) -> None:
     if isinstance(node, dict):
         for key, value in node.items():
             if key in _BOUNDS and isinstance(value, float) and value.is_integer():
@@ -49,7 +51,7 @@ def _whole_bounds(node) -> None:
 
 
 def base_app(import_name: str, *, title: str, description: str, document_url: str,
-             security_schemes: dict | None = None, **flask_kwargs) -> ServiceApp:
+             security_schemes: dict[str, Any] | None = None, **flask_kwargs: Any) -> ServiceApp:
     app = ServiceApp(
         import_name, info=Info(title=title, version="1.0.0", description=description),
         servers=[Server(url="/")], security_schemes=security_schemes, doc_prefix="/docs",
@@ -62,20 +64,20 @@ def base_app(import_name: str, *, title: str, description: str, document_url: st
         SWAGGER_HTML_STRING=api_docs.SWAGGER_PAGE.replace("{{ title }}", title),
         OPENAPI_HTML_STRING=api_docs.DOCS_INDEX_PAGE.replace("{{ title }}", title),
     )
-    app.json.sort_keys = False
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # the provider is Flask's DefaultJSONProvider, which has it
     body_limit.install(app)
     register_error_handlers(app)
     assets = Blueprint("api_docs", __name__, static_folder="static", static_url_path="/docs/assets")
     # Browsers ask every service for /favicon.ico (the Swagger page too): an icon, not a 404.
     assets.add_url_rule("/favicon.ico", "favicon", lambda: send_from_directory(
-        assets.static_folder, "favicon.svg", mimetype="image/svg+xml", max_age=86400))
+        assets.static_folder, "favicon.svg", mimetype="image/svg+xml", max_age=86400))  # type: ignore[arg-type]  # static_folder="static": never None
     app.register_blueprint(assets)
 
     # The document's address before /docs existed, kept: clients and the fuzz tests read it there.
     @app.get(document_url, summary="This document", security=[{}],
              responses={200: {"description": "OpenAPI 3.1",
                               "content": {"application/json": {"schema": {"type": "object"}}}}})
-    def openapi_document():
+    def openapi_document() -> Response:
         return jsonify(app.api_doc)
 
     return app

@@ -10,6 +10,7 @@ is not worth reading: that client gets the 413 and the close without the drain.
 from __future__ import annotations
 
 import io
+from typing import IO, Any, NoReturn
 
 from flask import Flask, request
 
@@ -24,7 +25,7 @@ def install(app: Flask, limit: int = MAX_BODY, drain_cap: int = DRAIN_CAP) -> No
     app.config["MAX_CONTENT_LENGTH"] = limit  # Werkzeug's own check stays, behind this one
 
     @app.before_request
-    def _refuse_oversized_body():
+    def _refuse_oversized_body() -> None:
         environ = request.environ
         stream = environ.get("wsgi.input")
         length = _content_length(environ)
@@ -43,18 +44,18 @@ def install(app: Flask, limit: int = MAX_BODY, drain_cap: int = DRAIN_CAP) -> No
             environ["CONTENT_LENGTH"] = str(len(head))
 
 
-def _too_large():
+def _too_large() -> NoReturn:
     raise ApiError(413, "payload_too_large", "request body over 64 KiB", {"Connection": "close"})
 
 
-def _content_length(environ) -> int | None:
+def _content_length(environ: dict[str, Any]) -> int | None:
     try:
         return int(environ.get("CONTENT_LENGTH") or "")
     except ValueError:
         return None
 
 
-def _discard(stream, up_to: int) -> None:
+def _discard(stream: IO[bytes] | None, up_to: int) -> None:
     """Read and drop at most ``up_to`` bytes, a chunk at a time, until the body ends."""
     if stream is None:
         return

@@ -9,13 +9,15 @@ error by hand or translates a domain error itself.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 import redis
-from flask import Flask, jsonify, render_template_string, request
+from flask import Flask, Response, jsonify, render_template_string, request
+from flask.typing import ResponseReturnValue
 from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from db.errors import is_transient
 from emarket.errors import DomainError, IdempotencyConflict, NotFound, TransientError
@@ -73,12 +75,12 @@ def html_error(status: int, text: str) -> str:
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, headers: dict | None = None):
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None):
         super().__init__(message)
         self.status, self.code, self.message, self.headers = status, code, message, headers or {}
 
 
-def error_response(status: int, code: str, message: str, headers: dict | None = None):
+def error_response(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> Response:
     response = jsonify({"error": {"code": code, "message": message}})
     response.status_code = status
     for key, value in (headers or {}).items():
@@ -88,16 +90,16 @@ def error_response(status: int, code: str, message: str, headers: dict | None = 
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
-    def _api_error(error: ApiError):
+    def _api_error(error: ApiError) -> Response:
         return error_response(error.status, error.code, error.message, error.headers)
 
     @app.errorhandler(DomainError)
-    def _domain_error(error: DomainError):
+    def _domain_error(error: DomainError) -> Response:
         status = next(status for kind, status in _DOMAIN_STATUS if isinstance(error, kind))
         return error_response(status, error.reason, _MESSAGES.get(error.reason, _HTTP_CODES[status].replace("_", " ")))
 
     @app.errorhandler(TransientError)
-    def _not_in_time(error: TransientError):
+    def _not_in_time(error: TransientError) -> Response:
         # A dependency did not answer in time; the request is idempotent, so a retry is safe
         # and tells the outcome.
         return error_response(503, "unavailable", "a service did not answer in time; retry", {"Retry-After": "1"})
@@ -106,7 +108,7 @@ def register_error_handlers(app: Flask) -> None:
     # 503 with Retry-After, never a 500. Nothing was half done: a new order is stored and its
     # first message sent after the commit (or by the stuck-saga sweep), and every creating POST
     # is idempotent, so the client retries the same request with the same Idempotency-Key.
-    def _out_of_reach(error: Exception):
+    def _out_of_reach(error: Exception) -> Response:
         if isinstance(error, DBAPIError) and not is_transient(error):
             return _unexpected(error)
         log.warning("a dependency is out of reach: %s", type(error).__name__)
@@ -116,17 +118,20 @@ def register_error_handlers(app: Flask) -> None:
         app.register_error_handler(kind, _out_of_reach)
 
     @app.errorhandler(HTTPException)
-    def _http_error(error: HTTPException):
+    def _http_error(error: HTTPException) -> ResponseReturnValue:
         status = error.code or 500
-        headers = {"Allow": error.valid_methods and ", ".join(error.valid_methods)} if status == 405 else {}
+        # Only MethodNotAllowed carries valid_methods (and it is the only HTTPException with 405).
+        allow = (", ".join(error.valid_methods)
+                 if status == 405 and isinstance(error, MethodNotAllowed) and error.valid_methods else "")
+        headers = {"Allow": allow} if allow else {}
         if wants_html():
-            return html_error(status, _PAGE_TEXT.get(status, error.name)), status, {k: v for k, v in headers.items() if v}
+            return html_error(status, _PAGE_TEXT.get(status, error.name)), status, headers
         message = {404: "no such resource", 405: "method not allowed on this path",
                    413: "request body over 64 KiB"}.get(status, error.description or error.name)
         return error_response(status, _HTTP_CODES.get(status, "http_error"), message,
-                              {k: v for k, v in headers.items() if v})
+                              headers)
 
     @app.errorhandler(Exception)
-    def _unexpected(error: Exception):
+    def _unexpected(error: Exception) -> Response:
         log.exception("unhandled error")
         return error_response(500, "internal_error", "internal error; it has been logged")

@@ -12,6 +12,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gunicorn.arbiter import Arbiter
+    from gunicorn.workers.base import Worker
 
 accesslog = None
 errorlog = "-"
@@ -34,7 +39,7 @@ def service_of(app_uri: str) -> str:
     return module.rsplit(".", 1)[-1] or "web"
 
 
-def on_starting(server):
+def on_starting(server: Arbiter) -> None:
     from emarket.config import settings
 
     folder = Path(settings().metrics_dir) / service_of(getattr(server.app, "app_uri", "") or "web")
@@ -44,7 +49,7 @@ def on_starting(server):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
 
 
-def child_exit(server, worker):
+def child_exit(server: Arbiter, worker: Worker) -> None:
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)

@@ -12,11 +12,13 @@ cache=True, collectors=[SagaCollector()])``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
 from flask import Blueprint, Flask, Response, jsonify
 from kombu import Connection
+from prometheus_client.registry import Collector
 from sqlalchemy import text
 
 import emarket
@@ -58,10 +60,10 @@ def check_cache() -> None:
     redis_client(timeout=CHECK_TIMEOUT).ping()
 
 
-def run_checks(checks: dict) -> dict[str, str]:
+def run_checks(checks: dict[str, Callable[[], None]]) -> dict[str, str]:
     """``{"database": "up", "cache": "down: ConnectionError: …"}``."""
     futures = {name: _pool.submit(check) for name, check in checks.items()}
-    results = {}
+    results: dict[str, str] = {}
     for name, future in futures.items():
         try:
             future.result(timeout=CHECK_TIMEOUT + 0.5)
@@ -74,9 +76,9 @@ def run_checks(checks: dict) -> dict[str, str]:
 
 
 def ops_blueprint(service: str, databases: tuple[str, ...] = (), broker: bool = False, cache: bool = False,
-                  collectors=()) -> Blueprint:
+                  collectors: Iterable[Collector] = ()) -> Blueprint:
     bp = Blueprint("ops", __name__)
-    checks = {}
+    checks: dict[str, Callable[[], None]] = {}
     if databases:
         checks["database"] = lambda: check_database(databases)
     if broker:
@@ -85,21 +87,21 @@ def ops_blueprint(service: str, databases: tuple[str, ...] = (), broker: bool = 
         checks["cache"] = check_cache
 
     @bp.get("/health/live")
-    def live():
+    def live() -> Response:
         return jsonify({"status": "up"})
 
     @bp.get("/health/ready")
-    def ready():
+    def ready() -> tuple[Response, int]:
         results = run_checks(checks)
         up = all(value == "up" for value in results.values())
         return jsonify({"status": "up" if up else "down", "checks": results}), 200 if up else 503
 
     @bp.get("/info")
-    def info():
+    def info() -> Response:
         return jsonify({"name": f"emarket-{service}", "version": emarket.__version__})
 
     @bp.get("/metrics")
-    def prometheus():
+    def prometheus() -> Response:
         body, content_type = metrics.exposition(service, collectors)
         return Response(body, content_type=content_type)
 
@@ -107,7 +109,7 @@ def ops_blueprint(service: str, databases: tuple[str, ...] = (), broker: bool = 
 
 
 def install(app: Flask, service: str, databases: tuple[str, ...] = (), broker: bool = False,
-            cache: bool = False, collectors=()) -> None:
+            cache: bool = False, collectors: Iterable[Collector] = ()) -> None:
     """JSON logs, traces, per-request correlation id + log line + metrics, and the ops endpoints."""
     logs.configure(service)
     telemetry.configure(service)

@@ -14,10 +14,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from flask import Response, current_app, request
 
-from db.base import utcnow
+from db.base import IdempotentRequestColumns, utcnow
 from db.unit_of_work import UnitOfWork
 from emarket import idempotency
 from emarket.config import settings
@@ -30,12 +31,12 @@ ABANDONED_AFTER = timedelta(seconds=45)
 _POLL = 0.05
 
 
-def fingerprint(body: dict) -> str:
+def fingerprint(body: dict[str, Any]) -> str:
     """Method, path and the validated body: the same request, whatever its JSON spacing."""
     return idempotency.fingerprint(settings().secret_key, request.method, request.path, body)
 
 
-def json_reply(status: int, payload: dict, location: str | None = None) -> Reply:
+def json_reply(status: int, payload: dict[str, Any], location: str | None = None) -> Reply:
     return Reply(status, current_app.json.dumps(payload).encode() + b"\n", location)
 
 
@@ -46,7 +47,7 @@ def respond(reply: Reply) -> Response:
     return response
 
 
-def create_once(database: str, model, scope: str, key_: str | None, body: dict,
+def create_once(database: str, model: type[IdempotentRequestColumns], scope: str, key_: str | None, body: dict[str, Any],
                 create: Callable[[UnitOfWork], str], render: Callable[[UnitOfWork, str], Reply]) -> Response:
     """A creating POST whose whole reply is known in the creating transaction: ``create`` stores
     the resource and returns its id, ``render`` makes the reply; both run in one transaction with
@@ -54,7 +55,10 @@ def create_once(database: str, model, scope: str, key_: str | None, body: dict,
     outcome = idempotency.create_once(database, model, scope, key_, fingerprint(body) if key_ else None,
                                       create, render)
     if outcome.created:
+        assert outcome.reply is not None  # render was given: the reply is made in the creating transaction
         return respond(outcome.reply)
+    # Not created: only a claimed key finds an earlier request, so both are there.
+    assert key_ is not None and outcome.earlier is not None
 
     def resume(resource_id: str) -> Reply:
         with unit_of_work(database) as uow:
@@ -63,7 +67,7 @@ def create_once(database: str, model, scope: str, key_: str | None, body: dict,
     return replay(database, model, scope, key_, outcome.earlier, resume)
 
 
-def replay(database: str, model, scope: str, key_: str, earlier: Earlier,
+def replay(database: str, model: type[IdempotentRequestColumns], scope: str, key_: str, earlier: Earlier,
            resume: Callable[[str], Reply], wait_for_twin: float | None = None) -> Response:
     """The reply for a request whose key came before: the first reply once it is settled."""
     deadline = time.monotonic() + (settings().reply_timeout if wait_for_twin is None else wait_for_twin)

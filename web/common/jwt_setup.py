@@ -8,14 +8,17 @@ double-submit CSRF protection. Every failure is a 401 in the docs/api.md error s
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
 from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
 
 import jwt as pyjwt
 import redis
 from cryptography.hazmat.primitives import serialization
-from flask import Flask, g
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from flask import Flask, Response, g
 from flask_jwt_extended import JWTManager, get_jwt, verify_jwt_in_request
 
 from emarket.config import settings
@@ -24,11 +27,14 @@ from web.common.errors import ApiError, error_response
 
 log = logging.getLogger(__name__)
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
 
 def load_public_key(from_file: bool = False) -> str:
     s = settings()
     if s.jwks_url and not from_file:
-        key = pyjwt.PyJWKClient(s.jwks_url, timeout=5).get_jwk_set().keys[0].key
+        key: RSAPublicKey = pyjwt.PyJWKClient(s.jwks_url, timeout=5).get_jwk_set().keys[0].key
         return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
     return Path(s.jwt_public_key).read_text()
 
@@ -37,7 +43,7 @@ def load_private_key() -> str:
     return Path(settings().jwt_private_key).read_text()
 
 
-def _unauthorized(message: str):
+def _unauthorized(message: str) -> Response:
     return error_response(401, "unauthorized", message)
 
 
@@ -75,7 +81,7 @@ def init_jwt(app: Flask, signing: bool = False) -> JWTManager:
     return manager
 
 
-def _token_store_down(error: redis.RedisError):
+def _token_store_down(error: redis.RedisError) -> Response:
     # Revocations live in Redis: while it is away no token can be checked. That is the service
     # being unavailable for a moment (503, retry), neither our bug (500) nor the caller's (401).
     log.warning("token store unavailable: %s", error)
@@ -85,7 +91,7 @@ def _token_store_down(error: redis.RedisError):
 class Caller:
     """Who is calling, from a verified access token."""
 
-    def __init__(self, claims: dict):
+    def __init__(self, claims: dict[str, Any]) -> None:
         self.id = int(claims["sub"])
         self.roles = list(claims.get("roles") or [])
         self.claims = claims
@@ -108,12 +114,12 @@ def _verify(optional: bool) -> Caller | None:
         raise ApiError(401, "unauthorized", "the token is invalid") from None
 
 
-def auth_required(admin: bool = False):
+def auth_required(admin: bool = False) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
     """A verified access token is required (and the admin role, if asked); sets ``g.caller``."""
 
-    def decorator(view):
+    def decorator(view: Callable[_P, _R]) -> Callable[_P, _R]:
         @wraps(view)
-        def wrapper(*args, **kwargs):
+        def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
             g.caller = _verify(optional=False)
             if admin and not g.caller.is_admin:
                 raise ApiError(403, "forbidden", "administrators only")
@@ -124,11 +130,11 @@ def auth_required(admin: bool = False):
     return decorator
 
 
-def auth_optional(view):
+def auth_optional(view: Callable[_P, _R]) -> Callable[_P, _R]:
     """No token is fine (``g.caller`` is None); a bad token is still a 401."""
 
     @wraps(view)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         g.caller = _verify(optional=True)
         return view(*args, **kwargs)
 

@@ -15,9 +15,15 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from emarket.config import settings
+
+if TYPE_CHECKING:  # the names only: prometheus_client is imported once the folder is chosen, below
+    from prometheus_client.metrics_core import Metric
+    from prometheus_client.registry import Collector
 
 
 def _choose_folder() -> tuple[str, bool]:
@@ -86,14 +92,14 @@ class _OneService:
     def __init__(self, service: str, folder: str):
         self.service, self.folder = service, folder
 
-    def collect(self):
+    def collect(self) -> Iterator[Metric]:
         for family in MultiProcessCollector(None, self.folder).collect():
             family.samples = [s for s in family.samples if s.labels.get("service") == self.service]
             if family.samples:
                 yield family
 
 
-def exposition(service: str, collectors=()) -> tuple[bytes, str]:
+def exposition(service: str, collectors: Iterable[Collector] = ()) -> tuple[bytes, str]:
     """The Prometheus text of ``/metrics``: this service's HTTP figures plus ``collectors``."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_OneService(service, os.environ.get("PROMETHEUS_MULTIPROC_DIR", MULTIPROC_DIR)))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import Flask, g, request
+from flask import Flask, Response, g, request
 
 from emarket import logs
 from web.common import metrics
@@ -34,13 +34,13 @@ def _endpoint() -> str:
 
 def install(app: Flask, service: str) -> None:
     @app.before_request
-    def _begin():
+    def _begin() -> None:
         g.request_started = time.perf_counter()
         g.correlation_id = logs.clean_correlation_id(request.headers.get(HEADER)) or logs.new_correlation_id()
         g.correlation_token = logs.set_correlation_id(g.correlation_id)
 
     @app.after_request
-    def _finish(response):
+    def _finish(response: Response) -> Response:
         started = g.get("request_started")
         if started is None:  # a failure before our before_request ran
             return response
@@ -56,7 +56,7 @@ def install(app: Flask, service: str) -> None:
         return response
 
     @app.teardown_request
-    def _end(_error=None):
+    def _end(_error: BaseException | None = None) -> None:
         token = g.pop("correlation_token", None)
         if token is not None:
             logs.reset_correlation_id(token)

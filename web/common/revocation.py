@@ -5,6 +5,8 @@ and the refresh token it came with) is. Entries expire with the longest token th
 """
 from __future__ import annotations
 
+from typing import Any
+
 import redis
 
 from emarket.redis_client import redis_client
@@ -12,7 +14,7 @@ from emarket.redis_client import redis_client
 _PREFIX = "emarket:revoked:"
 
 
-def client() -> redis.Redis:
+def client() -> redis.Redis[bytes]:
     return redis_client()
 
 
@@ -20,7 +22,7 @@ def revoke(identifier: str, ttl_seconds: int) -> None:
     client().set(_PREFIX + identifier, "1", ex=max(1, int(ttl_seconds)))
 
 
-def is_revoked(payload: dict) -> bool:
+def is_revoked(payload: dict[str, Any]) -> bool:
     keys = [_PREFIX + payload.get("jti", "")]
     if payload.get("sid"):
         keys.append(_PREFIX + "sid:" + payload["sid"])

@@ -4,6 +4,8 @@ not integers), unknown fields refused. flask-openapi3 runs the models before the
 (``describe``), and nothing has been changed yet."""
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
@@ -31,7 +33,7 @@ class EmptyBody(StrictModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _no_body_is_empty(cls, data):
+    def _no_body_is_empty(cls, data: Any) -> Any:
         return {} if data is None else data
 
 
