@@ -3,18 +3,21 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from functools import wraps
-from typing import Annotated
+from typing import Annotated, Any, ParamSpec, TypeVar
 
-from flask import current_app, jsonify, request
+from flask import Response, current_app, jsonify, request
 from flask_jwt_extended import get_jwt, jwt_required, verify_jwt_in_request
 from flask_jwt_extended.exceptions import RevokedTokenError
 from flask_openapi3 import APIBlueprint
 from flask_openapi3.request import validate_request
+from flask_openapi3.types import ResponseDict
 from pydantic import EmailStr, Field
 from sqlalchemy.exc import OperationalError
 
 from db.account import IdempotentRequest
+from db.unit_of_work import UnitOfWork
 from emarket import accounts, idempotency
 from emarket.config import settings
 from emarket.errors import NotFound
@@ -34,6 +37,9 @@ log = logging.getLogger(__name__)
 
 _ROTATED = "emarket:refresh-rotated:"
 _RETRY_AFTER = "5"
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
 class RegisterBody(StrictModel):
@@ -71,14 +77,14 @@ def _verified(email: str, password: str) -> accounts.Identity | None:
     return identity
 
 
-def _unavailable(description: str) -> dict:
+def _unavailable(description: str) -> dict[str, Any]:
     return with_headers("Error", description, "Retry-After")
 
 
 @bp.post("/auth/register", summary="Register a user (and their e-wallet)", security=[{}],
          responses={201: Registered, **errors(400, 409, 413, 422),
                     503: _unavailable("the account service did not answer in time")})
-def register(header: IdempotencyHeader, body: RegisterBody):
+def register(header: IdempotencyHeader, body: RegisterBody) -> Response:
     """201 once the profile and e-wallet exist; 409 ``email_taken`` for a registered email,
     whatever the password. With an Idempotency-Key (scoped to the email), a retry of the same
     registration is answered with its first 201, and a retry after a 503 (the profile step did
@@ -86,7 +92,7 @@ def register(header: IdempotencyHeader, body: RegisterBody):
     email = accounts.normalise_email(body.email)
     key, scope = header.idempotency_key, f"register:{email}"
 
-    def create(uow) -> str:
+    def create(uow: UnitOfWork) -> str:
         return str(accounts.register_credentials(uow, email, body.password))
 
     def set_up_profile(user_id: str) -> Reply:
@@ -102,7 +108,10 @@ def register(header: IdempotencyHeader, body: RegisterBody):
     outcome = idempotency.create_once("account", IdempotentRequest, scope, key,
                                       idempotent.fingerprint(body.model_dump()) if key else None, create)
     if not outcome.created:
+        # Not created: only a claimed key finds an earlier request, so both are there.
+        assert key is not None and outcome.earlier is not None
         return idempotent.replay("account", IdempotentRequest, scope, key, outcome.earlier, set_up_profile)
+    assert outcome.resource_id is not None  # created: create() returned the new id
     reply = set_up_profile(outcome.resource_id)
     if key is not None:
         idempotency.store_reply("account", IdempotentRequest, scope, key, reply)
@@ -117,25 +126,25 @@ _UNANSWERED = Reply(503, b"", None)
          responses={200: Tokens, **errors(400, 401, 413),
                     429: with_headers("Error", "too many failed logins", "Retry-After"),
                     503: _unavailable("the account database did not answer")})
-def login(body: LoginBody):
+def login(body: LoginBody) -> Response:
     identity = _verified(body.email, body.password)
     if identity is None:
         raise _wrong_credentials()
     return jsonify(tokens.issue(identity, fresh=True))
 
 
-def _seconds_left(claims: dict) -> int:
+def _seconds_left(claims: dict[str, Any]) -> int:
     """How long a revocation of this token must last: until it would expire anyway."""
     expires = claims.get("exp") or time.time() + settings().refresh_token_ttl
     return max(1, int(expires - time.time()) + 1)
 
 
-def _refresh_token_required(view):
+def _refresh_token_required(view: Callable[_P, _R]) -> Callable[_P, _R]:
     """A valid refresh token in the header, checked before the body; a rotated one presented
     again revokes its session."""
 
     @wraps(view)
-    def checked(*args, **kwargs):
+    def checked(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         try:
             verify_jwt_in_request(refresh=True, locations=["headers"])
         except RevokedTokenError as error:
@@ -146,14 +155,14 @@ def _refresh_token_required(view):
     return checked
 
 
-_TOKEN_ROUTE = {**errors(400, 401, 413), 503: _unavailable("the token store did not answer")}
+_TOKEN_ROUTE: ResponseDict = {**errors(400, 401, 413), 503: _unavailable("the token store did not answer")}
 
 
 @bp.post("/auth/refresh", summary="New tokens for a refresh token (which is revoked: rotation)",
          security=[{"refresh": []}], responses={200: Tokens, **_TOKEN_ROUTE})
 @_refresh_token_required
 @validate_request()
-def refresh(body: EmptyBody):
+def refresh(body: EmptyBody) -> Response:
     """Rotation: the presented refresh token is revoked and a new pair issued in its session.
     SET NX makes the rotation atomic: of two concurrent uses of one token, exactly one wins.
     A refresh token presented again after its rotation means two holders of one token (a
@@ -171,7 +180,7 @@ def refresh(body: EmptyBody):
     return jsonify(tokens.issue(identity, sid=claims.get("sid")))
 
 
-def _revoke_session_on_reuse(claims: dict) -> None:
+def _revoke_session_on_reuse(claims: dict[str, Any]) -> None:
     # Only a token this service rotated (signature and expiry already verified) counts as reuse.
     if claims.get("type") == "refresh" and claims.get("sid") and revocation.client().exists(_ROTATED + claims["jti"]):
         log.warning("refresh token reused after rotation; revoking session %s", claims["sid"])
@@ -182,7 +191,7 @@ def _revoke_session_on_reuse(claims: dict) -> None:
          responses={200: LoggedOut, **_TOKEN_ROUTE})
 @jwt_required(locations=["headers"])
 @validate_request()
-def logout(body: EmptyBody):
+def logout(body: EmptyBody) -> Response:
     claims = get_jwt()
     revocation.revoke(claims["jti"], _seconds_left(claims))
     if claims.get("sid"):
@@ -193,14 +202,14 @@ def logout(body: EmptyBody):
 
 @bp.get("/.well-known/jwks.json", summary="The public keys that verify the tokens", security=[{}],
         responses={200: Jwks})
-def jwks():
+def jwks() -> Response:
     response = jsonify({"keys": [current_app.config["EMARKET_JWK"]]})
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
 
 
 @bp.errorhandler(OperationalError)
-def _database_down(error):
+def _database_down(error: OperationalError) -> Response:
     # A lost connection, a timeout, a deadlock: the request changed nothing and may be retried.
     log.warning("account database unavailable: %s", type(error.orig).__name__ if error.orig else error)
     return error_response(503, "unavailable", "the account database is unavailable; retry shortly",

@@ -2,6 +2,8 @@
 bounded time for its reply — a synchronous reply over the broker (docs/architecture.md)."""
 from __future__ import annotations
 
+from typing import Any, cast
+
 from celery import Celery
 from celery.exceptions import TimeoutError as ReplyTimeout
 from kombu.exceptions import OperationalError as BrokerError
@@ -27,7 +29,7 @@ def account_queue_client() -> Celery:
     return client
 
 
-def create_profile(client: Celery, user_id: int, email: str, name: str | None) -> dict:
+def create_profile(client: Celery, user_id: int, email: str, name: str | None) -> dict[str, Any]:
     """Send ``account.create_profile`` and wait up to ``reply_timeout`` for its reply.
 
     ``Conflict`` passes through (a business refusal); anything else that leaves the outcome
@@ -37,7 +39,7 @@ def create_profile(client: Celery, user_id: int, email: str, name: str | None) -
     try:
         result = client.send_task(CREATE_PROFILE, args=[user_id, email, name])
         try:
-            return result.get(timeout=settings().reply_timeout, propagate=True)
+            return cast(dict[str, Any], result.get(timeout=settings().reply_timeout, propagate=True))
         finally:
             result.forget()
     except Conflict:

@@ -11,6 +11,7 @@ import json
 from typing import Annotated, Any, NoReturn
 
 from flask import Request, request
+from flask_openapi3.types import ResponseDict
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from web.common.errors import ApiError
@@ -39,7 +40,7 @@ class IdempotencyHeader(BaseModel):
                                           json_schema_extra=lambda schema: schema.pop("default", None))] = None  # type: ignore[assignment]  # str, not str | None: the schema says string; absent is None
 
 
-def errors(*statuses: int) -> dict[int, type[Error]]:
+def errors(*statuses: int) -> ResponseDict:
     """``{400: Error, 404: Error}``: the error replies a route can give, each in the error shape."""
     return dict.fromkeys(statuses, Error)
 
