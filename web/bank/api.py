@@ -1,15 +1,17 @@
 """The bank's JSON API, as docs/api.md's "Bank (port 8002)" section writes it."""
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from flask import jsonify
+from flask import Response, jsonify
 from flask_openapi3 import APIBlueprint
 from flask_openapi3.request import validate_request
 from pydantic import ConfigDict, Field, StringConstraints
 
 from db.bank import IdempotentRequest
+from db.unit_of_work import UnitOfWork
 from emarket.bank import accounts, holds
+from emarket.idempotency import Reply
 from emarket.storage import unit_of_work
 from web.bank.keys import ADMIN, MERCHANT, key_required
 from web.bank.replies import (
@@ -27,7 +29,9 @@ from web.common.errors import ApiError
 from web.common.validation import EmptyBody, StrictModel
 
 bp = APIBlueprint("bank_api", __name__, url_prefix="/bank")
-ADMIN_KEY, MERCHANT_KEY, NO_KEY = [{"admin_key": []}], [{"merchant_key": []}], [{}]
+ADMIN_KEY: list[dict[str, list[Any]]] = [{"admin_key": []}]
+MERCHANT_KEY: list[dict[str, list[Any]]] = [{"merchant_key": []}]
+NO_KEY: list[dict[str, list[Any]]] = [{}]
 
 Amount = Annotated[int, Field(ge=1, le=10_000_000)]
 AccountNumber = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,34}$")]
@@ -59,9 +63,9 @@ class AvailabilityQuery(StrictModel):
          responses={201: AccountCreated, **errors(400, 401, 403, 409, 413, 422)})
 @key_required(ADMIN)
 @validate_request()
-def create_account(header: IdempotencyHeader, body: NewAccount):
+def create_account(header: IdempotencyHeader, body: NewAccount) -> Response:
 
-    def render(uow, number: str):
+    def render(uow: UnitOfWork, number: str) -> Reply:
         view = accounts.account_view(accounts.get_account(uow, number))
         del view["held"]
         return idempotent.json_reply(201, view)
@@ -75,7 +79,7 @@ def create_account(header: IdempotencyHeader, body: NewAccount):
         responses={200: Account, **errors(401, 403, 404)})
 @key_required(ADMIN)
 @validate_request()
-def get_account(path: AccountPath):
+def get_account(path: AccountPath) -> Response:
     with unit_of_work("bank") as uow:
         return jsonify(accounts.account_view(accounts.get_account(uow, path.number)))
 
@@ -84,7 +88,7 @@ def get_account(path: AccountPath):
         security=MERCHANT_KEY, responses={200: Availability, **errors(400, 401, 403, 404)})
 @key_required(MERCHANT)
 @validate_request()
-def availability(path: AccountPath, query: AvailabilityQuery):
+def availability(path: AccountPath, query: AvailabilityQuery) -> Response:
     with unit_of_work("bank") as uow:
         return jsonify({"sufficient": accounts.is_sufficient(uow, path.number, query.amount)})
 
@@ -93,7 +97,7 @@ def availability(path: AccountPath, query: AvailabilityQuery):
          responses={201: Hold, **errors(400, 401, 403, 404, 409, 413, 422)})
 @key_required(MERCHANT)
 @validate_request()
-def create_hold(header: IdempotencyHeader, body: NewHold):
+def create_hold(header: IdempotencyHeader, body: NewHold) -> Response:
     return idempotent.create_once(
         "bank", IdempotentRequest, MERCHANT, header.idempotency_key, body.model_dump(),
         lambda uow: holds.create_hold(uow, body.account, body.amount, body.reference).id,
@@ -104,14 +108,14 @@ def create_hold(header: IdempotencyHeader, body: NewHold):
         responses={200: Hold, **errors(401, 403, 404)})
 @key_required(MERCHANT)
 @validate_request()
-def get_hold(path: HoldPath):
+def get_hold(path: HoldPath) -> Response:
     with unit_of_work("bank") as uow:
         return jsonify(holds.hold_view(holds.get_hold(uow, path.hold_id)))
 
 
 @bp.post("/holds/<hold_id>/confirm", summary="The holder confirms with the PIN", security=NO_KEY,
          responses={200: HoldStatus, **errors(400, 403, 404, 409, 413)})
-def confirm_hold(path: HoldPath, body: Confirm):
+def confirm_hold(path: HoldPath, body: Confirm) -> Response:
     with unit_of_work("bank") as uow:
         outcome = holds.confirm_hold(uow, path.hold_id, body.pin)
     if outcome.closed:
@@ -128,7 +132,7 @@ def confirm_hold(path: HoldPath, body: Confirm):
          responses={200: HoldStatus, **errors(400, 401, 403, 404, 409, 413)})
 @key_required(MERCHANT)
 @validate_request()
-def release_hold(path: HoldPath, body: EmptyBody):
+def release_hold(path: HoldPath, body: EmptyBody) -> Response:
     with unit_of_work("bank") as uow:
         hold = holds.release_hold(uow, path.hold_id)
     return jsonify({"status": hold.status})

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from functools import wraps
+from typing import ParamSpec, TypeVar
 
 from flask import request
 
@@ -21,12 +23,16 @@ def _role_of(key: str) -> str | None:
     return None
 
 
-def key_required(role: str):
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def key_required(role: str) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
     """A missing or unknown key is 401; a known key of another role is 403."""
 
-    def decorator(view):
+    def decorator(view: Callable[_P, _R]) -> Callable[_P, _R]:
         @wraps(view)
-        def wrapper(*args, **kwargs):
+        def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
             key = request.headers.get("X-Api-Key", "")
             caller = _role_of(key) if key else None
             if caller is None:

@@ -11,7 +11,7 @@ import re
 import secrets
 from datetime import UTC, datetime
 
-from flask import Blueprint, make_response, render_template, request
+from flask import Blueprint, Response, make_response, render_template, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from emarket.bank import holds
@@ -65,7 +65,7 @@ def _token_is_valid(hold_id: str) -> bool:
             and hmac.compare_digest(str(data.get("nonce", "")), nonce))
 
 
-def _page(hold_id: str, status: int = 200, message: str | None = None, tone: str = "info"):
+def _page(hold_id: str, status: int = 200, message: str | None = None, tone: str = "info") -> Response:
     try:
         with unit_of_work("bank") as uow:
             view = holds.hold_view(holds.get_hold(uow, hold_id))
@@ -91,12 +91,12 @@ def _page(hold_id: str, status: int = 200, message: str | None = None, tone: str
 
 
 @bp.get("/confirm/<hold_id>")
-def confirm_page(hold_id: str):
+def confirm_page(hold_id: str) -> Response:
     return _page(hold_id)
 
 
 @bp.post("/confirm/<hold_id>")
-def confirm_submit(hold_id: str):
+def confirm_submit(hold_id: str) -> Response:
     if not _token_is_valid(hold_id):
         return _page(hold_id, 400, "The form expired or did not come from this page. Please try again.", "error")
     try:
@@ -120,7 +120,7 @@ home = Blueprint("bank_home", __name__, template_folder="templates")
 
 
 @home.get("/")
-def start():
+def start() -> Response:
     """The bank's address itself, for a person who types it: what is here, in a page."""
     response = make_response(render_template("bank/home.html"))
     response.headers["Content-Security-Policy"] = PAGE_CSP
