@@ -5,7 +5,7 @@ emarket's query functions, and moves orders only through the saga (web.shop.saga
 """
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, Response, request
 
 from tasks.metrics import SagaCollector
 from web.common import health
@@ -21,7 +21,7 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
 DOCS_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 
 
-def _security_headers(response):
+def _security_headers(response: Response) -> Response:
     policy = DOCS_CONTENT_SECURITY_POLICY if request.path.startswith("/docs/") else CONTENT_SECURITY_POLICY
     response.headers.setdefault("Content-Security-Policy", policy)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")

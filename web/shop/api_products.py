@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import functools
+from typing import Any
 
-from flask import g, jsonify
+from flask import Response, g, jsonify
 from flask_openapi3 import APIBlueprint
 from flask_openapi3.request import validate_request
 
 from db.emarket import IdempotentRequest
+from db.unit_of_work import UnitOfWork
 from emarket import catalog
 from emarket.config import settings
+from emarket.idempotency import Reply
 from emarket.storage import unit_of_work
 from web.common import idempotency as idempotent
 from web.common.api_docs import IdempotencyHeader, errors
@@ -29,7 +32,7 @@ from web.shop.schemas import (
 bp = APIBlueprint("api_products", __name__)
 
 
-def _view(product: catalog.Product, admin: bool) -> dict:
+def _view(product: catalog.Product, admin: bool) -> dict[str, Any]:
     return product.admin_view() if admin else product.public_view()
 
 
@@ -37,7 +40,7 @@ def _is_admin() -> bool:
     return bool(g.caller and g.caller.is_admin)
 
 
-def _one(product: catalog.Product, status: int = 200):
+def _one(product: catalog.Product, status: int = 200) -> tuple[Response, int]:
     return jsonify({**_view(product, _is_admin()), "currency": settings().currency}), status
 
 
@@ -45,7 +48,7 @@ def _one(product: catalog.Product, status: int = 200):
         responses={200: ProductList, **errors(400, 401, 503)})
 @auth_optional
 @validate_request()
-def list_products(query: PageQuery):
+def list_products(query: PageQuery) -> Response:
     admin = _is_admin()
     # Admins see the hidden products too (to show them again); shoppers only the catalogue.
     return list_reply(query, "emarket", "products", functools.partial(catalog.list_products, with_hidden=admin),
@@ -56,7 +59,7 @@ def list_products(query: PageQuery):
         responses={200: ProductOne, **errors(401, 404, 503)})
 @auth_optional
 @validate_request()
-def get_product(path: ProductPath):
+def get_product(path: ProductPath) -> tuple[Response, int]:
     with unit_of_work("emarket") as uow:
         product = catalog.get_product(uow, path.product_id, with_hidden=_is_admin())
     return _one(product)
@@ -66,9 +69,9 @@ def get_product(path: ProductPath):
          responses={201: ProductOne, **errors(400, 401, 403, 409, 413, 422, 503)})
 @auth_required(admin=True)
 @validate_request()
-def create_product(header: IdempotencyHeader, body: ProductCreate):
+def create_product(header: IdempotencyHeader, body: ProductCreate) -> Response:
 
-    def render(uow, product_id: str):
+    def render(uow: UnitOfWork, product_id: str) -> Reply:
         product = catalog.get_product(uow, int(product_id))
         view = {**product.admin_view(), "currency": settings().currency}
         return idempotent.json_reply(201, view, f"/api/products/{product.id}")
@@ -82,7 +85,7 @@ def create_product(header: IdempotencyHeader, body: ProductCreate):
           security=BEARER, responses={200: ProductOne, **errors(400, 401, 403, 404, 409, 413, 503)})
 @auth_required(admin=True)
 @validate_request()
-def update_product(path: ProductPath, body: ProductUpdate):
+def update_product(path: ProductPath, body: ProductUpdate) -> tuple[Response, int]:
     # A count below the units reserved is a conflict with the stock's current state (409), not
     # a malformed request: it may succeed once the payments in progress complete or are released.
     with unit_of_work("emarket") as uow:

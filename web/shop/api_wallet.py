@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from flask import g, jsonify
+from flask import Response, g, jsonify
 from flask_openapi3 import APIBlueprint
 from flask_openapi3.request import validate_request
 
@@ -20,7 +20,7 @@ bp = APIBlueprint("api_wallet", __name__)
 
 @bp.get("/api/wallet", summary="The caller's e-wallet", security=BEARER, responses={200: WalletOut, **errors(401, 503)})
 @auth_required()
-def wallet():
+def wallet() -> Response:
     with unit_of_work("account") as uow:
         view = queries.wallet_view(uow, g.caller.id)
     return jsonify({**view, "currency": settings().currency})
@@ -30,5 +30,5 @@ def wallet():
         responses={200: TransactionList, **errors(400, 401, 503)})
 @auth_required()
 @validate_request()
-def transactions(query: PageQuery):
+def transactions(query: PageQuery) -> Response:
     return list_reply(query, "account", "transactions", partial(queries.wallet_transactions, user_id=g.caller.id))

@@ -6,6 +6,7 @@ tokens they get back in HttpOnly cookies. Any failure to reach the service is Au
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import requests
 
@@ -22,7 +23,7 @@ class AuthUnavailable(Exception):
 @dataclass(frozen=True)
 class Reply:
     status: int
-    body: dict
+    body: dict[str, Any]
     retry_after: str | None = None
 
     @property
@@ -31,7 +32,7 @@ class Reply:
         return (error or {}).get("message", "") if isinstance(error, dict) else ""
 
 
-def _post(path: str, *, json: dict | None = None, token: str | None = None, client_ip: str | None = None) -> Reply:
+def _post(path: str, *, json: dict[str, Any] | None = None, token: str | None = None, client_ip: str | None = None) -> Reply:
     headers = {"Accept": "application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
@@ -58,7 +59,7 @@ def login(email: str, password: str, client_ip: str | None = None) -> Reply:
     return _post("/auth/login", json={"email": email, "password": password}, client_ip=client_ip)
 
 
-def refresh(refresh_token: str) -> dict | None:
+def refresh(refresh_token: str) -> dict[str, Any] | None:
     """New tokens for a refresh token, or None if it is refused or the service is away."""
     try:
         reply = _post("/auth/refresh", token=refresh_token)

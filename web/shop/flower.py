@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable
 
 import requests
 
@@ -31,7 +32,7 @@ def _ask(session: requests.Session, base: str, task_id: str) -> bool | None:
     return False if response.status_code == 404 else None
 
 
-def unknown_tasks(task_ids) -> set[str]:
+def unknown_tasks(task_ids: Iterable[str]) -> set[str]:
     """The ids among ``task_ids`` that Flower answered it does not know."""
     task_ids = [t for t in task_ids if t]
     now, base = time.monotonic(), settings().flower_public_url.rstrip("/")

@@ -5,17 +5,18 @@ did not issue is a 400 from the app's error handler), and the reply
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from flask import jsonify
+from flask import Response, jsonify
 
 from emarket.config import settings
 from emarket.storage import unit_of_work
 from web.shop.schemas import PageQuery
 
-Fetch = Callable[..., tuple[list, "str | None"]]  # fetch(uow, limit=..., cursor=...) -> (rows, next)
+Fetch = Callable[..., tuple[list[Any], "str | None"]]  # fetch(uow, limit=..., cursor=...) -> (rows, next)
 
 
-def list_reply(query: PageQuery, database: str, field: str, fetch: Fetch, view: Callable = lambda row: row):
+def list_reply(query: PageQuery, database: str, field: str, fetch: Fetch, view: Callable[[Any], Any] = lambda row: row) -> Response:
     """One page of ``fetch`` as a list reply; ``view`` turns each row into its JSON object,
     inside the transaction (so it may read more)."""
     with unit_of_work(database) as uow:

@@ -4,6 +4,9 @@ comes back here), and after a payment that failed on money or stock, whether any
 charged (never, or refunded) — the saga still decides; the page only says what will happen."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from flask import abort
 
 from emarket import catalog, queries
@@ -15,20 +18,22 @@ from web.shop.page_auth import page_caller
 ORDER_AGAIN = frozenset({"insufficient_funds", "out_of_stock", "payment_timeout", "cancelled_by_user"})
 
 
-def product_names(product_ids) -> dict[int, str]:
+def product_names(product_ids: Iterable[int]) -> dict[int, str]:
     with unit_of_work("emarket") as uow:
         return {pid: p.name for pid, p in catalog.products_by_id(uow, product_ids).items()}
 
 
-def order_view(order_id: str) -> dict:
+def order_view(order_id: str) -> dict[str, Any]:
+    caller = page_caller()
+    assert caller is not None  # the order page is behind login_page_required
     try:
         with unit_of_work("emarket") as uow:
-            return queries.order_view(uow, order_id, page_caller().id)
+            return queries.order_view(uow, order_id, caller.id)
     except NotFound:
         abort(404, "There is no such order.")
 
 
-def _money_outcome(view: dict) -> str | None:
+def _money_outcome(view: dict[str, Any]) -> str | None:
     """After a cancellation: "refunded" if a charge was made and given back, "not_charged" if
     no money ever left the wallet, None while the order is not cancelled."""
     if view["status"] != "cancelled":
@@ -39,12 +44,14 @@ def _money_outcome(view: dict) -> str | None:
     return "not_charged"
 
 
-def context(order_id: str) -> dict:
+def context(order_id: str) -> dict[str, Any]:
     """The order page's template context: the order, its product names, and the wallet."""
     view = order_view(order_id)
     balance = None
     if view["status"] == "awaiting_payment":
+        caller = page_caller()
+        assert caller is not None  # the order page is behind login_page_required
         with unit_of_work("account") as uow:
-            balance = queries.wallet_view(uow, page_caller().id)["balance"]
+            balance = queries.wallet_view(uow, caller.id)["balance"]
     return {"order": view, "names": product_names(i["product_id"] for i in view["items"]), "balance": balance,
             "money_outcome": _money_outcome(view), "order_again": view["reason"] in ORDER_AGAIN}

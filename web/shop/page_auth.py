@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Callable
 from functools import wraps
+from typing import ParamSpec, cast
 from urllib.parse import urlsplit
 
 import jwt as pyjwt
-from flask import abort, g, redirect, render_template, request, session, url_for
+from flask import Response, abort, g, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_jwt_extended import (
     get_jwt,
     set_access_cookies,
@@ -23,12 +26,15 @@ from flask_jwt_extended import (
     verify_jwt_in_request,
 )
 from flask_jwt_extended.exceptions import JWTExtendedException
+from werkzeug.exceptions import HTTPException
 
 from emarket import accounts
 from emarket.storage import unit_of_work
 from web.common.errors import ApiError
 from web.common.jwt_setup import Caller
 from web.shop import auth_client
+
+_P = ParamSpec("_P")
 
 
 def page_caller() -> Caller | None:
@@ -42,7 +48,7 @@ def page_caller() -> Caller | None:
                     g.page_caller = Caller(claims)
         except (JWTExtendedException, pyjwt.PyJWTError, ApiError, KeyError, ValueError, TypeError):
             g.page_caller = None
-    return g.page_caller
+    return cast("Caller | None", g.page_caller)
 
 
 def caller_email() -> str:
@@ -55,16 +61,16 @@ def caller_email() -> str:
         with unit_of_work("account") as uow:
             session["who_email"] = accounts.emails_by_id(uow, [caller.id]).get(caller.id, "")
         session["who_id"] = caller.id
-    return session.get("who_email", "")
+    return cast(str, session.get("who_email", ""))
 
 
 def form_csrf_token() -> str:
     """The token every form carries: the access token's csrf claim, or the session's."""
     if page_caller() is not None:
-        return get_jwt().get("csrf", "")
+        return cast(str, get_jwt().get("csrf", ""))
     if "form_csrf" not in session:
         session["form_csrf"] = secrets.token_urlsafe(32)
-    return session["form_csrf"]
+    return cast(str, session["form_csrf"])
 
 
 def check_anonymous_csrf() -> None:
@@ -82,7 +88,7 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def _renewed():
+def _renewed() -> Response | None:
     """Exchange the refresh cookie for new tokens; a redirect setting them, or None."""
     refresh_token = request.cookies.get("refresh_token_cookie")
     if not refresh_token:
@@ -90,24 +96,27 @@ def _renewed():
     tokens = auth_client.refresh(refresh_token)
     if tokens is None:
         return None
-    response = redirect(request.full_path if request.query_string else request.path)
+    # The app's response_class: a flask Response, which the cookie helpers take.
+    response = cast(Response, redirect(request.full_path if request.query_string else request.path))
     set_access_cookies(response, tokens["access_token"])
     set_refresh_cookies(response, tokens["refresh_token"])
     return response
 
 
-def login_page_required(admin: bool = False):
+def login_page_required(
+        admin: bool = False,
+) -> Callable[[Callable[_P, ResponseReturnValue]], Callable[_P, ResponseReturnValue]]:
     """A page for logged-in visitors: others go to the log-in page and come back."""
 
-    def decorator(view):
+    def decorator(view: Callable[_P, ResponseReturnValue]) -> Callable[_P, ResponseReturnValue]:
         @wraps(view)
-        def wrapper(*args, **kwargs):
+        def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> ResponseReturnValue:
             caller = page_caller()
             if caller is None:
                 renewed = _renewed() if request.method == "GET" else None
                 if renewed is not None:
                     return renewed
-                response = redirect(url_for("pages_account.login", next=request.path))
+                response = cast(Response, redirect(url_for("pages_account.login", next=request.path)))  # response_class
                 unset_jwt_cookies(response)
                 return response
             if admin and not caller.is_admin:
@@ -129,6 +138,7 @@ def verified_form_post() -> Caller:
     return Caller(claims)
 
 
-def page_error(error):
+def page_error(error: HTTPException) -> tuple[str, int]:
     """Pages answer their own errors (403, 404 …) as HTML, not the API's JSON."""
+    assert error.code is not None  # what reaches here is a raised HTTP error (abort, NotFound …): it has its code
     return render_template("error.html", status=error.code, message=error.description), error.code

@@ -3,8 +3,10 @@ the tokens it issues are kept in HttpOnly cookies, with flask-jwt-extended's CSR
 from __future__ import annotations
 
 import re
+from typing import Any, cast
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_jwt_extended import (
     decode_token,
     set_access_cookies,
@@ -24,9 +26,9 @@ EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 UNAVAILABLE = "The sign-in service is not answering just now; please try again in a moment."
 
 
-def _logged_in(tokens: dict, target: str):
+def _logged_in(tokens: dict[str, Any], target: str) -> Response:
     cart.adopt(int(decode_token(tokens["access_token"])["sub"]))
-    response = redirect(safe_next(target), code=303)
+    response = cast(Response, redirect(safe_next(target), code=303))  # the app's response_class: a flask Response
     set_access_cookies(response, tokens["access_token"])
     set_refresh_cookies(response, tokens["refresh_token"])
     return response
@@ -37,12 +39,12 @@ def _form(name: str) -> str:
 
 
 @bp.get("/login")
-def login():
+def login() -> str:
     return render_template("login.html", next=safe_next(request.args.get("next")), email="")
 
 
 @bp.post("/login")
-def login_post():
+def login_post() -> ResponseReturnValue:
     check_anonymous_csrf()
     target, email = safe_next(_form("next")), _form("email")
     try:
@@ -61,13 +63,13 @@ def login_post():
 
 
 @bp.get("/register")
-def register():
+def register() -> str:
     return render_template("register.html", email="", name="")
 
 
 def _register_field_errors(email: str, name: str, password: str) -> dict[str, str]:
     """docs/api.md's limits, checked here first so each message sits next to its field."""
-    errors = {}
+    errors: dict[str, str] = {}
     if not EMAIL.fullmatch(email) or len(email) > 254:
         errors["email"] = "Enter an email address such as ann@example.com."
     if len(name) > 100:
@@ -93,11 +95,11 @@ def _field_of(message: str) -> str | None:
 
 
 @bp.post("/register")
-def register_post():
+def register_post() -> ResponseReturnValue:
     check_anonymous_csrf()
     email, name, password = _form("email"), _form("name"), _form("password")
 
-    def again(error: str, status: int, errors: dict | None = None):
+    def again(error: str, status: int, errors: dict[str, str] | None = None) -> tuple[str, int]:
         return render_template("register.html", email=email, name=name, error=error, errors=errors or {}), status
 
     errors = _register_field_errors(email, name, password)
@@ -123,12 +125,12 @@ def register_post():
 
 
 @bp.post("/logout")
-def logout():
+def logout() -> Response:
     verified_form_post()  # a cross-site page may not log the visitor out either
     auth_client.logout(request.cookies.get("access_token_cookie", ""))
     # The next visitor of this browser starts with an empty cart; the shopper's own stays saved
     # under their id (emarket.saved_carts) for their next login.
     session.pop("cart", None)
-    response = redirect(url_for("pages.catalogue"), code=303)
+    response = cast(Response, redirect(url_for("pages.catalogue"), code=303))  # the app's response_class
     unset_jwt_cookies(response)
     return response

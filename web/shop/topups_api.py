@@ -10,13 +10,15 @@ import logging
 from functools import partial
 from typing import Annotated
 
-from flask import g, jsonify, url_for
+from flask import Response, g, jsonify, url_for
 from flask_openapi3 import APIBlueprint
 from flask_openapi3.request import validate_request
 from pydantic import Field, StringConstraints
 
 from db.account import IdempotentRequest
+from db.unit_of_work import UnitOfWork
 from emarket import topup
+from emarket.idempotency import Reply
 from emarket.storage import unit_of_work
 from tasks import metrics as saga_metrics
 from tasks.celery_app import app as celery_app
@@ -48,16 +50,16 @@ def _send_start(topup_id: str) -> None:
                     **errors(400, 401, 404, 409, 413, 422, 503)})
 @auth_required()
 @validate_request()
-def create_topup(header: IdempotencyHeader, body: TopupCreate):
+def create_topup(header: IdempotencyHeader, body: TopupCreate) -> Response:
     user_id = g.caller.id
 
-    def create(uow) -> str:
+    def create(uow: UnitOfWork) -> str:
         row = topup.create_topup(uow, user_id, body.amount, body.bank_account)
         uow.after_commit(lambda: _send_start(row.id))
         uow.after_commit(lambda: saga_metrics.topup_moved(topup.INITIATED))
         return row.id
 
-    def render(uow, topup_id: str):
+    def render(uow: UnitOfWork, topup_id: str) -> Reply:
         view = topup.topup_view(topup.get_topup(uow, topup_id))
         return idempotent.json_reply(202, view, url_for("api_topups.get_topup", topup_id=topup_id))
 
@@ -69,7 +71,7 @@ def create_topup(header: IdempotencyHeader, body: TopupCreate):
         responses={200: TopupList, **errors(400, 401, 503)})
 @auth_required()
 @validate_request()
-def list_topups(query: PageQuery):
+def list_topups(query: PageQuery) -> Response:
     return list_reply(query, "account", "topups", partial(topup.list_topups, user_id=g.caller.id), view=topup.topup_view)
 
 
@@ -77,6 +79,6 @@ def list_topups(query: PageQuery):
         responses={200: Topup, **errors(401, 404, 503)})
 @auth_required()
 @validate_request()
-def get_topup(path: TopupPath):
+def get_topup(path: TopupPath) -> Response:
     with unit_of_work("account") as uow:
         return jsonify(topup.topup_view(topup.get_topup(uow, path.topup_id, user_id=g.caller.id)))

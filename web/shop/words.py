@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from flask import Flask
 from markupsafe import Markup, escape
 
 from emarket.config import settings
@@ -140,7 +141,7 @@ def topup_status(status: str, failure: str | None = None) -> str:
     return TOPUP_STATUS.get(status, status)
 
 
-def install(app) -> None:
+def install(app: Flask) -> None:
     """The filters every shop template uses."""
     app.add_template_filter(money, "money")
     app.add_template_filter(order_status, "order_status")
