@@ -3,15 +3,19 @@ only validate, ask the order service over the broker (web.shop.saga_client) and 
 into HTTP; reading goes through emarket.queries."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
+from typing import Any
 
-from flask import g, jsonify
+from flask import Response, g, jsonify
 from flask_openapi3 import APIBlueprint
 from flask_openapi3.request import validate_request
 
 from db.emarket import IdempotentRequest
+from db.unit_of_work import UnitOfWork
 from emarket import idempotency, order_status, queries
 from emarket.config import settings
+from emarket.idempotency import Reply
 from emarket.storage import unit_of_work
 from web.common import idempotency as idempotent
 from web.common import request_log
@@ -50,7 +54,7 @@ def _order_id(raw: str) -> str:
     return canonical
 
 
-def order_view(order_id: str, user_id: int) -> dict:
+def order_view(order_id: str, user_id: int) -> dict[str, Any]:
     with unit_of_work("emarket") as uow:
         view = queries.order_view(uow, order_id, user_id)
     return {**view, "currency": settings().currency}
@@ -65,31 +69,33 @@ def _correlation_id() -> str:
                     **errors(400, 401, 409, 413, 422, 503)})
 @auth_required()
 @validate_request()
-def place_order(header: IdempotencyHeader, query: OrderCreateQuery, body: OrderCreate):
+def place_order(header: IdempotencyHeader, query: OrderCreateQuery, body: OrderCreate) -> Response:
     key = header.idempotency_key
     user_id, waits = g.caller.id, float(query.wait or 0)
 
-    def accepted(uow, order_id: str):  # rendered in the transaction that stores the order
+    def accepted(uow: UnitOfWork, order_id: str) -> Reply:  # rendered in the transaction that stores the order
         return _order_reply(queries.order_view(uow, order_id, user_id), order_id, settled_is_200=False)
 
-    def after_wait(order_id: str):
+    def after_wait(order_id: str) -> Reply:
         saga_client.wait_for_phase1(order_id, waits)
         return _order_reply(order_view(order_id, user_id), order_id, settled_is_200=waits > 0)
 
     outcome = saga_client.place_order(user_id, [item.model_dump() for item in body.items], key,
                                       correlation_id=_correlation_id(), reply=None if waits else accepted)
     if not outcome.created:
+        assert key is not None and outcome.earlier is not None  # only a claimed key finds an earlier request
         return idempotent.replay("emarket", IdempotentRequest, f"user:{user_id}", key, outcome.earlier,
                                  resume=after_wait, wait_for_twin=waits + settings().reply_timeout)
     if outcome.reply is not None:
         return idempotent.respond(outcome.reply)
+    assert outcome.resource_id is not None  # created: the new order's id
     reply = after_wait(outcome.resource_id)
     if key is not None:
         idempotency.store_reply("emarket", IdempotentRequest, f"user:{user_id}", key, reply)
     return idempotent.respond(reply)
 
 
-def _order_reply(view: dict, order_id: str, settled_is_200: bool):
+def _order_reply(view: dict[str, Any], order_id: str, settled_is_200: bool) -> Reply:
     """202 with the order as it stands; 200 once a ``?wait`` saw phase 1 settle."""
     view = {**view, "currency": settings().currency}
     status = 200 if settled_is_200 and view["status"] in order_status.PHASE1_SETTLED else 202
@@ -100,7 +106,7 @@ def _order_reply(view: dict, order_id: str, settled_is_200: bool):
         responses={200: OrderList, **errors(400, 401, 503)})
 @auth_required()
 @validate_request()
-def list_orders(query: PageQuery):
+def list_orders(query: PageQuery) -> Response:
     return list_reply(query, "emarket", "orders", partial(queries.list_orders, user_id=g.caller.id))
 
 
@@ -108,7 +114,7 @@ def list_orders(query: PageQuery):
         responses={200: OrderOut, **errors(401, 404, 503)})
 @auth_required()
 @validate_request()
-def get_order(path: OrderPath):
+def get_order(path: OrderPath) -> Response:
     return jsonify(order_view(_order_id(path.order_id), g.caller.id))
 
 
@@ -116,7 +122,7 @@ def get_order(path: OrderPath):
          responses={202: PaymentStarted, **_MOVED})
 @auth_required()
 @validate_request()
-def pay(path: OrderPath, body: EmptyBody):
+def pay(path: OrderPath, body: EmptyBody) -> tuple[Response, int]:
     return _compare_and_set(path.order_id, saga_client.request_payment, won=("started", "payment_started"),
                             before="already_started",
                             refused=("not_payable", "order_not_payable", "the order is not awaiting payment"))
@@ -126,14 +132,15 @@ def pay(path: OrderPath, body: EmptyBody):
          responses={202: OrderCancelled, **_MOVED})
 @auth_required()
 @validate_request()
-def cancel(path: OrderPath, body: EmptyBody):
+def cancel(path: OrderPath, body: EmptyBody) -> tuple[Response, int]:
     return _compare_and_set(path.order_id, saga_client.request_cancel, won=("cancelled", "cancelled"),
                             before="already_cancelled",
                             refused=("not_cancellable", "order_not_cancellable",
                                      "only an order awaiting payment can be cancelled"))
 
 
-def _compare_and_set(order_id: str, ask, won: tuple[str, str], before: str, refused: tuple[str, str, str]):
+def _compare_and_set(order_id: str, ask: Callable[..., str], won: tuple[str, str], before: str,
+                     refused: tuple[str, str, str]) -> tuple[Response, int]:
     """Pay or cancel (docs/api.md): ask the order service, over the broker, to move the order;
     202 with the new status when this request won, 200 with the order when it had happened
     before, 409 when the order is in no status for it, 404 when it is not the caller's. No

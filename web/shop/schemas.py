@@ -3,7 +3,7 @@ strictly) and replies (used for the OpenAPI document, so it cannot drift from th
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -12,7 +12,8 @@ from web.common.validation import NotBlank, StrictModel
 
 MAX_ID = 2**63 - 1
 # Who may call: a bearer access token, or anyone (a token, if sent, must still be good).
-BEARER, OPTIONAL_BEARER = [{"bearer": []}], [{}, {"bearer": []}]
+BEARER: list[dict[str, list[Any]]] = [{"bearer": []}]
+OPTIONAL_BEARER: list[dict[str, list[Any]]] = [{}, {"bearer": []}]
 
 
 def _whole_number(value: object) -> object:
@@ -36,7 +37,7 @@ class ProductCreate(StrictModel):
     count: Annotated[int, Field(ge=0, le=1_000_000)]
 
 
-def _no_null_defaults(schema: dict) -> None:
+def _no_null_defaults(schema: dict[str, Any]) -> None:
     # "Left out" is spelled None in Python only; on the wire a field is absent, never null.
     for prop in schema.get("properties", {}).values():
         if "default" in prop and prop["default"] is None:
@@ -46,16 +47,16 @@ def _no_null_defaults(schema: dict) -> None:
 class ProductUpdate(StrictModel):
     model_config = ConfigDict(strict=True, extra="forbid", json_schema_extra=_no_null_defaults)
 
-    name: Annotated[str, NotBlank, Field(min_length=1, max_length=200)] = None
-    description: Annotated[str, Field(max_length=5000)] = None
-    price: Annotated[int, Field(ge=1, le=100_000_000)] = None
-    count: Annotated[int, Field(ge=0, le=1_000_000)] = None
+    name: Annotated[str, NotBlank, Field(min_length=1, max_length=200)] = None  # type: ignore[assignment]  # absent is None; no None in the type, so the schema has no null
+    description: Annotated[str, Field(max_length=5000)] = None  # type: ignore[assignment]  # absent is None; no None in the type, so the schema has no null
+    price: Annotated[int, Field(ge=1, le=100_000_000)] = None  # type: ignore[assignment]  # absent is None; no None in the type, so the schema has no null
+    count: Annotated[int, Field(ge=0, le=1_000_000)] = None  # type: ignore[assignment]  # absent is None; no None in the type, so the schema has no null
     # Hidden products leave the catalogue; orders that hold one keep it (emarket.catalog).
-    hidden: bool = None
+    hidden: bool = None  # type: ignore[assignment]  # absent is None; no None in the type, so the schema has no null
 
     @model_validator(mode="before")
     @classmethod
-    def _no_nulls(cls, data):
+    def _no_nulls(cls, data: Any) -> Any:
         # Absent means "leave it"; an explicit null is not a value of any of these fields.
         if isinstance(data, dict) and any(v is None for v in data.values()):
             raise ValueError("fields may be left out but not null")
@@ -71,7 +72,7 @@ class OrderCreate(StrictModel):
     items: Annotated[list[OrderItemIn], Field(min_length=1, max_length=50)]
 
     @model_validator(mode="after")
-    def _each_product_once(self):
+    def _each_product_once(self) -> OrderCreate:
         ids = [item.product_id for item in self.items]
         if len(ids) != len(set(ids)):
             raise ValueError("the same product appears twice; give it once with the total quantity")
@@ -129,7 +130,7 @@ class SagaEventOut(BaseModel):
     detail: str
 
 
-OrderStatus = Literal[order_status.STATUSES]
+OrderStatus = Literal[order_status.STATUSES]  # type: ignore[valid-type]  # a Literal of the tuple's values, for pydantic; mypy reads it as Any
 
 
 class OrderSummary(BaseModel):
