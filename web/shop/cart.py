@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from emarket import catalog, queries, saved_carts
@@ -49,7 +50,7 @@ class Line:
         return self.product.price * self.quantity if self.product else None
 
 
-def _valid(raw) -> dict[int, int]:
+def _valid(raw: object) -> dict[int, int]:
     """product id → quantity, ignoring anything malformed (a tampered cookie, an old entry)."""
     cart = {}
     if isinstance(raw, dict):
@@ -135,7 +136,7 @@ def lines(cart: dict[int, int]) -> list[Line]:
     return result
 
 
-def _page(cart_lines: list[Line], status: int = 200, error: str = ""):
+def _page(cart_lines: list[Line], status: int = 200, error: str = "") -> tuple[str, int]:
     total = sum(line.subtotal or 0 for line in cart_lines)
     return render_template("cart.html", lines=cart_lines, total=total, error=error,
                            blocked=any(line.error for line in cart_lines),
@@ -143,7 +144,7 @@ def _page(cart_lines: list[Line], status: int = 200, error: str = ""):
 
 
 @bp.get("/cart")
-def show():
+def show() -> tuple[str, int]:
     # A refused update comes back here (Post/Redirect/Get) with its errors kept for one page.
     refused = session.pop("cart_refused", None) or {}
     found = lines(stored())
@@ -154,7 +155,7 @@ def show():
 
 
 @bp.post("/cart/add")
-def add():
+def add() -> ResponseReturnValue:
     _check_csrf()
     target = safe_next(request.form.get("next"))
     product_id, quantity = request.form.get("product_id", ""), _quantity(request.form.get("quantity", "1"))
@@ -179,7 +180,7 @@ def add():
     return redirect(f"{target}#add-{product.id}", code=303)
 
 
-def _form_cart(cart: dict[int, int]) -> tuple[dict[int, int], dict[int, str]]:
+def _form_cart(cart: dict[int, int]) -> tuple[dict[int, int], dict[int, tuple[str, str]]]:
     """The quantities as the cart form sent them: the new cart and each bad field's error."""
     updated, errors = {}, {}
     for product_id, quantity in cart.items():
@@ -208,7 +209,7 @@ def _with_errors(cart: dict[int, int], errors: dict[int, tuple[str, str]]) -> li
 
 
 @bp.post("/orders/<order_id>/again")
-def order_again(order_id: str):
+def order_again(order_id: str) -> ResponseReturnValue:
     """A cancelled order's lines back in the cart (joined with what is there), to order again."""
     caller = verified_form_post()
     with unit_of_work("emarket") as uow:
@@ -222,7 +223,7 @@ def order_again(order_id: str):
 
 
 @bp.post("/cart/update")
-def update():
+def update() -> ResponseReturnValue:
     _check_csrf()
     cart, errors = _form_cart(stored())
     _store(cart)
@@ -232,7 +233,7 @@ def update():
 
 
 @bp.post("/cart/checkout")
-def checkout():
+def checkout() -> ResponseReturnValue:
     """Place one order for every line, then show it (Post/Redirect/Get)."""
     if page_caller() is None:
         return redirect(url_for("pages_account.login", next=url_for("cart.show")), code=303)

@@ -7,7 +7,10 @@ worker that ran it, its attempt and a failed step's error. Live parts are fragme
 fetches again, like the shopper's pages."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from emarket import accounts, audit_report, catalog, saga_console
@@ -22,11 +25,11 @@ bp = Blueprint("console", __name__, url_prefix="/admin/sagas")
 bp.register_error_handler(HTTPException, page_error)
 
 
-def _overview(status: str | None = None) -> dict:
+def _overview(status: str | None = None) -> dict[str, Any]:
     bound = settings().saga_stuck_after
     status = status if status in STATUSES else None
     with unit_of_work("emarket") as uow:
-        found = {"counts": saga_console.counts_by_status(uow), "stuck": saga_console.stuck_sagas(uow, bound),
+        found: dict[str, Any] = {"counts": saga_console.counts_by_status(uow), "stuck": saga_console.stuck_sagas(uow, bound),
                  "recent": saga_console.recent(uow, status=status), "bound": bound, "status_filter": status,
                  "audit": audit_report.last()}
     with unit_of_work("account") as uow:
@@ -37,7 +40,7 @@ def _overview(status: str | None = None) -> dict:
 
 @bp.get("")
 @login_page_required(admin=True)
-def overview():
+def overview() -> ResponseReturnValue:
     wanted = (request.args.get("order") or "").strip()
     status = request.args.get("status") or None
     if not wanted:
@@ -55,18 +58,18 @@ def overview():
     return render_template("console.html", search=wanted, search_error="", matches=matches, **_overview())
 
 
-def _unknown(number: str):
+def _unknown(number: str) -> tuple[str, int]:
     """An order number that matches no order, explained on the console's own page."""
     return render_template("console_unknown.html", number=number), 404
 
 
 @bp.get("/live")
 @login_page_required(admin=True)
-def overview_live():
+def overview_live() -> str:
     return render_template("_console_live.html", **_overview(request.args.get("status") or None))
 
 
-def _saga(order_id: str) -> dict | None:
+def _saga(order_id: str) -> dict[str, Any] | None:
     with unit_of_work("emarket") as uow:
         found = saga_console.saga(uow, order_id)
         if found is None:
@@ -80,7 +83,7 @@ def _saga(order_id: str) -> dict | None:
     return found
 
 
-def _saga_page(template: str, order_id: str):
+def _saga_page(template: str, order_id: str) -> ResponseReturnValue:
     found = _saga(order_id)
     if found is None:
         return _unknown(order_id)
@@ -89,19 +92,19 @@ def _saga_page(template: str, order_id: str):
 
 @bp.get("/<order_id>")
 @login_page_required(admin=True)
-def saga(order_id: str):
+def saga(order_id: str) -> ResponseReturnValue:
     return _saga_page("console_saga.html", order_id)
 
 
 @bp.get("/<order_id>/live")
 @login_page_required(admin=True)
-def saga_live(order_id: str):
+def saga_live(order_id: str) -> ResponseReturnValue:
     return _saga_page("_console_saga_live.html", order_id)
 
 
 @bp.post("/<order_id>/resume")
 @login_page_required(admin=True)
-def resume(order_id: str):
+def resume(order_id: str) -> ResponseReturnValue:
     """What the stuck-saga sweep does, for this order, if it is stuck by the sweep's rule."""
     verified_form_post()
     canonical = valid_order_id(order_id)
