@@ -8,9 +8,10 @@ templates and ``words``); Pay and Cancel call the JSON API."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from pydantic import Field, ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -42,7 +43,7 @@ class CheckoutForm(QueryModel):
 
 
 @bp.app_errorhandler(404)
-def _not_found(error):
+def _not_found(error: HTTPException) -> ResponseReturnValue:
     # Pages, and a browser's mistyped address, get a page; API clients keep docs/api.md's JSON error.
     is_page = request.blueprint in ("pages", "pages_account", "cart", "console")
     if is_page or wants_html():
@@ -51,13 +52,13 @@ def _not_found(error):
 
 
 @bp.app_context_processor
-def _page_context() -> dict:
+def _page_context() -> dict[str, Any]:
     return {"caller": page_caller(), "csrf_token": form_csrf_token, "caller_email": caller_email,
             "currency": settings().currency,
             "cart_count": cart.item_count()}
 
 
-def _products_page(limit: int, cursor: str | None, with_hidden: bool = False):
+def _products_page(limit: int, cursor: str | None, with_hidden: bool = False) -> tuple[list[catalog.Product], str | None]:
     try:
         with unit_of_work("emarket") as uow:
             return catalog.list_products(uow, limit=limit, cursor=cursor, with_hidden=with_hidden)
@@ -66,7 +67,7 @@ def _products_page(limit: int, cursor: str | None, with_hidden: bool = False):
 
 
 @bp.get("/")
-def catalogue():
+def catalogue() -> str:
     products, following = _products_page(24, request.args.get("cursor") or None)
     return render_template("catalogue.html", products=products, next_cursor=following)
 
@@ -80,18 +81,18 @@ def _product_or_404(product_id: int) -> catalog.Product:
 
 
 @bp.get("/products/<int:product_id>")
-def product(product_id: int):
+def product(product_id: int) -> str:
     return render_template("product.html", product=_product_or_404(product_id),
                            idempotency_key=str(uuid.uuid4()))
 
 
 @bp.post("/products/<int:product_id>/order")
-def checkout(product_id: int):
+def checkout(product_id: int) -> ResponseReturnValue:
     """The product page's Buy form: place the order, then show it (Post/Redirect/Get)."""
     caller = verified_form_post()
     item = _product_or_404(product_id)
 
-    def again(error: str, status: int):
+    def again(error: str, status: int) -> tuple[str, int]:
         return render_template("product.html", product=item, idempotency_key=str(uuid.uuid4()),
                                error=error), status
 
@@ -112,21 +113,24 @@ def checkout(product_id: int):
 
 @bp.get("/orders/<order_id>")
 @login_page_required()
-def order(order_id: str):
+def order(order_id: str) -> str:
     return render_template("order.html", **order_page.context(order_id))
 
 
 @bp.get("/orders/<order_id>/live")
 @login_page_required()
-def order_live(order_id: str):
+def order_live(order_id: str) -> str:
     """The order page's changing part, fetched again by the page while the order can move."""
     return render_template("_order_live.html", **order_page.context(order_id))
 
 
-def _cabinet_rows(cursor: str | None):
+def _cabinet_rows(cursor: str | None) -> tuple[list[dict[str, Any]], str | None, dict[str, list[dict[str, Any]]],
+                                              dict[int, str]]:
+    caller = page_caller()
+    assert caller is not None  # called only by pages behind login_page_required
     try:
         with unit_of_work("emarket") as uow:
-            orders, following = queries.list_orders(uow, page_caller().id, limit=50, cursor=cursor)
+            orders, following = queries.list_orders(uow, caller.id, limit=50, cursor=cursor)
             lines = queries.order_lines(uow, [o["id"] for o in orders])
     except queries.BadCursor:
         abort(400, "That page link is not valid any more.")
@@ -136,7 +140,7 @@ def _cabinet_rows(cursor: str | None):
 
 @bp.get("/orders")
 @login_page_required()
-def cabinet():
+def cabinet() -> str:
     cursor = request.args.get("cursor") or None
     orders, following, lines, names = _cabinet_rows(cursor)
     return render_template("orders.html", orders=orders, next_cursor=following, lines=lines, names=names,
@@ -145,21 +149,23 @@ def cabinet():
 
 @bp.get("/orders/live")
 @login_page_required()
-def cabinet_live():
+def cabinet_live() -> str:
     """The cabinet's first page of rows, fetched again by the page: new orders and statuses."""
     orders, _following, lines, names = _cabinet_rows(None)
     return render_template("_cabinet_rows.html", orders=orders, lines=lines, names=names)
 
 
-def _wallet_now(with_transactions: bool) -> dict:
+def _wallet_now(with_transactions: bool) -> dict[str, Any]:
     """The wallet's changing part: balance, latest top-ups and (on the first page) the latest
     transactions, so a top-up credited while the page is open shows without a reload."""
+    caller = page_caller()
+    assert caller is not None  # called only by pages behind login_page_required
     with unit_of_work("account") as uow:
-        view = queries.wallet_view(uow, page_caller().id)
-        rows, _last = topup.list_topups(uow, page_caller().id, limit=10)
-        found = {"wallet": view, "topups": [{**topup.topup_view(row), "failure": row.failure} for row in rows], "live_transactions": False}
+        view = queries.wallet_view(uow, caller.id)
+        rows, _last = topup.list_topups(uow, caller.id, limit=10)
+        found: dict[str, Any] = {"wallet": view, "topups": [{**topup.topup_view(row), "failure": row.failure} for row in rows], "live_transactions": False}
         if with_transactions:
-            found["transactions"], found["next_cursor"] = queries.wallet_transactions(uow, page_caller().id, limit=20)
+            found["transactions"], found["next_cursor"] = queries.wallet_transactions(uow, caller.id, limit=20)
             found["live_transactions"] = True
     return found
 
@@ -172,14 +178,16 @@ def _back_to_order() -> str:
 
 @bp.get("/wallet")
 @login_page_required()
-def wallet():
+def wallet() -> str:
     cursor = request.args.get("cursor") or None
     found = _wallet_now(with_transactions=cursor is None)
     if cursor:
+        caller = page_caller()
+        assert caller is not None  # this page is behind login_page_required
         try:
             with unit_of_work("account") as uow:
                 found["transactions"], found["next_cursor"] = queries.wallet_transactions(
-                    uow, page_caller().id, limit=20, cursor=cursor)
+                    uow, caller.id, limit=20, cursor=cursor)
         except queries.BadCursor:
             abort(400, "That page link is not valid any more.")
     return render_template("wallet.html", back=_back_to_order(), **found)
@@ -187,7 +195,7 @@ def wallet():
 
 @bp.get("/wallet/live")
 @login_page_required()
-def wallet_live():
+def wallet_live() -> str:
     """The wallet's balance and top-ups, or (``?part=transactions``) its latest transactions,
     fetched again by the page while it is open."""
     if request.args.get("part") == "transactions":
@@ -197,11 +205,11 @@ def wallet_live():
 
 @bp.get("/admin/products")
 @login_page_required(admin=True)
-def admin_products():
+def admin_products() -> str:
     products, following = _products_page(100, request.args.get("cursor") or None, with_hidden=True)
-    created = request.args.get("created", "")
+    created_id = request.args.get("created", "")
     # The page after a product is created (app.js comes back here with its id) confirms it.
-    created = next((p for p in products if str(p.id) == created), None) if created.isdigit() else None
+    created = next((p for p in products if str(p.id) == created_id), None) if created_id.isdigit() else None
     return render_template("admin_products.html", products=products, next_cursor=following, created=created)
 
 
