@@ -160,7 +160,7 @@ def add() -> ResponseReturnValue:
     target = safe_next(request.form.get("next"))
     product_id, quantity = request.form.get("product_id", ""), _quantity(request.form.get("quantity", "1"))
     with unit_of_work("emarket") as uow:
-        product = catalog.products_by_id(uow, [product_id]).get(int(product_id)) if product_id.isdigit() else None
+        product = catalog.products_by_id(uow, [int(product_id)]).get(int(product_id)) if product_id.isdigit() else None
     if product is None or product.hidden or quantity is None:
         flash("That could not be added: choose a quantity from 1 to 1000.", "error")
         return redirect(target, code=303)
