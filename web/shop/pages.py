@@ -124,8 +124,7 @@ def order_live(order_id: str) -> str:
     return render_template("_order_live.html", **order_page.context(order_id))
 
 
-def _cabinet_rows(cursor: str | None) -> tuple[list[dict[str, Any]], str | None, dict[str, list[dict[str, Any]]],
-                                              dict[int, str]]:
+def _cabinet_rows(cursor: str | None) -> tuple[list[dict[str, Any]], str | None, dict[str, list[dict[str, Any]]], dict[int, str]]:
     caller = page_caller()
     assert caller is not None  # called only by pages behind login_page_required
     try:
