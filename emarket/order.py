@@ -92,8 +92,8 @@ def register(uow: UnitOfWork, order_id: str) -> None:
         raise InvalidTransition("failed", f"order is {order.status}")  # nothing left to do
 
 
-def await_payment(uow: UnitOfWork, order_id: str, prices: Mapping[int | str, int], timeout_seconds: int,
-                  items: Sequence[Sequence[int]] | None = None) -> datetime | None:
+def await_payment(uow: UnitOfWork, order_id: str, prices: Mapping[int, int] | Mapping[str, int], timeout_seconds: int,
+                  items: Sequence[Sequence[int]] | None = None) -> datetime:
     """processing → awaiting_payment: price the items, fix the total, start the payment clock.
     Returns the deadline (also for a redelivery that finds it already set). ``prices`` are unit
     prices by product id (an int, or a string as JSON keys come). ``items`` are the order's

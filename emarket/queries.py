@@ -16,7 +16,7 @@ from db.emarket import Order, OrderItem, SagaEvent
 from db.unit_of_work import UnitOfWork
 from emarket import pagination
 from emarket.errors import NotFound
-from emarket.pagination import BadCursor  # noqa: F401 — the web catches it by this name
+from emarket.pagination import BadCursor as BadCursor
 from emarket.timefmt import rfc3339
 
 # --- orders ------------------------------------------------------------------------------

@@ -41,7 +41,7 @@ def await_payment(ctx: SagaContext) -> SagaContext:
 
 
 @app.task(base=SagaStep, name="order.start_payment", bind=True, ignore_result=False, pydantic=True)
-def start_payment(self, ctx: SagaContext) -> SagaContext:
+def start_payment(self: SagaStep, ctx: SagaContext) -> SagaContext:
     """The compare-and-set that decides whether this payment request won. The web waits for
     this task's result (request-reply over the broker); a loser ends the chain here."""
     with unit_of_work("emarket", autocommit=True) as uow:

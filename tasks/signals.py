@@ -23,8 +23,11 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from collections.abc import Sequence
+from contextvars import Token
+from typing import Any
 
-from celery import signals
+from celery import Task, signals
 
 from db import engine
 from emarket import logs, telemetry
@@ -38,7 +41,7 @@ HEADER = "emarket_cid"
 NOT_STEPS = frozenset({"saga.ping", "saga.cancel_overdue", "saga.resume_stuck", "saga.resume", "saga.forget_idempotency_keys",
                        "money_add.sweep"})
 
-_running: dict[str, tuple[float, object, dict]] = {}
+_running: dict[str, tuple[float, Token[str | None], dict[str, Any]]] = {}
 
 
 def connect() -> None:
@@ -58,7 +61,7 @@ def _process_name() -> str:
     return "celery"
 
 
-def _setup_logging(loglevel=None, **_):
+def _setup_logging(loglevel: str | int | None = None, **_: Any) -> None:
     logs.configure(_process_name(), loglevel)
     if telemetry.configure(_process_name()) is not None:  # OTEL_EXPORTER_OTLP_ENDPOINT is set
         _log_steps_inside_their_spans()
@@ -72,31 +75,32 @@ def _log_steps_inside_their_spans() -> None:
     signals.task_prerun.connect(_step_started)
 
 
-def _no_pre_ping(**_):
+def _no_pre_ping(**_: Any) -> None:
     # A step's unit of work skips the SELECT 1 at checkout: a dead connection fails the step
     # with a transient error (db.errors.is_transient) and the retry takes a fresh one.
     engine.without_pre_ping()
 
 
-def _flush_step_latencies(**_):
+def _flush_step_latencies(**_: Any) -> None:
     # The figures of this process's last second of steps, before it exits.
     metrics.flush()
 
 
-def _carry_correlation_id(headers=None, **_):
+def _carry_correlation_id(headers: dict[str, Any] | None = None, **_: Any) -> None:
     cid = logs.correlation_id()
     if cid and headers is not None and not headers.get(HEADER):
         headers[HEADER] = cid
 
 
-def _cid_of(task, cid: str | None) -> str:
+def _cid_of(task: Task, cid: str | None) -> str:
     if cid:
         return str(cid)
     header = getattr(task.request, HEADER, None) or (task.request.headers or {}).get(HEADER)
     return logs.clean_correlation_id(header) or logs.new_correlation_id()
 
 
-def _step_started(task_id=None, task=None, args=None, kwargs=None, **_):
+def _step_started(task_id: str, task: Task, args: Sequence[Any] | None = None,
+                  kwargs: dict[str, Any] | None = None, **_: Any) -> None:
     found = subject_of(task, args, kwargs)
     subject = found.fields()
     token = logs.set_correlation_id(_cid_of(task, found.cid))
@@ -105,7 +109,7 @@ def _step_started(task_id=None, task=None, args=None, kwargs=None, **_):
                                     "attempt": task.request.retries or 0})
 
 
-def _result_field(retval) -> dict:
+def _result_field(retval: object) -> dict[str, Any]:
     if isinstance(retval, BaseException):
         return {"error": type(retval).__name__, "reason": getattr(retval, "reason", None)}
     if isinstance(retval, dict) and "outcome" in retval:
@@ -115,8 +119,9 @@ def _result_field(retval) -> dict:
     return {}
 
 
-def _step_done(task_id=None, task=None, retval=None, state=None, **_):
-    started, token, subject = _running.pop(task_id, (None, None, {}))
+def _step_done(task_id: str, task: Task, retval: object = None, state: str | None = None, **_: Any) -> None:
+    running = _running.pop(task_id, None)
+    started, token, subject = running if running is not None else (None, None, {})
     seconds = time.perf_counter() - started if started is not None else 0.0
     try:
         log.info("step done", extra={"task": task.name, "task_id": task_id, **subject,

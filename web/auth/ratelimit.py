@@ -69,19 +69,19 @@ def begin(email: str, address: str) -> Attempt:
     return Attempt(recorded, member)
 
 
-def _take_back(client: redis.Redis[bytes], keys: list[str], member: str) -> None:
+def _take_back(client: redis.Redis, keys: list[str], member: str) -> None:
     pipe = client.pipeline(transaction=True)
     for key in keys:
         pipe.zrem(key, member)
     pipe.execute()
 
 
-def _retry_after(client: redis.Redis[bytes], key: str, failures: int, limit: int, now: float) -> int:
+def _retry_after(client: redis.Redis, key: str, failures: int, limit: int, now: float) -> int:
     """Seconds until enough failures leave the window for one more attempt to be allowed."""
     oldest_that_must_go = client.zrange(key, failures - limit, failures - limit, withscores=True)
     if not oldest_that_must_go:
         return WINDOW
-    return max(1, math.ceil(oldest_that_must_go[0][1] + WINDOW - now))
+    return max(1, math.ceil(float(oldest_that_must_go[0][1]) + WINDOW - now))
 
 
 def succeeded(attempt: Attempt) -> None:

@@ -14,7 +14,7 @@ from emarket.redis_client import redis_client
 _PREFIX = "emarket:revoked:"
 
 
-def client() -> redis.Redis[bytes]:
+def client() -> redis.Redis:
     return redis_client()
 
 
