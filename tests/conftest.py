@@ -19,8 +19,8 @@ os.environ.setdefault("EMARKET_PAYMENT_TIMEOUT", "60")
 
 
 # The marks of whole folders (tests/<folder>/…), set in one place: ``-m "not integration"`` skips
-# what needs the broker and workers, ``-m "not pg"`` what needs PostgreSQL.
-FOLDER_MARKS = {"integration": "integration", "fuzz": "integration", "security": "pg", "cluster": "integration"}
+# what needs the broker and workers. (No mark for PostgreSQL: nearly every folder needs it.)
+FOLDER_MARKS = {"integration": "integration", "fuzz": "integration", "cluster": "integration"}
 
 
 def pytest_collection_modifyitems(items):
