@@ -21,6 +21,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from db.limits import IDEMPOTENCY_KEY
+
 NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -80,7 +82,7 @@ class IdempotentRequestColumns:
         def __init__(self, **kw: Any) -> None: ...
 
     scope: Mapped[str] = mapped_column(String(300), primary_key=True)
-    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    key: Mapped[str] = mapped_column(String(IDEMPOTENCY_KEY.hi), primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(64))
     resource_id: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[int | None] = mapped_column(Integer)

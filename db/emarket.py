@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.expression import false
 
 from db.base import BigIntId, EmarketBase, IdempotentRequestColumns, UTCDateTime, utcnow
+from db.limits import PRODUCT_NAME, QUANTITY
 
 # The order's statuses in their saga order: the one list (emarket.order_status names them and
 # says which moves are allowed; the CHECK constraint below keeps the table to them).
@@ -29,7 +30,7 @@ _status_list = ", ".join(f"'{s}'" for s in ORDER_STATUSES)
 class ProductDesc(EmarketBase):
     __tablename__ = "product_desc"
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(PRODUCT_NAME.hi))
     description: Mapped[str] = mapped_column(Text, default="")
     # Hidden by an admin: out of the catalogue, while orders that hold it still show and pay it.
     hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
@@ -83,8 +84,9 @@ class Order(EmarketBase):
 
 class OrderItem(EmarketBase):
     __tablename__ = "order_item"
+    # The floor rendered as the migrations wrote it ("quantity > 0").
     __table_args__ = (
-        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint(f"quantity > {QUANTITY.lo - 1}", name="quantity_positive"),
         CheckConstraint("price IS NULL OR price > 0", name="price_positive"),
     )
     order_id: Mapped[str] = mapped_column(ForeignKey("order.id"), primary_key=True)
@@ -101,7 +103,7 @@ class Reservation(EmarketBase):
     __tablename__ = "reservation"
     __table_args__ = (
         UniqueConstraint("order_id", "product_id"),
-        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint(f"quantity > {QUANTITY.lo - 1}", name="quantity_positive"),
         CheckConstraint("status IN ('held', 'sold', 'released')", name="status_known"),
     )
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True)

@@ -14,6 +14,7 @@ from flask import Request, request
 from flask_openapi3.types import ResponseDict
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from db.limits import IDEMPOTENCY_KEY
 from web.common.errors import ApiError
 from web.common.validation import describe
 
@@ -32,11 +33,12 @@ class Error(BaseModel):
 
 
 class IdempotencyHeader(BaseModel):
-    """The optional ``Idempotency-Key`` (1..255 characters); every other header is let through."""
+    """The optional ``Idempotency-Key`` (``IDEMPOTENCY_KEY`` characters); every other header is let through."""
 
     model_config = ConfigDict(extra="ignore", populate_by_name=False)
     # Absent is None; the schema leaves the default out (``null`` is no string a client could send).
-    idempotency_key: Annotated[str, Field(alias="Idempotency-Key", min_length=1, max_length=255,
+    idempotency_key: Annotated[str, Field(alias="Idempotency-Key", min_length=IDEMPOTENCY_KEY.lo,
+                                          max_length=IDEMPOTENCY_KEY.hi,
                                           json_schema_extra=lambda schema: schema.pop("default", None))] = None  # type: ignore[assignment]  # str, not str | None: the schema says string; absent is None
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 
+from db import limits
 from tasks.metrics import SagaCollector
 from web.common import health
 from web.common.app_base import base_app
@@ -50,6 +51,7 @@ def create_app() -> Flask:
     )
 
     words.install(app)
+    app.jinja_env.globals["limits"] = limits  # the forms' min and max
     for module in (api_products, api_orders, api_wallet, topups_api):
         app.register_api(module.bp)
     for module in (pages, pages_account, cart, console):

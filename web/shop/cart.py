@@ -17,6 +17,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from db.limits import IDEMPOTENCY_KEY, ORDER_LINES, QUANTITY
 from emarket import catalog, queries, saved_carts
 from emarket.catalog import Product
 from emarket.errors import IdempotencyConflict, NotFound
@@ -34,7 +35,7 @@ from web.shop.page_auth import (
 bp = Blueprint("cart", __name__)
 bp.register_error_handler(HTTPException, page_error)
 
-MAX_LINES, MAX_QUANTITY = 50, 1000  # docs/api.md: 1..50 items an order, quantity 1..1,000
+MAX_LINES, MAX_QUANTITY = ORDER_LINES.hi, QUANTITY.hi
 
 
 @dataclass
@@ -55,7 +56,7 @@ def _valid(raw: object) -> dict[int, int]:
     cart = {}
     if isinstance(raw, dict):
         for key, value in raw.items():
-            if str(key).isdigit() and isinstance(value, int) and 1 <= value <= MAX_QUANTITY:
+            if str(key).isdigit() and isinstance(value, int) and QUANTITY.lo <= value <= MAX_QUANTITY:
                 cart[int(key)] = value
     return cart
 
@@ -115,7 +116,7 @@ def _check_csrf() -> None:
 
 def _quantity(text: str | None) -> int | None:
     text = (text or "").strip()
-    return int(text) if text.isdigit() and 1 <= int(text) <= MAX_QUANTITY else None
+    return int(text) if text.isdigit() and QUANTITY.lo <= int(text) <= MAX_QUANTITY else None
 
 
 def lines(cart: dict[int, int]) -> list[Line]:
@@ -162,7 +163,7 @@ def add() -> ResponseReturnValue:
     with unit_of_work("emarket") as uow:
         product = catalog.products_by_id(uow, [int(product_id)]).get(int(product_id)) if product_id.isdigit() else None
     if product is None or product.hidden or quantity is None:
-        flash("That could not be added: choose a quantity from 1 to 1000.", "error")
+        flash(f"That could not be added: choose a quantity from {QUANTITY.lo} to {QUANTITY.hi}.", "error")
         return redirect(target, code=303)
     cart = stored()
     if cart.get(product.id, 0) + quantity > product.available:
@@ -190,7 +191,7 @@ def _form_cart(cart: dict[int, int]) -> tuple[dict[int, int], dict[int, tuple[st
             continue
         parsed = _quantity(sent)
         if parsed is None:
-            errors[product_id] = (sent[:10], "Choose a quantity from 1 to 1000, or press Remove.")
+            errors[product_id] = (sent[:10], f"Choose a quantity from {QUANTITY.lo} to {QUANTITY.hi}, or press Remove.")
             updated[product_id] = quantity
         else:
             updated[product_id] = parsed
@@ -252,7 +253,7 @@ def checkout() -> ResponseReturnValue:
     if any(line.error for line in cart_lines):
         return _page(cart_lines, 409, "Some lines cannot be ordered as they are: see below.")
     key = request.form.get("idempotency_key", "")
-    if not 1 <= len(key) <= 255:
+    if not IDEMPOTENCY_KEY.lo <= len(key) <= IDEMPOTENCY_KEY.hi:
         return _page(cart_lines, 400, "This form has expired; please try again.")
     items = [{"product_id": line.product_id, "quantity": line.quantity} for line in cart_lines]
     try:

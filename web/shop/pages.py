@@ -15,6 +15,7 @@ from flask.typing import ResponseReturnValue
 from pydantic import Field, ValidationError
 from werkzeug.exceptions import HTTPException
 
+from db.limits import IDEMPOTENCY_KEY, QUANTITY
 from emarket import catalog, queries, topup
 from emarket.config import settings
 from emarket.errors import IdempotencyConflict, NotFound
@@ -38,8 +39,8 @@ bp.register_error_handler(HTTPException, page_error)
 
 
 class CheckoutForm(QueryModel):
-    quantity: Annotated[int, QueryInt, Field(ge=1, le=1000)]
-    idempotency_key: Annotated[str, Field(min_length=1, max_length=255)]
+    quantity: Annotated[int, QueryInt, Field(ge=QUANTITY.lo, le=QUANTITY.hi)]
+    idempotency_key: Annotated[str, Field(min_length=IDEMPOTENCY_KEY.lo, max_length=IDEMPOTENCY_KEY.hi)]
 
 
 @bp.app_errorhandler(404)
@@ -101,7 +102,7 @@ def checkout(product_id: int) -> ResponseReturnValue:
     try:
         form = CheckoutForm.model_validate(request.form.to_dict(flat=True))
     except ValidationError:
-        return again("Choose a quantity from 1 to 1000.", 400)
+        return again(f"Choose a quantity from {QUANTITY.lo} to {QUANTITY.hi}.", 400)
     try:
         order_id = saga_client.place_order(
             caller.id, [{"product_id": product_id, "quantity": form.quantity}], form.idempotency_key,

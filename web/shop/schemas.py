@@ -7,6 +7,18 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from db.limits import (
+    COUNT,
+    CURSOR,
+    DESCRIPTION_MAX,
+    ORDER_LINES,
+    ORDER_WAIT,
+    PAGE_SIZE,
+    PAGE_SIZE_DEFAULT,
+    PRICE,
+    PRODUCT_NAME,
+    QUANTITY,
+)
 from emarket import order_status
 from web.common.validation import NotBlank, StrictModel
 
@@ -31,10 +43,10 @@ QueryInt = BeforeValidator(_whole_number)
 
 
 class ProductCreate(StrictModel):
-    name: Annotated[str, NotBlank, Field(min_length=1, max_length=200)]
-    description: Annotated[str, Field(max_length=5000)] = ""
-    price: Annotated[int, Field(ge=1, le=100_000_000)]
-    count: Annotated[int, Field(ge=0, le=1_000_000)]
+    name: Annotated[str, NotBlank, Field(min_length=PRODUCT_NAME.lo, max_length=PRODUCT_NAME.hi)]
+    description: Annotated[str, Field(max_length=DESCRIPTION_MAX)] = ""
+    price: Annotated[int, Field(ge=PRICE.lo, le=PRICE.hi)]
+    count: Annotated[int, Field(ge=COUNT.lo, le=COUNT.hi)]
 
 
 def _no_null_defaults(schema: dict[str, Any]) -> None:
@@ -47,10 +59,10 @@ def _no_null_defaults(schema: dict[str, Any]) -> None:
 class ProductUpdate(StrictModel):
     model_config = ConfigDict(strict=True, extra="forbid", json_schema_extra=_no_null_defaults)
 
-    name: Annotated[str, NotBlank, Field(min_length=1, max_length=200)] = None  # type: ignore[assignment]  # absent is None; no None in the type, so the schema has no null
-    description: Annotated[str, Field(max_length=5000)] = None  # type: ignore[assignment]  # absent is None; no None in the type, so the schema has no null
-    price: Annotated[int, Field(ge=1, le=100_000_000)] = None  # type: ignore[assignment]  # absent is None; no None in the type, so the schema has no null
-    count: Annotated[int, Field(ge=0, le=1_000_000)] = None  # type: ignore[assignment]  # absent is None; no None in the type, so the schema has no null
+    name: Annotated[str, NotBlank, Field(min_length=PRODUCT_NAME.lo, max_length=PRODUCT_NAME.hi)] = None  # type: ignore[assignment]  # absent is None; no None in the type, so the schema has no null
+    description: Annotated[str, Field(max_length=DESCRIPTION_MAX)] = None  # type: ignore[assignment]  # absent is None; no None in the type, so the schema has no null
+    price: Annotated[int, Field(ge=PRICE.lo, le=PRICE.hi)] = None  # type: ignore[assignment]  # absent is None; no None in the type, so the schema has no null
+    count: Annotated[int, Field(ge=COUNT.lo, le=COUNT.hi)] = None  # type: ignore[assignment]  # absent is None; no None in the type, so the schema has no null
     # Hidden products leave the catalogue; orders that hold one keep it (emarket.catalog).
     hidden: bool = None  # type: ignore[assignment]  # absent is None; no None in the type, so the schema has no null
 
@@ -65,11 +77,11 @@ class ProductUpdate(StrictModel):
 
 class OrderItemIn(StrictModel):
     product_id: Annotated[int, Field(ge=1, le=MAX_ID)]
-    quantity: Annotated[int, Field(ge=1, le=1000)]
+    quantity: Annotated[int, Field(ge=QUANTITY.lo, le=QUANTITY.hi)]
 
 
 class OrderCreate(StrictModel):
-    items: Annotated[list[OrderItemIn], Field(min_length=1, max_length=50)]
+    items: Annotated[list[OrderItemIn], Field(min_length=ORDER_LINES.lo, max_length=ORDER_LINES.hi)]
 
     @model_validator(mode="after")
     def _each_product_once(self) -> OrderCreate:
@@ -86,12 +98,12 @@ class QueryModel(BaseModel):
 
 
 class PageQuery(QueryModel):
-    limit: Annotated[int, QueryInt, Field(ge=1, le=100)] = 20
-    cursor: Annotated[str | None, Field(min_length=1, max_length=200)] = None
+    limit: Annotated[int, QueryInt, Field(ge=PAGE_SIZE.lo, le=PAGE_SIZE.hi)] = PAGE_SIZE_DEFAULT
+    cursor: Annotated[str | None, Field(min_length=CURSOR.lo, max_length=CURSOR.hi)] = None
 
 
 class OrderCreateQuery(QueryModel):
-    wait: Annotated[int | None, QueryInt, Field(ge=0, le=30)] = None
+    wait: Annotated[int | None, QueryInt, Field(ge=ORDER_WAIT.lo, le=ORDER_WAIT.hi)] = None
 
 
 # --- replies (documentation) -------------------------------------------------------------

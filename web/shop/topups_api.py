@@ -16,6 +16,7 @@ from flask_openapi3.request import validate_request
 from pydantic import Field, StringConstraints
 
 from db.account import IdempotentRequest
+from db.limits import TOPUP_AMOUNT
 from db.unit_of_work import UnitOfWork
 from emarket import topup
 from emarket.idempotency import Reply
@@ -34,7 +35,7 @@ bp = APIBlueprint("api_topups", __name__)
 
 
 class TopupCreate(StrictModel):
-    amount: Annotated[int, Field(ge=1, le=10_000_000)]
+    amount: Annotated[int, Field(ge=TOPUP_AMOUNT.lo, le=TOPUP_AMOUNT.hi)]
     bank_account: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,34}$")]
 
 
