@@ -13,6 +13,8 @@ from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 
+from emarket.broker import QUEUES
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Its own port per checkout when two embedded runs (or a test and a run) share a machine.
 EMBEDDED_REDIS_PORT = int(os.environ.get("EMARKET_EMBEDDED_REDIS_PORT", "6389"))
@@ -92,7 +94,7 @@ SETTINGS: dict[str, tuple[str, object, str]] = {
     "broker_url": ("EMARKET_BROKER_URL", lambda: _embedded_redis(0), "Celery broker (RabbitMQ `amqp://…` in the real stack)"),
     "result_backend": ("EMARKET_RESULT_BACKEND", lambda: _embedded_redis(1), "Celery result backend (Redis)"),
     "redis_url": ("EMARKET_REDIS_URL", lambda: _embedded_redis(2), "Redis for revoked tokens, rate limits and caches"),
-    "quorum_queues": ("EMARKET_QUORUM_QUEUES", lambda: "account,order,product,money,money_add,saga", "RabbitMQ only: the queues declared as quorum queues (at least one: countdowns then wait in the broker), the others classic; changing it needs a fresh vhost (docs/operations.md)"),
+    "quorum_queues": ("EMARKET_QUORUM_QUEUES", lambda: ",".join(QUEUES), "RabbitMQ only: the queues declared as quorum queues (at least one: countdowns then wait in the broker), the others classic; changing it needs a fresh vhost (docs/operations.md)"),
     "broker_heartbeat": ("EMARKET_BROKER_HEARTBEAT", lambda: 4.0, "RabbitMQ only: AMQP heartbeat of a worker's connection, s; a node that stops answering (frozen, cut off) is left for the next one of the URL list after about twice this (docs/cluster.md)"),
     "broker_io_timeout": ("EMARKET_BROKER_IO_TIMEOUT", lambda: 5.0, "RabbitMQ only: the longest a publish waits for its confirm (or any blocking socket read or write), s; then the connection is dropped and the publish retried on the next node (docs/cluster.md)"),
     "payment_timeout": ("EMARKET_PAYMENT_TIMEOUT", lambda: 300, "seconds an order waits for payment before it is cancelled"),

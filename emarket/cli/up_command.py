@@ -25,14 +25,13 @@ from emarket.config import Settings, settings
 from emarket.keys import generate_keypair
 from emarket.storage import database_url
 
-QUEUES = "account,order,product,money,money_add,saga"
+QUEUES = ",".join(broker.QUEUES)
 
 
 def _processes(var: Path) -> dict[str, list[str]]:
     s, py = settings(), sys.executable
-    # The conf gives each service its metrics folder and JSON logs (docs/operations.md).
-    gunicorn = [py, "-m", "gunicorn", "-c", "python:web.common.gunicorn_conf", "--workers", "2",
-                "--threads", "4", "--timeout", "60", "--graceful-timeout", "5"]
+    # The conf gives each service its processes, metrics folder and JSON logs (docs/operations.md).
+    gunicorn = [py, "-m", "gunicorn", "-c", "python:web.common.gunicorn_conf"]
     return {
         "auth": gunicorn + ["-b", f"0.0.0.0:{s.auth_port}", "web.auth:create_app()"],
         "shop": gunicorn + ["-b", f"0.0.0.0:{s.shop_port}", "web.shop:create_app()"],

@@ -1,6 +1,8 @@
 """gunicorn settings for every emarket HTTP service:
 ``gunicorn -c python:web.common.gunicorn_conf -b 0.0.0.0:8000 'web.shop:create_app()'``.
 
+- Processes: every service, however it runs (``emarket up``, docker-compose.yml, deploy/kubernetes),
+  takes its workers, threads and timeouts from here; the command line adds only the port.
 - Metrics: the master gives the service its own prometheus multiprocess folder,
   ``<EMARKET_METRICS_DIR>/<service>``, empties it before any worker starts (nothing alive
   writes there yet, so that is the one safe moment), and marks each worker that exits dead,
@@ -18,6 +20,10 @@ if TYPE_CHECKING:
     from gunicorn.arbiter import Arbiter
     from gunicorn.workers.base import Worker
 
+workers = 2
+threads = 4
+timeout = 60
+graceful_timeout = 5
 accesslog = None
 errorlog = "-"
 logconfig_dict = {
