@@ -1,5 +1,6 @@
 """Fault injection for the crash tests and the chaos runner; inert unless its variables are set.
 
+Read through the settings (``fault_*``, emarket/config.py).
 ``EMARKET_FAULT_CRASH_AFTER=<task name>``: the first run of that step exits the process right
 after its transaction committed and before the next message is sent.
 ``EMARKET_FAULT_HANG_IN=<task name>``: the first run of that step blocks mid-step, after its
@@ -12,11 +13,13 @@ from __future__ import annotations
 import os
 import threading
 
+from emarket.config import settings
 
-def _fires(variable: str, name: str) -> bool:
-    if os.environ.get(variable) != name:
+
+def _fires(armed_for: str, name: str) -> bool:
+    if armed_for != name:
         return False
-    marker = os.environ.get("EMARKET_FAULT_MARKER", "")
+    marker = settings().fault_marker
     if not marker:
         return False
     try:
@@ -29,10 +32,10 @@ def _fires(variable: str, name: str) -> bool:
 
 
 def after_commit(name: str) -> None:
-    if _fires("EMARKET_FAULT_CRASH_AFTER", name):
+    if _fires(settings().fault_crash_after, name):
         os._exit(137)
 
 
 def in_transaction(name: str) -> None:
-    if _fires("EMARKET_FAULT_HANG_IN", name):
+    if _fires(settings().fault_hang_in, name):
         threading.Event().wait()

@@ -18,7 +18,6 @@ NOT_IMPORTED = {
     "gunicorn",  # runs the web apps; web/common/gunicorn_conf.py is its configuration file
     "flask-openapi3-swagger",  # a plugin flask-openapi3 finds by its entry point
     "psycopg2-binary",  # SQLAlchemy's driver, named by the database URL
-    "pydantic-settings",  # the settings, once emarket/config.py uses it
 }
 
 

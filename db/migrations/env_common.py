@@ -1,22 +1,21 @@
 """The body of every database's Alembic ``env.py``: which metadata and which URL."""
 from __future__ import annotations
 
-import os
-
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from db.schema import METADATA, URL_VARIABLES
+from db.schema import METADATA
 
 
 def run(name: str) -> None:
     config = context.config
-    url = config.get_main_option("sqlalchemy.url") or os.environ.get(URL_VARIABLES[name])
+    url = config.get_main_option("sqlalchemy.url")
     if not url:
-        # Plain `alembic` on the embedded default: the same URL the application would use.
-        from emarket.config import settings  # an entrypoint may read the app's settings
+        # Plain `alembic`: the URL the application would use, from the environment as it is now.
+        # The one import up a floor the house allows: an entrypoint reads the app's settings.
+        from emarket.config import Settings
 
-        url = getattr(settings(), f"db_{name}")
+        url = getattr(Settings(), f"db_{name}")
     options = {"target_metadata": METADATA[name], "compare_type": True}
     if context.is_offline_mode():
         context.configure(url=url, literal_binds=True, **options)

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 import celeryconfig
-from emarket.config import SETTINGS, load_settings
+from emarket.config import Settings, env_name
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILES = [ROOT / "docker-compose.yml", ROOT / "docker" / "compose.ci.yml", ROOT / "docker" / "compose.ci-broker.yml",
@@ -21,7 +21,7 @@ COMPOSE_FILES = [ROOT / "docker-compose.yml", ROOT / "docker" / "compose.ci.yml"
 # The shared reference copy first; the vendored one (same file, Apache-2.0, compose-spec/compose-spec
 # at 170098b) where the repository is checked out alone.
 SCHEMAS = [ROOT.parent / "shared" / "schemas" / "compose-spec.json", Path(__file__).with_name("compose-spec.json")]
-SETTING_VARS = {env for env, _default, _doc in SETTINGS.values()}
+SETTING_VARS = {env_name(field) for field in Settings.model_fields}
 HTTP_SERVICES = {"shop": "8000", "auth": "8001", "bank": "8002"}
 ONE_SHOTS = {"keys", "migrate"}
 INFRASTRUCTURE = {"postgres", "rabbitmq", "redis"}
@@ -88,7 +88,7 @@ def test_each_service_environment_parses_as_settings(path, monkeypatch):
         for key, value in env.items():
             # ${VAR:-default} is what Compose substitutes when the operator sets nothing.
             monkeypatch.setenv(key, re.sub(r"\$\{[A-Z0-9_]+:-([^}]*)\}", r"\1", str(value)))
-        load_settings()
+        Settings()
         for key in env:
             monkeypatch.delenv(key)
 

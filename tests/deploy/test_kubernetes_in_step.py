@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from emarket import broker
-from emarket.config import SETTINGS
+from emarket.config import Settings, env_name
 from tests.deploy import manifests
 
 RESOURCES = manifests.build()
@@ -23,11 +23,11 @@ APP_SERVICES = {name: spec for name, spec in COMPOSE.items() if spec.get("image"
 # Compose-only: a one-shot writing the JWT key pair into a volume; on Kubernetes the pair is the
 # Secret emarket-jwt, made once by the installer (docs/cluster.md).
 COMPOSE_ONLY = {"keys"}
-SETTING_VARS = {env for env, _default, _doc in SETTINGS.values()}
+SETTING_VARS = {env_name(field) for field in Settings.model_fields}
 SECRETS_EXAMPLE = manifests.KUBERNETES / "secrets.env.example"
 # A step's slowest part is one call to the bank (EMARKET_BANK_TIMEOUT, default 5 s): a pod must
 # get well over that to finish its running step when it is stopped.
-STEP_BOUND = 4 * SETTINGS["bank_timeout"][1]()
+STEP_BOUND = 4 * Settings.model_fields["bank_timeout"].default
 
 
 def worker_name(queue: str) -> str:
