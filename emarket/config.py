@@ -9,6 +9,9 @@ tests/test_readme.py holds the README to it), so it cannot drift.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
@@ -127,10 +130,39 @@ def markdown_table() -> str:
 
 
 @lru_cache(maxsize=1)
-def settings() -> Settings:
-    """The process's settings, read from the environment once. An app under test is given its
-    own ``Settings`` instead (the factories' ``settings`` argument)."""
+def _from_environment() -> Settings:
     return Settings()
+
+
+# The settings an app was built with (its factory's argument), in force while it works.
+_in_force: ContextVar[Settings | None] = ContextVar("emarket_settings", default=None)
+
+
+class _SettingsInForce:
+    def __call__(self) -> Settings:
+        """The settings in force: those of the app at work, if it was given its own, else the
+        process's, read from the environment once."""
+        return _in_force.get() or _from_environment()
+
+    def cache_clear(self) -> None:
+        """Read the environment again on the next call (a test that changed it)."""
+        _from_environment.cache_clear()
+
+
+settings = _SettingsInForce()
+
+
+@contextmanager
+def in_force(given: Settings | None) -> Iterator[Settings]:
+    """Run the block with ``given`` in force (in this thread); None: the process's settings."""
+    if given is None:
+        yield settings()
+        return
+    token = _in_force.set(given)
+    try:
+        yield given
+    finally:
+        _in_force.reset(token)
 
 
 if __name__ == "__main__":

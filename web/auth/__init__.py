@@ -32,7 +32,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from emarket.config import settings
+from emarket.config import Settings, in_force
 from web.auth import profiles, tokens
 from web.auth.api import bp
 from web.common import health
@@ -42,14 +42,17 @@ from web.common.jwt_setup import init_jwt
 _JWT = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
 
 
-def create_app() -> Flask:
-    app = base_app(__name__, title="emarket auth API", document_url="/auth/openapi.json",
-                   description="Errors are `{\"error\": {\"code\", \"message\"}}`.",
-                   security_schemes={"bearer": {**_JWT, "description": "access token"},
-                                     "refresh": {**_JWT, "description": "refresh token"}})
-    init_jwt(app, signing=True)
-    app.config["EMARKET_JWK"] = tokens.public_jwk(Path(settings().jwt_public_key).read_text())
-    app.extensions["emarket_account_queue"] = profiles.account_queue_client()
-    app.register_api(bp)
-    health.install(app, "auth", databases=("account",), broker=True, cache=True)
+def create_app(settings: Settings | None = None) -> Flask:
+    """The auth service; ``settings``: its own (a test's), else the environment's."""
+    with in_force(settings) as s:
+        app = base_app(__name__, title="emarket auth API", document_url="/auth/openapi.json",
+                       description="Errors are `{\"error\": {\"code\", \"message\"}}`.",
+                       security_schemes={"bearer": {**_JWT, "description": "access token"},
+                                         "refresh": {**_JWT, "description": "refresh token"}},
+                       given=settings)
+        init_jwt(app, signing=True)
+        app.config["EMARKET_JWK"] = tokens.public_jwk(Path(s.jwt_public_key).read_text())
+        app.extensions["emarket_account_queue"] = profiles.account_queue_client()
+        app.register_api(bp)
+        health.install(app, "auth", databases=("account",), broker=True, cache=True)
     return app

@@ -3,12 +3,13 @@ the OpenAPI document generated from the routes and their pydantic models (flask-
 Swagger UI at ``/docs/swagger``."""
 from __future__ import annotations
 
+from contextlib import ExitStack
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, send_from_directory
+from flask import Blueprint, Response, appcontext_pushed, g, jsonify, send_from_directory
 from flask_openapi3 import Info, OpenAPI, Server
 
-from emarket.config import settings
+from emarket.config import Settings, in_force, settings
 from web.common import api_docs, body_limit
 from web.common.errors import register_error_handlers
 
@@ -50,14 +51,35 @@ def _whole_bounds(node: object) -> None:
             _whole_bounds(item)
 
 
+def keep_in_force(app: ServiceApp, given: Settings) -> None:
+    """Every app context of ``app`` (each request's, a test's, a command's) works with the
+    settings it was built with, down to the unit of work and the Redis client it calls."""
+
+    def pushed(_sender: object, **_extra: object) -> None:
+        scope = ExitStack()
+        scope.enter_context(in_force(given))
+        g.emarket_settings_scope = scope
+
+    appcontext_pushed.connect(pushed, app, weak=False)
+    def popped(_error: BaseException | None) -> None:
+        g.pop("emarket_settings_scope").close()
+
+    app.teardown_appcontext(popped)
+
+
 def base_app(import_name: str, *, title: str, description: str, document_url: str,
-             security_schemes: dict[str, Any] | None = None, **flask_kwargs: Any) -> ServiceApp:
+             security_schemes: dict[str, Any] | None = None, given: Settings | None = None,
+             **flask_kwargs: Any) -> ServiceApp:
+    """The skeleton; ``given``: the settings the app works with (None: the environment's, read
+    as they are at each use)."""
     app = ServiceApp(
         import_name, info=Info(title=title, version="1.0.0", description=description),
         servers=[Server(url="/")], security_schemes=security_schemes, doc_prefix="/docs",
         validation_error_status=400, validation_error_model=api_docs.Error,
         validation_error_callback=api_docs.refuse, **flask_kwargs)
     app.request_class = api_docs.JsonBodyRequest
+    if given is not None:
+        keep_in_force(app, given)
     app.config.update(
         SECRET_KEY=settings().secret_key,
         JSON_SORT_KEYS=False,

@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Flask, Response, request
 
 from db import limits
+from emarket.config import Settings, in_force
 from tasks.metrics import SagaCollector
 from web.common import health
 from web.common.app_base import base_app
@@ -31,32 +32,35 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
-def create_app() -> Flask:
-    app = base_app(__name__, title="emarket shop API", document_url="/api/openapi.json",
-                   description="Money in integer minor units; every reply with money has `currency`. "
-                               "Errors are `{\"error\": {\"code\", \"message\"}}`.",
-                   security_schemes={"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
-                   static_folder="static", template_folder="templates")
-    init_jwt(app)
-    from web.shop import (
-        api_orders,
-        api_products,
-        api_wallet,
-        cart,
-        console,
-        pages,
-        pages_account,
-        topups_api,
-        words,
-    )
+def create_app(settings: Settings | None = None) -> Flask:
+    """The shop; ``settings``: its own (a test's), else the environment's (gunicorn, ``emarket up``)."""
+    with in_force(settings):
+        app = base_app(__name__, title="emarket shop API", document_url="/api/openapi.json",
+                       description="Money in integer minor units; every reply with money has `currency`. "
+                                   "Errors are `{\"error\": {\"code\", \"message\"}}`.",
+                       security_schemes={"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+                       given=settings,
+                       static_folder="static", template_folder="templates")
+        init_jwt(app)
+        from web.shop import (
+            api_orders,
+            api_products,
+            api_wallet,
+            cart,
+            console,
+            pages,
+            pages_account,
+            topups_api,
+            words,
+        )
 
-    words.install(app)
-    app.jinja_env.globals["limits"] = limits  # the forms' min and max
-    for module in (api_products, api_orders, api_wallet, topups_api):
-        app.register_api(module.bp)
-    for module in (pages, pages_account, cart, console):
-        app.register_blueprint(module.bp)
-    app.after_request(_security_headers)
-    health.install(app, "shop", databases=("emarket", "account"), broker=True, cache=True,
-                   collectors=[SagaCollector()])
-    return app
+        words.install(app)
+        app.jinja_env.globals["limits"] = limits  # the forms' min and max
+        for module in (api_products, api_orders, api_wallet, topups_api):
+            app.register_api(module.bp)
+        for module in (pages, pages_account, cart, console):
+            app.register_blueprint(module.bp)
+        app.after_request(_security_headers)
+        health.install(app, "shop", databases=("emarket", "account"), broker=True, cache=True,
+                       collectors=[SagaCollector()])
+        return app

@@ -34,10 +34,18 @@ def dbs(shop_dbs, monkeypatch):
 
 
 @pytest.fixture
-def app(dbs):
+def settings_overrides() -> dict:
+    """Settings the shop under test is built with beyond the environment's: a module or a test
+    overrides this fixture (the app is given them; nothing global changes)."""
+    return {}
+
+
+@pytest.fixture
+def app(dbs, settings_overrides):
+    from emarket.config import Settings
     from web.shop import create_app
 
-    app = create_app()
+    app = create_app(Settings(**settings_overrides))
     app.testing = True
     return app
 

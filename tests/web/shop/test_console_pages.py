@@ -33,11 +33,12 @@ def _order(status: str, age: timedelta, events=()) -> str:
 
 
 @pytest.fixture
-def stuck_and_fresh(dbs, monkeypatch):
-    monkeypatch.setenv("EMARKET_FLOWER_PUBLIC_URL", "http://flower.example:5555/")
-    from emarket.config import settings
+def settings_overrides() -> dict:
+    return {"flower_public_url": "http://flower.example:5555/"}
 
-    settings.cache_clear()
+
+@pytest.fixture
+def stuck_and_fresh(dbs):
     stuck = _order("processing", timedelta(hours=1), [
         ("accepted", "", {}),
         ("registered", "", {"task_id": "t-register", "worker": "celery@order-1", "attempt": 1}),

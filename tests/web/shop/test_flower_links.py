@@ -29,16 +29,21 @@ class _Flower(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def flower(monkeypatch):
+def flower_server():
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Flower)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setenv("EMARKET_FLOWER_PUBLIC_URL", f"http://127.0.0.1:{server.server_address[1]}")
-    from emarket.config import settings
-
-    settings.cache_clear()
-    yield _Flower
+    yield server
     server.shutdown()
-    settings.cache_clear()
+
+
+@pytest.fixture
+def settings_overrides(flower_server) -> dict:
+    return {"flower_public_url": f"http://127.0.0.1:{flower_server.server_address[1]}"}
+
+
+@pytest.fixture
+def flower(flower_server):
+    return _Flower
 
 
 def test_only_the_tasks_flower_knows_are_linked_to_it(client, dbs, flower):

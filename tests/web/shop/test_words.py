@@ -15,20 +15,16 @@ def test_every_status_reason_event_and_topup_status_has_words():
     assert set(words.TOPUP_STATUS) == statuses
 
 
-def test_statuses_and_events_in_words(monkeypatch):
-    monkeypatch.setenv("EMARKET_CURRENCY", "EUR")
-    from emarket.config import settings
+def test_statuses_and_events_in_words():
+    from emarket.config import Settings, in_force
 
-    settings.cache_clear()
-    try:
+    with in_force(Settings(currency="EUR")):
         assert words.order_status("cancelled", "out_of_stock") == "Cancelled — not enough stock"
         assert words.order_status("cancelled", "cancelled_by_user") == "Cancelled by you"
         assert words.order_status("completed") == "Paid"
         assert words.event_text("money_charged", "123456") == "1,234.56 EUR paid from your wallet"
         assert words.event_text("cancelled", "cancelled_by_user") == "Order cancelled: at your request"
         assert words.event_text("charge_failed", "insufficient_funds") == "Payment failed: not enough money in your wallet"
-    finally:
-        settings.cache_clear()
 
 
 def test_times_are_time_elements_readable_in_utc():
