@@ -51,16 +51,20 @@ def foreign_key() -> str:
                              serialization.NoEncryption()).decode()
 
 
-def verifying_client(name: str):
+def verifying_client(name: str, settings=None):
     """A test client of another service that only verifies tokens (with the public key or the
-    JWKS URL the settings name) and answers ``GET /me`` with the caller's id."""
+    JWKS URL the settings name: ``settings``, else the environment's) and answers ``GET /me``
+    with the caller's id."""
     from flask import g, jsonify
 
+    from emarket.config import in_force
     from web.common.app_base import base_app
     from web.common.jwt_setup import auth_required, init_jwt
 
-    other = base_app(name, title=name, description=name, document_url=f"/{name}/openapi.json")
-    init_jwt(other, signing=False)
+    with in_force(settings):
+        other = base_app(name, title=name, description=name, document_url=f"/{name}/openapi.json",
+                         given=settings)
+        init_jwt(other, signing=False)
 
     @other.get("/me")
     @auth_required()

@@ -10,7 +10,6 @@ from db.account import Credential, User, Wallet, WalletEntry
 from db.engine import get_engine
 from db.unit_of_work import UnitOfWork
 from emarket import accounts
-from emarket.config import settings
 from tests.settings import INTEGRATION_DB_PREFIX, RABBIT_URL, REDIS_SERVER
 from tests.support.broker import ensure_vhost, purge_queues
 from tests.support.databases import migrated_pg, truncate_all
@@ -73,10 +72,8 @@ def clean(auth_env):
             if keys:
                 redis.delete(*keys)
 
-    settings.cache_clear()
     wipe()
     yield
-    settings.cache_clear()
     wipe()
 
 

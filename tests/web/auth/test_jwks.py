@@ -38,21 +38,19 @@ def test_an_unknown_path_is_404_in_the_error_shape(client):
     assert response.get_json()["error"]["code"] == "not_found"
 
 
-def test_another_service_verifies_with_the_key_from_the_jwks_url(app, login, monkeypatch):
+def test_another_service_verifies_with_the_key_from_the_jwks_url(app, login):
     """The auth service served over HTTP; a verifier configured with only its JWKS URL (no key
     file) accepts the auth service's token and refuses a forged one."""
     from werkzeug.serving import make_server
 
-    from emarket.config import settings
+    from emarket.config import Settings
 
     server = make_server("127.0.0.1", 0, app)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        monkeypatch.setenv("EMARKET_JWKS_URL", f"http://127.0.0.1:{server.port}/.well-known/jwks.json")
-        monkeypatch.setenv("EMARKET_JWT_PUBLIC_KEY", "/nonexistent/public.pem")
-        settings.cache_clear()
-        verifier = verifying_client("verifier")
+        verifier = verifying_client("verifier", Settings(
+            jwks_url=f"http://127.0.0.1:{server.port}/.well-known/jwks.json", jwt_public_key="/nonexistent/public.pem"))
         token = login()["access_token"]
         assert verifier.get("/me", headers=bearer(token)).get_json() == {"id": int(claims_of(token)["sub"])}
         forged = jwt.encode({**claims_of(token), "jti": "z"}, foreign_key(), algorithm="RS256")
@@ -62,12 +60,10 @@ def test_another_service_verifies_with_the_key_from_the_jwks_url(app, login, mon
         thread.join(timeout=10)
 
 
-def test_the_auth_service_starts_with_a_jwks_url_set(auth_env, monkeypatch):
+def test_the_auth_service_starts_with_a_jwks_url_set(auth_env):
     """One environment for every process may set EMARKET_JWKS_URL: the signer, which is that
     URL, reads its own key file instead of fetching from itself (nothing answers yet)."""
-    from emarket.config import settings
+    from emarket.config import Settings
     from web.auth import create_app
 
-    monkeypatch.setenv("EMARKET_JWKS_URL", "http://127.0.0.1:9/.well-known/jwks.json")
-    settings.cache_clear()
-    assert create_app().config["JWT_PUBLIC_KEY"] == PUBLIC.read_text()
+    assert create_app(Settings(jwks_url="http://127.0.0.1:9/.well-known/jwks.json")).config["JWT_PUBLIC_KEY"] == PUBLIC.read_text()

@@ -17,7 +17,7 @@ from limits import RateLimitItemPerMinute
 from limits.storage import RedisStorage
 from limits.strategies import MovingWindowRateLimiter
 
-from emarket.config import settings
+from emarket.config import Settings, in_force
 from tests.settings import REDIS_SERVER
 from web.auth import ratelimit
 
@@ -27,11 +27,9 @@ ADDRESS_RULE = RateLimitItemPerMinute(ratelimit.ADDRESS_LIMIT, 15)
 
 
 @pytest.fixture
-def ours(monkeypatch):
-    monkeypatch.setenv("EMARKET_REDIS_URL", REDIS_URL)
-    settings.cache_clear()
-    yield
-    settings.cache_clear()
+def ours():
+    with in_force(Settings(redis_url=REDIS_URL)):
+        yield
 
 
 @pytest.fixture

@@ -136,27 +136,25 @@ def test_a_hundred_failures_from_one_address_block_it(client, user):
     assert post(client, {"email": "ann@example.com", "password": PASSWORD}, address="10.9.9.8").status_code == 200
 
 
-def test_without_the_rate_limit_store_login_is_503_and_changes_nothing(client, user, db_state, monkeypatch):
-    from emarket.config import settings
+def test_without_the_rate_limit_store_login_is_503_and_changes_nothing(user, db_state):
+    from emarket.config import Settings
+    from web.auth import create_app
 
     before = db_state()
-    monkeypatch.setenv("EMARKET_REDIS_URL", "redis://127.0.0.1:1/7")  # nothing listens there
-    settings.cache_clear()
+    client = create_app(Settings(redis_url="redis://127.0.0.1:1/7")).test_client()  # nothing listens there
     response = post(client, {"email": "ann@example.com", "password": PASSWORD})
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == "unavailable" and response.headers["Retry-After"]
     assert db_state() == before
 
 
-def test_without_the_database_login_is_503_and_no_failure_is_counted(client, user, monkeypatch):
-    from emarket.config import settings
+def test_without_the_database_login_is_503_and_no_failure_is_counted(client, user):
+    from emarket.config import Settings
+    from web.auth import create_app
 
-    monkeypatch.setenv("EMARKET_DB_ACCOUNT", "postgresql+psycopg2://postgres@127.0.0.1:1/gone")
-    settings.cache_clear()
+    cut_off = create_app(Settings(db_account="postgresql+psycopg2://postgres@127.0.0.1:1/gone")).test_client()
     for _ in range(11):
-        response = post(client, {"email": "ann@example.com", "password": PASSWORD})
+        response = post(cut_off, {"email": "ann@example.com", "password": PASSWORD})
         assert response.status_code == 503
         assert response.get_json()["error"]["code"] == "unavailable" and response.headers["Retry-After"]
-    monkeypatch.undo()
-    settings.cache_clear()
     assert post(client, {"email": "ann@example.com", "password": PASSWORD}).status_code == 200

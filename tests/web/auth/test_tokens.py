@@ -204,12 +204,12 @@ def test_logout_with_a_body_is_400_and_revokes_nothing(client, login, shop_like_
     assert shop_like_app.get("/me", headers=bearer(tokens["access_token"])).status_code == 200
 
 
-def test_without_the_token_store_refresh_and_logout_are_503_not_500(client, login, monkeypatch):
-    from emarket.config import settings
+def test_without_the_token_store_refresh_and_logout_are_503_not_500(login):
+    from emarket.config import Settings
+    from web.auth import create_app
 
     tokens = login()
-    monkeypatch.setenv("EMARKET_REDIS_URL", "redis://127.0.0.1:1/7")  # nothing listens there
-    settings.cache_clear()
+    client = create_app(Settings(redis_url="redis://127.0.0.1:1/7")).test_client()  # nothing listens there
     for response in (refresh(client, tokens["refresh_token"]), logout(client, tokens["access_token"])):
         assert response.status_code == 503
         assert response.get_json()["error"]["code"] == "unavailable" and response.headers["Retry-After"]
