@@ -11,6 +11,7 @@ cache=True, collectors=[SagaCollector()])``.
 """
 from __future__ import annotations
 
+import contextvars
 import re
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -62,7 +63,8 @@ def check_cache() -> None:
 
 def run_checks(checks: dict[str, Callable[[], None]]) -> dict[str, str]:
     """``{"database": "up", "cache": "down: ConnectionError: …"}``."""
-    futures = {name: _pool.submit(check) for name, check in checks.items()}
+    # Each check in the request's context: the settings of the app that asks (emarket.config).
+    futures = {name: _pool.submit(contextvars.copy_context().run, check) for name, check in checks.items()}
     results: dict[str, str] = {}
     for name, future in futures.items():
         try:

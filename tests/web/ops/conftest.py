@@ -40,27 +40,26 @@ def ops_env(ops_dbs, monkeypatch):
     return monkeypatch
 
 
-def make_app(service: str):
+def make_app(service: str, settings=None):
     if service == "shop":
         from web.shop import create_app
     elif service == "auth":
         from web.auth import create_app
     else:
         from web.bank import create_app
-    app = create_app()
+    app = create_app(settings)
     app.testing = True
     return app
 
 
 @pytest.fixture
 def client_of(ops_env):
-    """``client_of("shop", EMARKET_REDIS_URL=…)``: a test client of that service, built after
-    the given settings were applied."""
+    """``client_of("shop", EMARKET_REDIS_URL=…)``: a test client of that service, built with
+    the given settings over the environment's (only that app sees them)."""
+    from emarket.config import Settings
 
     def build(service: str, **env):
-        for key, value in env.items():
-            ops_env.setenv(key, value)
-        settings.cache_clear()
-        return make_app(service).test_client()
+        given = Settings(**{key.removeprefix("EMARKET_").lower(): value for key, value in env.items()}) if env else None
+        return make_app(service, given).test_client()
 
     return build

@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from emarket.config import settings
+from emarket.config import Settings
 
 
 def _closed_port() -> int:
@@ -16,12 +16,10 @@ def _closed_port() -> int:
 
 
 @pytest.fixture
-def app_without_database(dbs, monkeypatch):
-    monkeypatch.setenv("EMARKET_DB_EMARKET", f"postgresql+psycopg2://postgres@127.0.0.1:{_closed_port()}/emarket")
-    settings.cache_clear()
+def app_without_database(dbs):
     from web.shop import create_app
 
-    app = create_app()
+    app = create_app(Settings(db_emarket=f"postgresql+psycopg2://postgres@127.0.0.1:{_closed_port()}/emarket"))
     app.testing = True
     return app
 
