@@ -203,12 +203,11 @@ def test_concurrent_credits_lose_none(uow):
 # --- the account.create_profile task: a thin adapter, idempotent, retrying only what is transient
 
 @pytest.fixture
-def task_db(account_url, uow, monkeypatch):
-    monkeypatch.setenv("EMARKET_DB_ACCOUNT", account_url)
-    from emarket.config import settings
+def task_db(account_url, uow):
+    from emarket.config import Settings, in_force
 
-    settings.cache_clear()
-    return uow
+    with in_force(Settings(db_account=account_url)):
+        yield uow
 
 
 @pytest.fixture
@@ -245,15 +244,14 @@ def test_a_business_refusal_fails_at_once_without_retries(task_db, retries):
     assert retries == []
 
 
-def test_a_transient_database_failure_is_retried_until_the_retries_run_out(retries, monkeypatch):
+def test_a_transient_database_failure_is_retried_until_the_retries_run_out(retries):
     from sqlalchemy.exc import OperationalError
 
-    from emarket.config import settings
+    from emarket.config import Settings, in_force
     from tasks.accounts import create_profile
 
     # Nothing listens on port 1: every attempt is refused, as when the database restarts.
-    monkeypatch.setenv("EMARKET_DB_ACCOUNT", "postgresql+psycopg2://postgres@127.0.0.1:1/gone")
-    settings.cache_clear()
-    result = create_profile.apply(args=[1, "ann@example.com", None])
+    with in_force(Settings(db_account="postgresql+psycopg2://postgres@127.0.0.1:1/gone")) as gone:
+        result = create_profile.apply(args=[1, "ann@example.com", None])
     assert result.state == "FAILURE" and isinstance(result.result, OperationalError)
-    assert len(retries) == settings().step_max_retries
+    assert len(retries) == gone.step_max_retries

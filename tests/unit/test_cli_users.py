@@ -10,7 +10,7 @@ from db.engine import get_engine
 from db.unit_of_work import UnitOfWork
 from emarket import accounts
 from emarket.cli import main
-from emarket.config import settings
+from emarket.config import Settings, in_force
 from tests.settings import INTEGRATION_DB_PREFIX
 from tests.support.databases import migrated_pg, truncate_all
 
@@ -21,11 +21,10 @@ def account_url():
 
 
 @pytest.fixture
-def uow(account_url, monkeypatch):
-    monkeypatch.setenv("EMARKET_DB_ACCOUNT", account_url)
-    settings.cache_clear()
+def uow(account_url):
     truncate_all({"account": account_url})
-    yield lambda: UnitOfWork(get_engine(account_url))
+    with in_force(Settings(db_account=account_url)):
+        yield lambda: UnitOfWork(get_engine(account_url))
     truncate_all({"account": account_url})
 
 
@@ -88,11 +87,15 @@ def test_wallet_credit_refuses_bad_input_and_changes_nothing(uow, email, amount)
     assert rows(uow, Wallet)[0].balance == 0 and rows(uow, WalletEntry) == []
 
 
-def test_keys_generate_writes_a_pair_and_keeps_it_unless_forced(tmp_path, monkeypatch):
+@pytest.fixture
+def key_files(tmp_path):
     private, public = tmp_path / "jwt" / "private.pem", tmp_path / "jwt" / "public.pem"
-    monkeypatch.setenv("EMARKET_JWT_PRIVATE_KEY", str(private))
-    monkeypatch.setenv("EMARKET_JWT_PUBLIC_KEY", str(public))
-    settings.cache_clear()
+    with in_force(Settings(jwt_private_key=str(private), jwt_public_key=str(public))):
+        yield private, public
+
+
+def test_keys_generate_writes_a_pair_and_keeps_it_unless_forced(key_files):
+    private, public = key_files
     assert "wrote" in run("keys", "generate").output
     assert private.read_text().startswith("-----BEGIN PRIVATE KEY-----")
     assert public.read_text().startswith("-----BEGIN PUBLIC KEY-----")

@@ -37,23 +37,20 @@ def test_a_fingerprint_tells_requests_apart_and_ignores_nothing():
     assert len(others | {base}) == 6
 
 
-def test_confirm_url_is_absolute_from_the_public_url(monkeypatch):
-    from emarket.config import settings
+def test_confirm_url_is_absolute_from_the_public_url():
+    from emarket.config import Settings, in_force
 
-    monkeypatch.setenv("EMARKET_BANK_PUBLIC_URL", "https://bank.example/")
-    settings.cache_clear()
-    assert holds.confirm_url("abc") == "https://bank.example/bank/confirm/abc"
+    with in_force(Settings(bank_public_url="https://bank.example/")):
+        assert holds.confirm_url("abc") == "https://bank.example/bank/confirm/abc"
 
 
-def test_poll_delay_grows_is_capped_and_jittered(monkeypatch):
-    from emarket.config import settings
+def test_poll_delay_grows_is_capped_and_jittered():
+    from emarket.config import Settings, in_force
     from tasks.topup import poll_delay
 
-    monkeypatch.setenv("EMARKET_TOPUP_POLL_INTERVAL", "1")
-    monkeypatch.setenv("EMARKET_TOPUP_POLL_MAX", "8")
-    settings.cache_clear()
-    for polls, ceiling in ((0, 1), (1, 2), (2, 4), (3, 8), (10, 8), (500, 8)):
-        delays = [poll_delay(polls) for _ in range(50)]
-        # Whole seconds, at least one (tasks.countdown): the jitter shows from 4 s on.
-        assert all(isinstance(d, int) and max(1, ceiling / 2) <= d <= ceiling for d in delays)
-        assert len(set(delays)) > 1 or ceiling < 4
+    with in_force(Settings(topup_poll_interval=1, topup_poll_max=8)):
+        for polls, ceiling in ((0, 1), (1, 2), (2, 4), (3, 8), (10, 8), (500, 8)):
+            delays = [poll_delay(polls) for _ in range(50)]
+            # Whole seconds, at least one (tasks.countdown): the jitter shows from 4 s on.
+            assert all(isinstance(d, int) and max(1, ceiling / 2) <= d <= ceiling for d in delays)
+            assert len(set(delays)) > 1 or ceiling < 4
