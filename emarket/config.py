@@ -9,7 +9,7 @@ tests/test_readme.py holds the README to it), so it cannot drift.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic.config import JsonDict
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from emarket.broker import QUEUES
@@ -34,7 +35,10 @@ Flag = Annotated[bool, BeforeValidator(_flag)]
 Folder = Annotated[str, AfterValidator(lambda value: str(Path(value).resolve()))]
 
 
-def _embedded_pg(name: str):
+Factory = Callable[[dict[str, Any]], str]  # a default made from the settings declared before it
+
+
+def _embedded_pg(name: str) -> Factory:
     def embedded_url(data: dict[str, Any]) -> str:
         from emarket import embedded_pg  # the embedded server's module only when it is used
 
@@ -42,18 +46,19 @@ def _embedded_pg(name: str):
     return embedded_url
 
 
-def _embedded_redis(db: int):
+def _embedded_redis(db: int) -> Factory:
     return lambda data: f"redis://127.0.0.1:{data['embedded_redis_port']}/{db}"
 
 
-def _under_var(*parts: str):
+def _under_var(*parts: str) -> Factory:
     return lambda data: str(Path(data["var_dir"], *parts))
 
 
-def setting(default: Any = None, description: str = "", *, factory=None, shown: str | None = None) -> Any:
+def setting(default: Any = None, description: str = "", *, factory: Factory | None = None,
+            shown: str | None = None) -> Any:
     """One setting: its default, or a factory of the settings declared before it (shown in the
     README as ``shown``, Markdown), and its description."""
-    extra = {"shown": shown} if shown is not None else None
+    extra: JsonDict | None = {"shown": shown} if shown is not None else None
     if factory is not None:
         return Field(default_factory=factory, description=description, json_schema_extra=extra)
     return Field(default=default, description=description, json_schema_extra=extra)
@@ -124,7 +129,9 @@ def markdown_table() -> str:
     """The README's configuration table: one row per setting, in declaration order."""
     rows = ["| variable | default | what it sets |", "|---|---|---|"]
     for name, field in Settings.model_fields.items():
-        shown = (field.json_schema_extra or {}).get("shown", f"`{field.default}`")
+        extra = field.json_schema_extra
+        shown = extra.get("shown") if isinstance(extra, dict) else None
+        shown = shown or f"`{field.default}`"
         rows.append(f"| `{env_name(name)}` | {shown} | {field.description} |")
     return "\n".join(rows)
 

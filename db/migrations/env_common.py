@@ -1,6 +1,8 @@
 """The body of every database's Alembic ``env.py``: which metadata and which URL."""
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 from sqlalchemy import create_engine, pool
 
@@ -16,7 +18,7 @@ def run(name: str) -> None:
         from emarket.config import Settings
 
         url = getattr(Settings(), f"db_{name}")
-    options = {"target_metadata": METADATA[name], "compare_type": True}
+    options: dict[str, Any] = {"target_metadata": METADATA[name], "compare_type": True}
     if context.is_offline_mode():
         context.configure(url=url, literal_binds=True, **options)
         with context.begin_transaction():
