@@ -3,10 +3,21 @@ exactly as in production, pointed at throw-away databases."""
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 
 import pytest
 
-from tests.settings import RABBIT_URL, REDIS_SERVER
+from tests.support import parallel
+
+# A pytest-xdist worker gets a Redis server of its own before anything reads where Redis is
+# (tests/support/parallel.py says why); its subprocesses inherit the address.
+_WORKER_REDIS = None
+if parallel.xdist_worker():
+    _WORKER_REDIS = parallel.start_redis(Path(tempfile.gettempdir()) / f"emarket-tests-redis-{os.getpid()}")
+    os.environ["EMARKET_TEST_REDIS"] = _WORKER_REDIS[1]
+
+from tests.settings import RABBIT_URL, REDIS_SERVER  # noqa: E402 — reads EMARKET_TEST_REDIS set just above
 
 # Before anything reads the settings: the suite's own broker vhost, Redis databases and clock.
 os.environ.setdefault("EMARKET_BROKER_URL", RABBIT_URL)
@@ -19,15 +30,79 @@ os.environ.setdefault("EMARKET_PAYMENT_TIMEOUT", "60")
 
 
 # The marks of whole folders (tests/<folder>/…), set in one place: ``-m "not integration"`` skips
-# what needs the broker and workers, ``-m "not pg"`` what needs PostgreSQL.
-FOLDER_MARKS = {"integration": "integration", "fuzz": "integration", "security": "pg", "cluster": "integration"}
+# what needs the broker and workers, ``-m "not pg"`` what needs PostgreSQL, ``-m "not slow"`` is
+# the quick tier (README: the folders that start real workers, servers, browsers or clusters).
+FOLDER_MARKS = {
+    "integration": ("integration", "slow"),
+    "fuzz": ("integration", "slow"),
+    "security": ("pg", "slow"),
+    "cluster": ("integration", "slow"),
+    "chaos": ("slow",),
+    "e2e": ("slow",),
+    "bench": ("slow",),
+    "contract": ("slow",),
+    "containers": (),
+}
+
+# Under ``--dist loadgroup`` (README's test command) the tests of one group run in one worker,
+# one after the other; a group is a module, or a whole folder where its tests share a stack
+# that is costly to start (a session fixture per folder) or must not overlap: the chaos runs
+# restart the broker and build RabbitMQ clusters, one at a time.
+FOLDER_GROUPS = {"chaos", "cluster", "e2e", "contract", "fuzz", "security"}
+
+# The groups that run longest, started first (a long one started last would end the run late);
+# seconds measured on CI's machine with ``--durations``. Other groups keep the random order.
+LONG_GROUPS = {
+    "tests/chaos": 420,
+    "tests/containers/test_compose.py": 200,
+    "tests/cluster": 150,
+    "tests/bench/test_bench_smoke.py": 120,
+    "tests/e2e": 100,
+}
 
 
+def _group(item) -> str:
+    parts = item.path.relative_to(item.config.rootpath).parts
+    if len(parts) > 2 and parts[1] in FOLDER_GROUPS:
+        return "/".join(parts[:2])
+    return "/".join(parts)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group marks
 def pytest_collection_modifyitems(items):
     for item in items:
         parts = item.path.relative_to(item.config.rootpath).parts
-        if len(parts) > 1 and parts[0] == "tests" and parts[1] in FOLDER_MARKS:
-            item.add_marker(getattr(pytest.mark, FOLDER_MARKS[parts[1]]))
+        if len(parts) > 1 and parts[0] == "tests":
+            for mark in FOLDER_MARKS.get(parts[1], ()):
+                item.add_marker(getattr(pytest.mark, mark))
+        item.add_marker(pytest.mark.xdist_group(_group(item)))
+
+
+class _LongFirst:
+    @pytest.hookimpl(trylast=True)  # after pytest-randomly has shuffled them
+    def pytest_collection_modifyitems(self, items):
+        """The long groups first (xdist hands groups out in this order with
+        ``--no-loadscope-reorder``), the others in the order they came; inside a group an
+        exclusive test comes last, when the other workers are past their own long tests."""
+        items.sort(key=lambda item: (-LONG_GROUPS.get(_group(item), 0),
+                                     item.get_closest_marker("exclusive") is not None))
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(_LongFirst(), "emarket-long-groups-first")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item):
+    if not parallel.xdist_worker():
+        return (yield)
+    with parallel.gate(exclusive=item.get_closest_marker("exclusive") is not None):
+        return (yield)
+
+
+def pytest_unconfigure(config):
+    if _WORKER_REDIS is not None:
+        parallel.stop_redis(*_WORKER_REDIS)
 
 
 @pytest.fixture(autouse=True)
