@@ -3,6 +3,7 @@ exactly as in production, pointed at throw-away databases."""
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -11,11 +12,15 @@ import pytest
 from tests.support import parallel
 
 # A pytest-xdist worker gets a Redis server of its own before anything reads where Redis is
-# (tests/support/parallel.py says why); its subprocesses inherit the address.
+# (tests/support/parallel.py says why); its subprocesses inherit the address. And a folder of
+# its own for the HTTP metrics' multiprocess files: a service's /metrics sums every file of the
+# folder, and a test's gunicorn wipes its service's files at start (web/common/metrics.py).
 _WORKER_REDIS = None
 if parallel.xdist_worker():
-    _WORKER_REDIS = parallel.start_redis(Path(tempfile.gettempdir()) / f"emarket-tests-redis-{os.getpid()}")
+    _WORKER_DIR = Path(tempfile.mkdtemp(prefix=f"emarket-tests-{parallel.xdist_worker()}-"))
+    _WORKER_REDIS = parallel.start_redis(_WORKER_DIR / "redis")
     os.environ["EMARKET_TEST_REDIS"] = _WORKER_REDIS[1]
+    os.environ.setdefault("EMARKET_METRICS_DIR", str(_WORKER_DIR / "metrics"))
 
 from tests.settings import RABBIT_URL, REDIS_SERVER  # noqa: E402 — reads EMARKET_TEST_REDIS set just above
 
@@ -103,6 +108,7 @@ def pytest_runtest_protocol(item):
 def pytest_unconfigure(config):
     if _WORKER_REDIS is not None:
         parallel.stop_redis(*_WORKER_REDIS)
+        shutil.rmtree(_WORKER_DIR, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
