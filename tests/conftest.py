@@ -66,6 +66,11 @@ LONG_GROUPS = {
 }
 
 
+# Tests that never touch the machine's RabbitMQ (each brings its own: containers, a cluster of
+# nodes of its own) need not stop for an exclusive test, nor keep one waiting for minutes.
+OWN_BROKER = ("tests/containers/test_compose.py", "tests/cluster/", "tests/chaos/test_chaos_cluster.py")
+
+
 def _group(item) -> str:
     parts = item.path.relative_to(item.config.rootpath).parts
     if len(parts) > 2 and parts[1] in FOLDER_GROUPS:
@@ -99,7 +104,7 @@ def pytest_configure(config):
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item):
-    if not parallel.xdist_worker():
+    if not parallel.xdist_worker() or item.nodeid.startswith(OWN_BROKER):
         return (yield)
     with parallel.gate(exclusive=item.get_closest_marker("exclusive") is not None):
         return (yield)
