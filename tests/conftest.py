@@ -51,19 +51,28 @@ FOLDER_MARKS = {
 
 # Under ``--dist loadgroup`` (README's test command) the tests of one group run in one worker,
 # one after the other; a group is a module, or a whole folder where its tests share a stack
-# that is costly to start (a session fixture per folder) or must not overlap: the chaos runs
-# restart the broker and build RabbitMQ clusters, one at a time.
-FOLDER_GROUPS = {"chaos", "cluster", "e2e", "contract", "fuzz", "security"}
+# that is costly to start (a session fixture per folder) or must not overlap (the chaos runs
+# restart the broker and build RabbitMQ clusters, one at a time). The containers folder is one
+# group so that the compose test is never alone in one: xdist queues the next group behind a
+# worker's once two or fewer of its tests are left, and that group would wait out the compose test.
+FOLDER_GROUPS = {"chaos", "cluster", "containers", "e2e", "contract", "fuzz", "security"}
 
-# The groups that run longest, started first (a long one started last would end the run late);
-# seconds measured on CI's machine with ``--durations``. Other groups keep the random order.
-LONG_GROUPS = {
-    "tests/chaos": 420,
-    "tests/containers/test_compose.py": 200,
-    "tests/cluster": 150,
-    "tests/bench/test_bench_smoke.py": 120,
-    "tests/e2e": 100,
+# The longest tests, seconds measured on CI's machine with ``--durations`` (by node id prefix).
+# Their groups start first (a long one started last would end the run late), and inside its
+# group the long test comes first (see above: nothing waits behind it); the others keep the
+# random order.
+LONG_TESTS = {
+    "tests/containers/test_compose.py::": 410,
+    "tests/chaos/test_chaos_cluster.py::test_every_invariant_holds_on_a_cluster": 306,
+    "tests/chaos/test_chaos.py::": 101,
+    "tests/cluster/test_frozen_node.py::test_a_worker_consumes_again": 97,
+    "tests/bench/test_bench_smoke.py::test_clock_bench": 44,
+    "tests/bench/test_bench_smoke.py::test_peer_dbos": 21,
 }
+
+
+def _cost(item) -> int:
+    return next((cost for prefix, cost in LONG_TESTS.items() if item.nodeid.startswith(prefix)), 0)
 
 
 # Tests that never touch the machine's RabbitMQ (each brings its own: containers, a cluster of
@@ -92,10 +101,14 @@ class _LongFirst:
     @pytest.hookimpl(trylast=True)  # after pytest-randomly has shuffled them
     def pytest_collection_modifyitems(self, items):
         """The long groups first (xdist hands groups out in this order with
-        ``--no-loadscope-reorder``), the others in the order they came; inside a group an
-        exclusive test comes last, when the other workers are past their own long tests."""
-        items.sort(key=lambda item: (-LONG_GROUPS.get(_group(item), 0),
-                                     item.get_closest_marker("exclusive") is not None))
+        ``--no-loadscope-reorder``); inside a group an exclusive test first, then its long tests.
+        An exclusive test at the start waits least: the other long groups then running (the
+        compose test, the clusters) bring their own broker and do not stop it."""
+        group_cost: dict[str, int] = {}
+        for item in items:
+            group_cost[_group(item)] = group_cost.get(_group(item), 0) + _cost(item)
+        items.sort(key=lambda item: (-group_cost[_group(item)], item.get_closest_marker("exclusive") is None,
+                                     -_cost(item)))
 
 
 def pytest_configure(config):
