@@ -20,14 +20,17 @@ if parallel.xdist_worker():
     _WORKER_DIR = Path(tempfile.mkdtemp(prefix=f"emarket-tests-{parallel.xdist_worker()}-"))
     _WORKER_REDIS = parallel.start_redis(_WORKER_DIR / "redis")
     os.environ["EMARKET_TEST_REDIS"] = _WORKER_REDIS[1]
-    os.environ.setdefault("EMARKET_METRICS_DIR", str(_WORKER_DIR / "metrics"))
+    os.environ["EMARKET_METRICS_DIR"] = str(_WORKER_DIR / "metrics")
 
 from tests.settings import RABBIT_URL, REDIS_SERVER  # noqa: E402 — reads EMARKET_TEST_REDIS set just above
 
 # Before anything reads the settings: the suite's own broker vhost, Redis databases and clock.
-os.environ.setdefault("EMARKET_BROKER_URL", RABBIT_URL)
-os.environ.setdefault("EMARKET_RESULT_BACKEND", f"{REDIS_SERVER}/5")
-os.environ.setdefault("EMARKET_REDIS_URL", f"{REDIS_SERVER}/6")
+# An xdist worker sets its own, whatever it inherited: the controller process has loaded this
+# file before it starts the workers, and its values name the unsuffixed vhost and the machine's Redis.
+_set = os.environ.__setitem__ if parallel.xdist_worker() else os.environ.setdefault
+_set("EMARKET_BROKER_URL", RABBIT_URL)
+_set("EMARKET_RESULT_BACKEND", f"{REDIS_SERVER}/5")
+_set("EMARKET_REDIS_URL", f"{REDIS_SERVER}/6")
 # A short clock: an order a test leaves awaiting payment is cancelled within a minute. Its
 # countdown waits in RabbitMQ, not in a worker (docs/payment-clock.md), so a worker restart takes
 # nothing back whatever the clock.
