@@ -132,6 +132,17 @@ def pytest_unconfigure(config):
         shutil.rmtree(_WORKER_DIR, ignore_errors=True)
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _release_connections():
+    """Close this process's idle pooled connections after each module: the engines are cached
+    per URL, and a process that has run many folders would hold a pool to each folder's
+    databases; four of them at once ran the machine's PostgreSQL out of connections."""
+    yield
+    from db.engine import dispose_all
+
+    dispose_all()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_settings():
     from emarket.config import settings
