@@ -3,15 +3,34 @@ exactly as in production, pointed at throw-away databases."""
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 
-from tests.settings import RABBIT_URL, REDIS_SERVER
+from tests.support import parallel
+
+# A pytest-xdist worker gets a Redis server of its own before anything reads where Redis is
+# (tests/support/parallel.py says why); its subprocesses inherit the address. And a folder of
+# its own for the HTTP metrics' multiprocess files: a service's /metrics sums every file of the
+# folder, and a test's gunicorn wipes its service's files at start (web/common/metrics.py).
+_WORKER_REDIS = None
+if parallel.xdist_worker():
+    _WORKER_DIR = Path(tempfile.mkdtemp(prefix=f"emarket-tests-{parallel.xdist_worker()}-"))
+    _WORKER_REDIS = parallel.start_redis(_WORKER_DIR / "redis")
+    os.environ["EMARKET_TEST_REDIS"] = _WORKER_REDIS[1]
+    os.environ["EMARKET_METRICS_DIR"] = str(_WORKER_DIR / "metrics")
+
+from tests.settings import RABBIT_URL, REDIS_SERVER  # noqa: E402 — reads EMARKET_TEST_REDIS set just above
 
 # Before anything reads the settings: the suite's own broker vhost, Redis databases and clock.
-os.environ.setdefault("EMARKET_BROKER_URL", RABBIT_URL)
-os.environ.setdefault("EMARKET_RESULT_BACKEND", f"{REDIS_SERVER}/5")
-os.environ.setdefault("EMARKET_REDIS_URL", f"{REDIS_SERVER}/6")
+# An xdist worker sets its own, whatever it inherited: the controller process has loaded this
+# file before it starts the workers, and its values name the unsuffixed vhost and the machine's Redis.
+_set = os.environ.__setitem__ if parallel.xdist_worker() else os.environ.setdefault
+_set("EMARKET_BROKER_URL", RABBIT_URL)
+_set("EMARKET_RESULT_BACKEND", f"{REDIS_SERVER}/5")
+_set("EMARKET_REDIS_URL", f"{REDIS_SERVER}/6")
 # A short clock: an order a test leaves awaiting payment is cancelled within a minute. Its
 # countdown waits in RabbitMQ, not in a worker (docs/payment-clock.md), so a worker restart takes
 # nothing back whatever the clock.
@@ -19,15 +38,109 @@ os.environ.setdefault("EMARKET_PAYMENT_TIMEOUT", "60")
 
 
 # The marks of whole folders (tests/<folder>/…), set in one place: ``-m "not integration"`` skips
-# what needs the broker and workers. (No mark for PostgreSQL: nearly every folder needs it.)
-FOLDER_MARKS = {"integration": "integration", "fuzz": "integration", "cluster": "integration"}
+# what needs the broker and workers (no mark for PostgreSQL: nearly every folder needs it),
+# ``-m "not slow"`` is the quick tier (README: the folders that start real workers, servers, browsers or clusters).
+FOLDER_MARKS = {
+    "integration": ("integration", "slow"),
+    "fuzz": ("integration", "slow"),
+    "security": ("slow",),
+    "cluster": ("integration", "slow"),
+    "chaos": ("slow",),
+    "e2e": ("slow",),
+    "bench": ("slow",),
+    "contract": ("slow",),
+    "containers": (),
+}
+
+# Under ``--dist loadgroup`` (README's test command) the tests of one group run in one worker,
+# one after the other; a group is a module, or a whole folder where its tests share a stack
+# that is costly to start (a session fixture per folder) or must not overlap (the chaos runs
+# restart the broker and build RabbitMQ clusters, one at a time). The containers folder is one
+# group so that the compose test is never alone in one: xdist queues the next group behind a
+# worker's once two or fewer of its tests are left, and that group would wait out the compose test.
+FOLDER_GROUPS = {"chaos", "cluster", "containers", "e2e", "contract", "fuzz", "security"}
+
+# The longest tests, seconds measured on CI's machine with ``--durations`` (by node id prefix).
+# Their groups start first (a long one started last would end the run late), and inside its
+# group the long test comes first (see above: nothing waits behind it); the others keep the
+# random order.
+LONG_TESTS = {
+    "tests/containers/test_compose.py::": 410,
+    "tests/chaos/test_chaos_cluster.py::test_every_invariant_holds_on_a_cluster": 306,
+    "tests/chaos/test_chaos.py::": 101,
+    "tests/cluster/test_frozen_node.py::test_a_worker_consumes_again": 97,
+    "tests/bench/test_bench_smoke.py::test_clock_bench": 44,
+    "tests/bench/test_bench_smoke.py::test_peer_dbos": 21,
+}
 
 
+def _cost(item) -> int:
+    return next((cost for prefix, cost in LONG_TESTS.items() if item.nodeid.startswith(prefix)), 0)
+
+
+# Tests that never touch the machine's RabbitMQ (each brings its own: containers, a cluster of
+# nodes of its own) need not stop for an exclusive test, nor keep one waiting for minutes.
+OWN_BROKER = ("tests/containers/test_compose.py", "tests/cluster/", "tests/chaos/test_chaos_cluster.py")
+
+
+def _group(item) -> str:
+    parts = item.path.relative_to(item.config.rootpath).parts
+    if len(parts) > 2 and parts[1] in FOLDER_GROUPS:
+        return "/".join(parts[:2])
+    return "/".join(parts)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group marks
 def pytest_collection_modifyitems(items):
     for item in items:
         parts = item.path.relative_to(item.config.rootpath).parts
-        if len(parts) > 1 and parts[0] == "tests" and parts[1] in FOLDER_MARKS:
-            item.add_marker(getattr(pytest.mark, FOLDER_MARKS[parts[1]]))
+        if len(parts) > 1 and parts[0] == "tests":
+            for mark in FOLDER_MARKS.get(parts[1], ()):
+                item.add_marker(getattr(pytest.mark, mark))
+        item.add_marker(pytest.mark.xdist_group(_group(item)))
+
+
+class _LongFirst:
+    @pytest.hookimpl(trylast=True)  # after pytest-randomly has shuffled them
+    def pytest_collection_modifyitems(self, items):
+        """The long groups first (xdist hands groups out in this order with
+        ``--no-loadscope-reorder``); inside a group an exclusive test first, then its long tests.
+        An exclusive test at the start waits least: the other long groups then running (the
+        compose test, the clusters) bring their own broker and do not stop it."""
+        group_cost: dict[str, int] = {}
+        for item in items:
+            group_cost[_group(item)] = group_cost.get(_group(item), 0) + _cost(item)
+        items.sort(key=lambda item: (-group_cost[_group(item)], item.get_closest_marker("exclusive") is None,
+                                     -_cost(item)))
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(_LongFirst(), "emarket-long-groups-first")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item):
+    if not parallel.xdist_worker() or item.nodeid.startswith(OWN_BROKER):
+        return (yield)
+    with parallel.gate(exclusive=item.get_closest_marker("exclusive") is not None):
+        return (yield)
+
+
+def pytest_unconfigure(config):
+    if _WORKER_REDIS is not None:
+        parallel.stop_redis(*_WORKER_REDIS)
+        shutil.rmtree(_WORKER_DIR, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _release_connections():
+    """Close this process's idle pooled connections after each module: the engines are cached
+    per URL, and a process that has run many folders would hold a pool to each folder's
+    databases; four of them at once ran the machine's PostgreSQL out of connections."""
+    yield
+    from db.engine import dispose_all
+
+    dispose_all()
 
 
 @pytest.fixture(autouse=True)

@@ -19,13 +19,19 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlparse
 
 import redis
 
 from tests.support.wait import wait_until
 
-REDIS_START = ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379",
-               "--save", "", "--appendonly", "no", "--dir", "/var/lib/redis", "--logfile", "/var/log/redis/ci.log"]
+
+def redis_start(port: int) -> list[str]:
+    """The Redis of ``port`` started again as it was: the machine's on 6379 as .ci/run starts
+    it, a parallel test worker's own (tests/support/parallel.py) on its port."""
+    log = "ci.log" if port == 6379 else f"ci-{port}.log"
+    return ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", str(port),
+            "--save", "", "--appendonly", "no", "--dir", "/var/lib/redis", "--logfile", f"/var/log/redis/{log}"]
 
 
 def _run(*argv: str, timeout: float = 60) -> None:
@@ -66,7 +72,7 @@ class Services:
         if not self._redis_answers():
             Path("/var/log/redis").mkdir(parents=True, exist_ok=True)
             Path("/var/lib/redis").mkdir(parents=True, exist_ok=True)
-            _run(*REDIS_START)
+            _run(*redis_start(urlparse(self.redis_url).port or 6379))
         wait_until(self._redis_answers, timeout=30, what="redis to answer")
         self.redis_down = False
 

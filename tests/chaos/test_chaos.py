@@ -30,6 +30,7 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.mark.timeout(520)
+@pytest.mark.exclusive  # it restarts the machine's RabbitMQ, under every other test's feet
 @pytest.mark.skipif(not shutil.which("rabbitmqctl"), reason="the chaos run restarts RabbitMQ and counts its queues with rabbitmqctl")
 def test_every_invariant_holds_under_chaos(tmp_path):
     report_path = tmp_path / "report.json"

@@ -20,6 +20,9 @@ def cluster(tmp_path_factory):
     try:
         cluster.start()
         lay_out(cluster.url(cluster.nodes[0]))  # every queue and the delay ladder, through one node
+        # Where the leaders were placed, read before any test freezes a node and moves them:
+        # the tests run in any order.
+        cluster.leaders_at_layout = cluster.leaders()
         yield cluster
     finally:
         cluster.stop()

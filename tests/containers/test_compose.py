@@ -16,8 +16,9 @@ import pytest
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "compose-test"
 LIMIT = 1500  # seconds: engine, base image, cold build and both variants (707 s on a loaded machine)
 
-pytestmark = pytest.mark.skipif(os.environ.get("EMARKET_COMPOSE_TEST") != "1",
-                                reason="container test: set EMARKET_COMPOSE_TEST=1 (needs root and minutes)")
+pytestmark = [pytest.mark.skipif(os.environ.get("EMARKET_COMPOSE_TEST") != "1",
+                                 reason="container test: set EMARKET_COMPOSE_TEST=1 (needs root and minutes)"),
+              pytest.mark.slow]  # the rest of this folder reads files: the quick tier keeps it
 
 
 @pytest.mark.timeout(LIMIT + 60)

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import uuid
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from emarket.config import settings
+from tasks import metrics
 from tests.integration.saga_helpers import wait_final, wait_status
 from tests.settings import REDIS_SERVER
 from tests.support import seed
@@ -25,6 +27,7 @@ from web.shop import saga_client
 
 PHASE1 = ["order.register", "product.check", "order.await_payment"]
 PHASE2 = ["order.start_payment", "product.reserve", "money.charge", "order.complete"]
+SAGA_FIGURES = ("emarket_saga", "emarket_compensations")  # what the workers count, not the scrapes
 OPS_ENV = {"EMARKET_REDIS_URL": f"{REDIS_SERVER}/8",
            "EMARKET_METRICS_PREFIX": f"emarket:test-metrics:{uuid.uuid4().hex[:12]}"}
 
@@ -55,6 +58,26 @@ def scrape(shop) -> dict[tuple[str, tuple], float]:
             for s in family.samples}
 
 
+def settled(shop) -> dict[tuple[str, tuple], float]:
+    """A scrape once the saga figures have stopped moving. An earlier test's orders are final,
+    but each worker process sends their step latencies up to ``FLUSH_SECONDS`` later (and
+    counts a saga's end just after its commit): a "before" taken in that gap would blame the
+    late figures on this test. Figures unchanged for three flush periods hold no one's
+    pending work."""
+    quiet_for = 3 * metrics.FLUSH_SECONDS
+    last = {"figures": None, "since": 0.0}
+
+    def quiet():
+        samples = scrape(shop)
+        figures = {key: v for key, v in samples.items() if key[0].startswith(SAGA_FIGURES)}
+        if figures != last["figures"]:
+            last.update(figures=figures, since=time.monotonic())
+            return None
+        return samples if time.monotonic() - last["since"] >= quiet_for else None
+
+    return wait_until(quiet, timeout=60, interval=0.2, what="the saga figures to stop moving")
+
+
 def value(samples, name, **labels) -> float:
     return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
@@ -77,7 +100,7 @@ def pay_through_the_api(shop, user: int, product: int, cid: str) -> str:
 
 def test_metrics_move_by_exactly_one_happy_path_and_one_cancel(shop):
     user, product = seed.user(balance=10_000), seed.product(count=10, price=250)
-    before = scrape(shop)
+    before = settled(shop)
 
     pay_through_the_api(shop, user, product, f"it-{uuid.uuid4().hex}")
     cancelled = saga_client.place_order(user, [{"product_id": product, "quantity": 1}], None).resource_id
@@ -151,7 +174,7 @@ def test_a_task_sent_with_a_correlation_id_header_carries_it(shop, ops_worker, c
 
 def test_a_failed_payment_counts_its_compensations_and_logs_the_failed_step(shop, ops_worker):
     poor, product = seed.user(balance=100), seed.product(count=10, price=250)
-    before = scrape(shop)
+    before = settled(shop)
     order_id = saga_client.place_order(poor, [{"product_id": product, "quantity": 1}], None).resource_id
     wait_status(order_id, "awaiting_payment")
     assert saga_client.request_payment(order_id, poor) == "started"

@@ -15,6 +15,13 @@ def _again(task, *args):
     return task.apply_async(args, ignore_result=False).get(timeout=20)
 
 
+def _to_its_end(chain):
+    """Send a saga chain whose last step keeps its result (steps keep none by default): the
+    returned result is ready only once every step of the chain has run."""
+    chain.tasks[-1].set(ignore_result=False)
+    return chain.apply_async()
+
+
 def test_every_step_delivered_twice_changes_nothing(worker):
     user = seed.user(balance=5_000)
     tea = seed.product(count=5, price=300)
@@ -46,16 +53,18 @@ def test_whole_saga_published_twice_at_once(worker):
     tea = seed.product(count=5, price=300)
     order_id = saga_client.place_order(user, [{"product_id": tea, "quantity": 1}], None).resource_id
     ctx = {"order_id": order_id, "user_id": user, "items": [[tea, 1]], "total": None, "cid": None}
-    phase1(ctx).apply_async()
+    phase1_again = _to_its_end(phase1(ctx))
     wait_status(order_id, "awaiting_payment")
     assert saga_client.request_payment(order_id, user) == "started"
     full = {**ctx, "total": 300}
-    phase2_resumed(full).apply_async()
+    phase2_again = _to_its_end(phase2_resumed(full))
     assert wait_final(order_id).status == "completed"
-    # The duplicate tail may still be running: wait for the books to settle, then check them.
-    from tests.support.wait import wait_until
-
-    wait_until(lambda: seed.wallet_of(user) == 4_700, timeout=20, what="one debit")
+    # The order is final once the first of the two tails completes it; the other may still be
+    # charging. Its last step's result says every duplicate step ran: only then are the books
+    # worth reading (a second debit arriving late would otherwise pass unseen).
+    phase1_again.get(timeout=30)
+    phase2_again.get(timeout=30)
+    assert seed.wallet_of(user) == 4_700
     assert len(seed.entries(order_id)) == 1
     assert seed.stock_of(tea) == (4, 0)
     assert event_names(order_id) == list(FORWARD)

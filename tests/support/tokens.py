@@ -1,6 +1,7 @@
 """Test tokens: a key pair for the suite and a minting helper with docs/api.md's claims."""
 from __future__ import annotations
 
+import fcntl
 import functools
 import os
 import uuid
@@ -18,7 +19,12 @@ ISSUER = "emarket-auth"
 
 def ensure_test_keys() -> None:
     """Create the suite's key pair once and point the settings at it."""
-    generate_keypair(PRIVATE, PUBLIC)
+    # Parallel workers start together: one writes the pair, the others wait and keep it (two
+    # writing at once could leave one's private key beside the other's public key).
+    KEY_DIR.mkdir(parents=True, exist_ok=True)
+    with open(KEY_DIR / ".lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        generate_keypair(PRIVATE, PUBLIC)
     os.environ["EMARKET_JWT_PRIVATE_KEY"] = str(PRIVATE)
     os.environ["EMARKET_JWT_PUBLIC_KEY"] = str(PUBLIC)
 

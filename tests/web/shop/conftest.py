@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
+from datetime import timedelta
 from functools import lru_cache
 
 import pytest
 from sqlalchemy import text
 
+from db.base import utcnow
+from db.emarket import Order, OrderItem, SagaEvent
 from db.engine import get_engine
 from db.schema import METADATA
+from emarket import catalog
 from emarket.config import settings
+from emarket.storage import unit_of_work
 from tests.settings import INTEGRATION_DB_PREFIX
 from tests.support.databases import migrated_pg, truncate_all
+from tests.support.shop_pages import ADMIN, OTHER, USER
 from tests.support.tokens import bearer, mint
 
-USER, OTHER, ADMIN = 101, 102, 900
+__all__ = ["ADMIN", "OTHER", "USER"]  # the shop tests' users, named here for their modules too
 
 
 @pytest.fixture(scope="session")
@@ -53,6 +60,27 @@ def app(dbs, settings_overrides):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def product(dbs):
+    with unit_of_work("emarket") as uow:
+        return catalog.create_product(uow, name="Tea <b>bold</b>", description="Green\nleaves", price=1999, count=4)
+
+
+@pytest.fixture
+def order(dbs, product):
+    """USER's order of two ``product`` awaiting payment, its phase 1 in the timeline: its id."""
+    order_id = str(uuid.uuid4())
+    now = utcnow()
+    with unit_of_work("emarket") as uow:
+        uow.session.add(Order(id=order_id, user_id=USER, status="awaiting_payment", total=3998,
+                              payment_deadline=now + timedelta(minutes=5), created_at=now, updated_at=now))
+        uow.session.flush()
+        uow.session.add(OrderItem(order_id=order_id, product_id=product.id, quantity=2, price=1999))
+        for name in ("accepted", "registered", "stock_checked", "awaiting_payment"):
+            uow.session.add(SagaEvent(order_id=order_id, name=name, detail="", at=now))
+    return order_id
 
 
 @pytest.fixture

@@ -14,8 +14,7 @@ from db.base import utcnow
 from db.emarket import Order, OrderItem, SagaEvent
 from emarket import catalog
 from emarket.storage import unit_of_work
-from tests.web.shop.conftest import USER
-from tests.web.shop.test_pages import CSRF, hidden_csrf, log_in
+from tests.support.shop_pages import CSRF, USER, hidden_csrf, log_in
 
 RFC3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
 

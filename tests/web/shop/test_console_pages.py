@@ -11,25 +11,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from db.base import utcnow
-from db.emarket import Order, OrderItem, SagaEvent
-from emarket import catalog
+from db.emarket import Order
 from emarket.storage import unit_of_work
-from tests.web.shop.conftest import ADMIN, USER
-from tests.web.shop.test_pages import CSRF, log_in
-
-
-def _order(status: str, age: timedelta, events=()) -> str:
-    order_id, moment = str(uuid.uuid4()), utcnow() - age
-    with unit_of_work("emarket") as uow:
-        tea = catalog.create_product(uow, name="Console tea", price=300, count=5)
-        uow.session.add(Order(id=order_id, user_id=USER, status=status, created_at=moment, updated_at=moment))
-        uow.session.flush()
-        uow.session.add(OrderItem(order_id=order_id, product_id=tea.id, quantity=2))
-        for offset, (name, detail, run) in enumerate(events):
-            uow.session.add(SagaEvent(order_id=order_id, name=name, detail=detail,
-                                      at=moment + timedelta(milliseconds=40 * offset), **run))
-    return order_id
+from tests.support.shop_pages import ADMIN, CSRF, log_in, saga_order
 
 
 @pytest.fixture
@@ -39,14 +23,14 @@ def settings_overrides() -> dict:
 
 @pytest.fixture
 def stuck_and_fresh(dbs):
-    stuck = _order("processing", timedelta(hours=1), [
+    stuck = saga_order("processing", timedelta(hours=1), [
         ("accepted", "", {}),
         ("registered", "", {"task_id": "t-register", "worker": "celery@order-1", "attempt": 1}),
         ("stock_check_failed", "failed", {"task_id": "t-check", "worker": "celery@product-2", "attempt": 9,
                                           "error": "OperationalError: the database is away"}),
     ])
-    fresh = _order("processing", timedelta(seconds=1))
-    done = _order("completed", timedelta(hours=2))
+    fresh = saga_order("processing", timedelta(seconds=1))
+    done = saga_order("completed", timedelta(hours=2))
     return stuck, fresh, done
 
 

@@ -11,9 +11,7 @@ from typing import ClassVar
 
 import pytest
 
-from tests.web.shop.conftest import ADMIN
-from tests.web.shop.test_console_pages import _order
-from tests.web.shop.test_pages import log_in
+from tests.support.shop_pages import ADMIN, log_in, saga_order
 
 
 class _Flower(BaseHTTPRequestHandler):
@@ -49,7 +47,7 @@ def flower(flower_server):
 def test_only_the_tasks_flower_knows_are_linked_to_it(client, dbs, flower):
     old, new = f"old-{uuid.uuid4()}", f"new-{uuid.uuid4()}"
     flower.known = {new}
-    order_id = _order("processing", timedelta(seconds=1), [
+    order_id = saga_order("processing", timedelta(seconds=1), [
         ("accepted", "", {}),
         ("registered", "", {"task_id": old, "worker": "celery@order-1", "attempt": 1}),
         ("stock_checked", "", {"task_id": new, "worker": "celery@product-1", "attempt": 1}),

@@ -2,24 +2,23 @@
 product from the catalogue and shows it again, without breaking the orders that hold it."""
 from __future__ import annotations
 
-from tests.web.shop.conftest import ADMIN, assert_error
-from tests.web.shop.test_api_products import NEW, create
-from tests.web.shop.test_pages import CSRF, log_in, order, product  # noqa: F401  (fixtures)
+from tests.support.shop_pages import ADMIN, CSRF, NEW_PRODUCT, create_product, log_in
+from tests.web.shop.conftest import assert_error
 
 
 def test_a_name_is_trimmed_and_a_blank_one_refused(client, admin_headers):
-    assert create(client, admin_headers, name="  Kettle \t")["name"] == "Kettle"
+    assert create_product(client, admin_headers, name="  Kettle \t")["name"] == "Kettle"
     for blank in ("   ", "\t\n", ""):
-        body = assert_error(client.post("/api/products", json={**NEW, "name": blank}, headers=admin_headers),
+        body = assert_error(client.post("/api/products", json={**NEW_PRODUCT, "name": blank}, headers=admin_headers),
                             400, "validation_error")
         assert body["error"]["message"] == "name: must not be empty or only spaces"
-    kettle = create(client, admin_headers)
+    kettle = create_product(client, admin_headers)
     refused = client.patch(f"/api/products/{kettle['id']}", json={"name": "   "}, headers=admin_headers)
     assert_error(refused, 400, "validation_error")
 
 
 def test_a_hidden_product_leaves_the_catalogue_and_comes_back(client, admin_headers):
-    kettle = create(client, admin_headers, name="Hidden kettle")
+    kettle = create_product(client, admin_headers, name="Hidden kettle")
     hidden = client.patch(f"/api/products/{kettle['id']}", json={"hidden": True}, headers=admin_headers)
     assert hidden.status_code == 200 and hidden.get_json()["hidden"] is True
     assert kettle["id"] not in [p["id"] for p in client.get("/api/products").get_json()["products"]]
@@ -33,7 +32,7 @@ def test_a_hidden_product_leaves_the_catalogue_and_comes_back(client, admin_head
     assert shown.get_json()["hidden"] is False and "Hidden kettle" in client.get("/").get_data(as_text=True)
 
 
-def test_an_order_holding_a_hidden_product_still_shows_it(client, admin_headers, order, product):  # noqa: F811
+def test_an_order_holding_a_hidden_product_still_shows_it(client, admin_headers, order, product):
     client.patch(f"/api/products/{product.id}", json={"hidden": True}, headers=admin_headers)
     log_in(client)
     page = client.get(f"/orders/{order}").get_data(as_text=True)
@@ -44,7 +43,7 @@ def test_an_order_holding_a_hidden_product_still_shows_it(client, admin_headers,
 
 
 def test_the_admin_page_lists_hidden_products_with_a_button_to_show_them(client, admin_headers):
-    kettle = create(client, admin_headers, name="Shelved kettle")
+    kettle = create_product(client, admin_headers, name="Shelved kettle")
     client.patch(f"/api/products/{kettle['id']}", json={"hidden": True}, headers=admin_headers)
     log_in(client, ADMIN, ["admin"])
     page = client.get(f"/admin/products?created={kettle['id']}").get_data(as_text=True)

@@ -9,8 +9,7 @@ from db.account import User, Wallet
 from db.base import utcnow
 from db.emarket import Order, SagaEvent
 from emarket.storage import unit_of_work
-from tests.web.shop.conftest import USER
-from tests.web.shop.test_pages import CSRF, log_in, order, product  # noqa: F401  (fixtures)
+from tests.support.shop_pages import CSRF, USER, log_in
 
 
 def _wallet(balance: int) -> None:
@@ -23,7 +22,7 @@ def _wallet(balance: int) -> None:
             uow.session.execute(update(Wallet).where(Wallet.user_id == USER).values(balance=balance))
 
 
-def test_a_short_wallet_is_said_before_pay_with_a_top_up_link_back(client, order):  # noqa: F811
+def test_a_short_wallet_is_said_before_pay_with_a_top_up_link_back(client, order):
     _wallet(500)
     log_in(client)
     page = client.get(f"/orders/{order}").get_data(as_text=True)
@@ -34,14 +33,14 @@ def test_a_short_wallet_is_said_before_pay_with_a_top_up_link_back(client, order
     assert 'id="back-to-order"' not in client.get("/wallet?back=https://evil.example/").get_data(as_text=True)
 
 
-def test_enough_money_shows_the_balance_and_a_plain_pay(client, order):  # noqa: F811
+def test_enough_money_shows_the_balance_and_a_plain_pay(client, order):
     _wallet(10_000)
     log_in(client)
     page = client.get(f"/orders/{order}").get_data(as_text=True)
     assert "100.00 USD" in page and "short" not in page and ">Pay 39.98 USD</button>" in page
 
 
-def test_a_payment_refused_for_money_says_nothing_was_charged_and_offers_to_order_again(client, order):  # noqa: F811
+def test_a_payment_refused_for_money_says_nothing_was_charged_and_offers_to_order_again(client, order):
     with unit_of_work("emarket") as uow:
         uow.session.execute(update(Order).where(Order.id == order).values(status="cancelled",
                                                                           reason="insufficient_funds"))
@@ -54,7 +53,7 @@ def test_a_payment_refused_for_money_says_nothing_was_charged_and_offers_to_orde
     assert 'name="quantity-' in client.get("/cart").get_data(as_text=True)
 
 
-def test_my_orders_shows_each_orders_number_items_and_total(client, order):  # noqa: F811
+def test_my_orders_shows_each_orders_number_items_and_total(client, order):
     log_in(client)
     page = client.get("/orders").get_data(as_text=True)
     assert f'>Order {order[:8]}</a>' in page and "2 × Tea &lt;b&gt;bold&lt;/b&gt;" in page and "39.98 USD" in page

@@ -3,56 +3,18 @@ security headers are on every reply. Orders placed through the pages are in
 tests/integration/test_orders_api.py (they need the real workers)."""
 from __future__ import annotations
 
-import re
-import uuid
-from datetime import timedelta
-
 import pytest
 
 from db.account import User, Wallet, WalletEntry
-from db.base import utcnow
-from db.emarket import Order, OrderItem, SagaEvent
-from emarket import catalog
 from emarket.storage import unit_of_work
+from tests.support.shop_pages import ADMIN, CSRF, OTHER, USER, hidden_csrf, log_in
 from tests.support.tokens import mint
-from tests.web.shop.conftest import ADMIN, OTHER, USER
-
-CSRF = "csrf-of-this-session"
 
 
 @pytest.fixture(autouse=True)
 def _auth_nowhere(monkeypatch):
     # Nothing listens on port 9: a form that wrongly reached the auth service would show 503.
     monkeypatch.setenv("EMARKET_AUTH_URL", "http://127.0.0.1:9")
-
-
-def log_in(client, user_id=USER, roles=(), **claims):
-    client.set_cookie("access_token_cookie", mint(user_id, roles, csrf=CSRF, **claims))
-    client.set_cookie("csrf_access_token", CSRF)
-
-
-def hidden_csrf(html: str) -> set[str]:
-    return set(re.findall(r'name="csrf_token" value="([^"]*)"', html))
-
-
-@pytest.fixture
-def product(dbs):
-    with unit_of_work("emarket") as uow:
-        return catalog.create_product(uow, name="Tea <b>bold</b>", description="Green\nleaves", price=1999, count=4)
-
-
-@pytest.fixture
-def order(dbs, product):
-    order_id = str(uuid.uuid4())
-    now = utcnow()
-    with unit_of_work("emarket") as uow:
-        uow.session.add(Order(id=order_id, user_id=USER, status="awaiting_payment", total=3998,
-                              payment_deadline=now + timedelta(minutes=5), created_at=now, updated_at=now))
-        uow.session.flush()
-        uow.session.add(OrderItem(order_id=order_id, product_id=product.id, quantity=2, price=1999))
-        for name in ("accepted", "registered", "stock_checked", "awaiting_payment"):
-            uow.session.add(SagaEvent(order_id=order_id, name=name, detail="", at=now))
-    return order_id
 
 
 def test_catalogue_and_product_pages_render_for_anyone(client, product):
@@ -102,7 +64,8 @@ def test_static_assets_are_served(client):
     assert b"orderPage" in client.get("/static/app.js").data
 
 
-@pytest.mark.parametrize("path", ["/orders", "/wallet", "/admin/products", f"/orders/{uuid.uuid4()}"])
+# One fixed order id: a test's id must be the same in every xdist worker's collection.
+@pytest.mark.parametrize("path", ["/orders", "/wallet", "/admin/products", "/orders/6ca30128-1f85-4459-9cf9-17999f1f2993"])
 def test_private_pages_send_strangers_to_log_in(client, path):
     response = client.get(path)
     assert response.status_code == 302

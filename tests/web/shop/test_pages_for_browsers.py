@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from db.account import Credential
 from emarket.storage import unit_of_work
-from tests.web.shop.conftest import USER
-from tests.web.shop.test_pages import log_in
+from tests.support.shop_pages import USER, log_in
 
 # Chromium's own Accept header: several types at q=1, text/html first.
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,"

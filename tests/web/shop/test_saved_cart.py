@@ -8,8 +8,7 @@ from flask import session
 
 from emarket import catalog, saved_carts
 from emarket.storage import unit_of_work
-from tests.web.shop.conftest import OTHER, USER
-from tests.web.shop.test_pages import CSRF, log_in
+from tests.support.shop_pages import CSRF, OTHER, USER, log_in
 from web.shop import cart
 
 
