@@ -12,6 +12,14 @@ def place(user_id: int, items: list[tuple[int, int]], key: str | None = None) ->
     return order_id
 
 
+def place_and_pay(user_id: int, items: list[tuple[int, int]]) -> str:
+    """An order placed, awaited until it awaits payment, and its payment started (phase 2 runs)."""
+    order_id = place(user_id, items)
+    wait_status(order_id, "awaiting_payment")
+    assert saga_client.request_payment(order_id, user_id) == "started"
+    return order_id
+
+
 def wait_status(order_id: str, *statuses: str, timeout: float = 30.0):
     return wait_until(lambda: (o := seed.order(order_id)) is not None and o.status in statuses and o,
                       timeout=timeout, what=f"order {order_id} to become {statuses}")

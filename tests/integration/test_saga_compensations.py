@@ -5,7 +5,13 @@ import pytest
 
 from tasks import compensation, stock, wallet
 from tasks import order as order_tasks
-from tests.integration.saga_helpers import event_names, place, wait_final, wait_status
+from tests.integration.saga_helpers import (
+    event_names,
+    place,
+    place_and_pay,
+    wait_final,
+    wait_status,
+)
 from tests.support import seed
 from web.shop import saga_client
 
@@ -37,9 +43,7 @@ def test_unknown_product_cancels(worker):
 def test_insufficient_funds_releases_the_reservation(worker):
     user = seed.user(balance=499)
     tea = seed.product(count=4, price=250)
-    order_id = place(user, [(tea, 2)])
-    wait_status(order_id, "awaiting_payment")
-    assert saga_client.request_payment(order_id, user) == "started"
+    order_id = place_and_pay(user, [(tea, 2)])
     order = wait_final(order_id)
     assert (order.status, order.reason) == ("cancelled", "insufficient_funds")
     assert event_names(order_id) == ["accepted", "registered", "stock_checked", "awaiting_payment",

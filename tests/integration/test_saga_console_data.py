@@ -12,7 +12,12 @@ from db.base import utcnow
 from db.emarket import Order, OrderItem, SagaEvent
 from emarket import saga_events
 from emarket.storage import unit_of_work
-from tests.integration.saga_helpers import place, placed_and_paid, wait_final, wait_status
+from tests.integration.saga_helpers import (
+    place_and_pay,
+    placed_and_paid,
+    wait_final,
+    wait_status,
+)
 from tests.support import seed
 from web.shop import saga_client
 
@@ -26,9 +31,7 @@ def _runs(order_id: str) -> dict[str, SagaEvent]:
 
 def test_every_step_names_its_task_worker_and_attempt(worker):
     user = seed.user(balance=1_000)
-    order_id = place(user, [(seed.product(price=100), 2)])
-    wait_status(order_id, "awaiting_payment")
-    assert saga_client.request_payment(order_id, user) == "started"
+    order_id = place_and_pay(user, [(seed.product(price=100), 2)])
     wait_final(order_id)
     runs = _runs(order_id)
     assert set(runs) == set(saga_events.FORWARD)

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.saga_helpers import event_names, place, wait_final, wait_status
+from tests.integration.saga_helpers import (
+    event_names,
+    place,
+    place_and_pay,
+    wait_final,
+    wait_status,
+)
 from tests.support import seed
 from tests.support.wait import wait_until
 from web.shop import saga_client
@@ -21,9 +27,7 @@ def test_worker_killed_mid_step(swap_worker, tmp_path, step):
     user = seed.user(balance=1_000)
     tea = seed.product(count=3, price=200)
     with swap_worker({"EMARKET_FAULT_HANG_IN": step, "EMARKET_FAULT_MARKER": str(marker)}) as faulty:
-        order_id = place(user, [(tea, 1)])
-        wait_status(order_id, "awaiting_payment")
-        assert saga_client.request_payment(order_id, user) == "started"
+        order_id = place_and_pay(user, [(tea, 1)])
         wait_until(marker.exists, timeout=30, what=f"{step} to be caught mid-transaction")
         faulty.kill()
     # The shared worker is back: it receives the requeued message and finishes the saga.
@@ -60,9 +64,7 @@ def test_an_unreachable_database_is_retried_until_it_is_back_and_never_compensat
     unreachable = {"EMARKET_DB_ACCOUNT": "postgresql+psycopg2://postgres@127.0.0.1:1/none",
                    "EMARKET_STEP_MAX_RETRIES": "2", "EMARKET_STEP_BACKOFF_BASE": "0.05"}
     with swap_worker(unreachable) as broken:
-        order_id = place(user, [(tea, 1)])
-        wait_status(order_id, "awaiting_payment")
-        assert saga_client.request_payment(order_id, user) == "started"
+        order_id = place_and_pay(user, [(tea, 1)])
         # Twice the limit a transient error gets: an outage has none.
         wait_until(lambda: broken.log().count("money.charge") and broken.log().count("Retry in") >= 4, timeout=60,
                    what="money.charge to retry past its limit")

@@ -6,7 +6,13 @@ from emarket.saga_events import FORWARD
 from tasks import order as order_tasks
 from tasks import stock, wallet
 from tasks.chains import phase1, phase2_resumed
-from tests.integration.saga_helpers import event_names, place, wait_final, wait_status
+from tests.integration.saga_helpers import (
+    event_names,
+    place,
+    place_and_pay,
+    wait_final,
+    wait_status,
+)
 from tests.support import seed
 from web.shop import saga_client
 
@@ -25,9 +31,7 @@ def _to_its_end(chain):
 def test_every_step_delivered_twice_changes_nothing(worker):
     user = seed.user(balance=5_000)
     tea = seed.product(count=5, price=300)
-    order_id = place(user, [(tea, 2)])
-    wait_status(order_id, "awaiting_payment")
-    assert saga_client.request_payment(order_id, user) == "started"
+    order_id = place_and_pay(user, [(tea, 2)])
     assert wait_final(order_id).status == "completed"
     ctx = {"order_id": order_id, "user_id": user, "items": [[tea, 2]], "total": 600, "cid": None}
 

@@ -2,7 +2,13 @@
 from __future__ import annotations
 
 from emarket.saga_events import FORWARD
-from tests.integration.saga_helpers import event_names, place, wait_final, wait_status
+from tests.integration.saga_helpers import (
+    event_names,
+    place,
+    place_and_pay,
+    wait_final,
+    wait_status,
+)
 from tests.support import seed
 from web.shop import saga_client
 
@@ -30,9 +36,7 @@ def test_order_is_paid_and_completed(worker):
 def test_second_payment_request_is_told_it_lost(worker):
     user = seed.user(balance=1_000)
     tea = seed.product(count=3, price=100)
-    order_id = place(user, [(tea, 1)])
-    wait_status(order_id, "awaiting_payment")
-    assert saga_client.request_payment(order_id, user) == "started"
+    order_id = place_and_pay(user, [(tea, 1)])
     assert saga_client.request_payment(order_id, user) == "already_started"
     wait_final(order_id)
     assert saga_client.request_payment(order_id, user) == "already_started"

@@ -8,25 +8,10 @@ import pytest
 from sqlalchemy import func, select
 
 from db.account import Credential, User, Wallet, WalletEntry
-from db.engine import get_engine
-from db.unit_of_work import UnitOfWork
 from emarket import accounts
 from emarket.errors import Conflict, DomainError, NotFound
-from tests.settings import INTEGRATION_DB_PREFIX
-from tests.support.databases import migrated_pg, truncate_all
 
-
-@pytest.fixture(scope="module")
-def account_url():
-    return migrated_pg(f"{INTEGRATION_DB_PREFIX}_auth")["account"]
-
-
-@pytest.fixture
-def uow(account_url):
-    """``with uow() as u:`` — one transaction on a freshly emptied account database."""
-    truncate_all({"account": account_url})
-    yield lambda: UnitOfWork(get_engine(account_url))
-    truncate_all({"account": account_url})
+# ``uow`` and ``account_url``: tests/unit/conftest.py.
 
 
 def count(uow, model) -> int:

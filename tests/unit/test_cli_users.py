@@ -6,26 +6,16 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from db.account import Credential, User, Wallet, WalletEntry
-from db.engine import get_engine
-from db.unit_of_work import UnitOfWork
 from emarket import accounts
 from emarket.cli import main
 from emarket.config import Settings, in_force
-from tests.settings import INTEGRATION_DB_PREFIX
-from tests.support.databases import migrated_pg, truncate_all
-
-
-@pytest.fixture(scope="module")
-def account_url():
-    return migrated_pg(f"{INTEGRATION_DB_PREFIX}_auth")["account"]
 
 
 @pytest.fixture
-def uow(account_url):
-    truncate_all({"account": account_url})
+def uow(uow, account_url):
+    """tests/unit/conftest.py's, with that database in force: the commands read the settings."""
     with in_force(Settings(db_account=account_url)):
-        yield lambda: UnitOfWork(get_engine(account_url))
-    truncate_all({"account": account_url})
+        yield uow
 
 
 def run(*args, input=None):

@@ -13,9 +13,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import HTTPException
 
 from db.limits import IDEMPOTENCY_KEY, ORDER_LINES, QUANTITY
 from emarket import catalog, queries, saved_carts
@@ -26,14 +25,13 @@ from web.common import request_log
 from web.shop import saga_client
 from web.shop.page_auth import (
     check_anonymous_csrf,
+    page_blueprint,
     page_caller,
-    page_error,
     safe_next,
     verified_form_post,
 )
 
-bp = Blueprint("cart", __name__)
-bp.register_error_handler(HTTPException, page_error)
+bp = page_blueprint("cart", __name__)
 
 MAX_LINES, MAX_QUANTITY = ORDER_LINES.hi, QUANTITY.hi
 

@@ -16,7 +16,17 @@ from typing import ParamSpec, cast
 from urllib.parse import urlsplit
 
 import jwt as pyjwt
-from flask import Response, abort, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_jwt_extended import (
     get_jwt,
@@ -142,3 +152,10 @@ def page_error(error: HTTPException) -> tuple[str, int]:
     """Pages answer their own errors (403, 404 …) as HTML, not the API's JSON."""
     assert error.code is not None  # what reaches here is a raised HTTP error (abort, NotFound …): it has its code
     return render_template("error.html", status=error.code, message=error.description), error.code
+
+
+def page_blueprint(name: str, import_name: str) -> Blueprint:
+    """A blueprint of pages: its errors answered as pages (``page_error``)."""
+    bp = Blueprint(name, import_name)
+    bp.register_error_handler(HTTPException, page_error)
+    return bp

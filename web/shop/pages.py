@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from pydantic import Field, ValidationError
 from werkzeug.exceptions import HTTPException
@@ -27,6 +27,7 @@ from web.shop.page_auth import (
     caller_email,
     form_csrf_token,
     login_page_required,
+    page_blueprint,
     page_caller,
     page_error,
     safe_next,
@@ -34,8 +35,7 @@ from web.shop.page_auth import (
 )
 from web.shop.schemas import QueryInt, QueryModel
 
-bp = Blueprint("pages", __name__)
-bp.register_error_handler(HTTPException, page_error)
+bp = page_blueprint("pages", __name__)
 
 
 class CheckoutForm(QueryModel):

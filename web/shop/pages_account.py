@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, cast
 
-from flask import Blueprint, Response, redirect, render_template, request, session, url_for
+from flask import Response, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_jwt_extended import (
     decode_token,
@@ -14,13 +14,16 @@ from flask_jwt_extended import (
     unset_jwt_cookies,
 )
 from markupsafe import Markup
-from werkzeug.exceptions import HTTPException
 
 from web.shop import auth_client, cart
-from web.shop.page_auth import check_anonymous_csrf, page_error, safe_next, verified_form_post
+from web.shop.page_auth import (
+    check_anonymous_csrf,
+    page_blueprint,
+    safe_next,
+    verified_form_post,
+)
 
-bp = Blueprint("pages_account", __name__)
-bp.register_error_handler(HTTPException, page_error)
+bp = page_blueprint("pages_account", __name__)
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 UNAVAILABLE = "The sign-in service is not answering just now; please try again in a moment."
