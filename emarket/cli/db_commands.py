@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import signal
 import subprocess
+from collections.abc import Callable
 
 import click
 from sqlalchemy.engine import make_url
@@ -26,18 +27,21 @@ def db() -> None:
 @db.command(help="Bring every database to the newest migration (creates the schema).")
 @_which
 def upgrade(databases: tuple[str, ...]) -> None:
-    for name in databases or DATABASES:
-        migrate.upgrade(name, database_url(name))
-        click.echo(f"{name}: at head")
+    _migrate_each(databases, migrate.upgrade, "at head")
 
 
 @db.command(help="Undo every migration (drops the schema). Destroys data.")
 @_which
 @click.confirmation_option(prompt="Drop the schema and every row?")
 def downgrade(databases: tuple[str, ...]) -> None:
+    _migrate_each(databases, migrate.downgrade, "at base")
+
+
+def _migrate_each(databases: tuple[str, ...], step: Callable[[str, str], None], done: str) -> None:
+    """``step`` on each database named (all three if none), saying where each stands after."""
     for name in databases or DATABASES:
-        migrate.downgrade(name, database_url(name))
-        click.echo(f"{name}: at base")
+        step(name, database_url(name))
+        click.echo(f"{name}: {done}")
 
 
 @db.command(help="Exit 1 if a database differs from the models (a migration is missing).")

@@ -129,18 +129,25 @@ class Driver:
 
     # --- orders ----------------------------------------------------------------------------------
 
+    def _gives_up(self, run: OrderRun | TopupRun, what: str, error: Exception, deadline: float) -> bool:
+        """A failed request, said and counted: past the deadline the run gives up (its outcome
+        says so), else a client's pause before it retries (bounded by that deadline)."""
+        self._error(what, error)
+        run.retries += 1
+        if self._late(deadline):
+            run.outcome = f"gave up: {what}"
+            return True
+        time.sleep(0.5)
+        return False
+
     def _order(self, run: OrderRun) -> None:
         deadline = time.monotonic() + PATIENCE
         while run.order_id is None:
             try:  # the same Idempotency-Key: a repeat finds the first order
                 run.order_id = shop.place_order(run.user_id, run.items, run.key).resource_id
             except Exception as error:  # noqa: BLE001 — a client retries a failed request
-                self._error("place", error)
-                run.retries += 1
-                if self._late(deadline):
-                    run.outcome = "gave up placing"
+                if self._gives_up(run, "place", error, deadline):
                     return
-                time.sleep(0.5)  # a client's pause before it retries a failed request (bounded by its deadline)
         status = self._settled(run.order_id, deadline)
         if status != st.AWAITING_PAYMENT or run.plan == "timeout":
             run.outcome = status
@@ -200,12 +207,8 @@ class Driver:
                 if outcome.created:
                     self._send_start(run.topup_id)
             except Exception as error:  # noqa: BLE001 — an outage of the run: said in the report, retried
-                self._error("create top-up", error)
-                run.retries += 1
-                if self._late(deadline):
-                    run.outcome = "gave up creating"
+                if self._gives_up(run, "create top-up", error, deadline):
                     return
-                time.sleep(0.5)  # a client's pause before it retries a failed request (bounded by its deadline)
         if run.plan in ("never", "bank_refuses"):
             run.outcome = "left alone"
             return

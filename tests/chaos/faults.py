@@ -169,20 +169,22 @@ class FaultInjector:
         self.note("bank answers again")
 
     def _broker_restart(self) -> None:
-        self.note("rabbitmqctl stop_app")
-        self.services.stop_broker()
-        time.sleep(self.cfg.broker_down_for)  # the outage's duration
-        self.services.start_broker()
-        self.counts["broker_restarts"] += 1
-        self.note("rabbitmqctl start_app: broker back")
+        self._outage("broker_restarts", ("rabbitmqctl stop_app", "rabbitmqctl start_app: broker back"),
+                     self.services.stop_broker, self.services.start_broker, self.cfg.broker_down_for)
 
     def _redis_restart(self) -> None:
-        self.note("redis shutdown nosave")
-        self.services.stop_redis()
-        time.sleep(self.cfg.redis_down_for)  # the outage's duration
-        self.services.start_redis()
-        self.counts["redis_restarts"] += 1
-        self.note("redis back (empty)")
+        self._outage("redis_restarts", ("redis shutdown nosave", "redis back (empty)"),
+                     self.services.stop_redis, self.services.start_redis, self.cfg.redis_down_for)
+
+    def _outage(self, counter: str, said: tuple[str, str], stop: Callable[[], None], start: Callable[[], None],
+                down_for: float) -> None:
+        """A service stopped for ``down_for`` seconds, then started again; said and counted."""
+        self.note(said[0])
+        stop()
+        time.sleep(down_for)  # the outage's duration
+        start()
+        self.counts[counter] += 1
+        self.note(said[1])
 
     def stop(self) -> None:
         """Stop every fault and leave the stack whole: services up, bank answering, no

@@ -20,12 +20,18 @@ def _order(page, shop: str, product_id: int) -> str:
     return page.url.rsplit("/", 1)[1]
 
 
-def test_shopper_orders_pays_and_watches_the_cabinet(stack, browser, screenshots):
-    email, password = f"shopper-{uuid.uuid4().hex[:8]}@example.com", "a-long-password"
-    product_id = _create_product(stack, "Browser-tested teapot", price=2_500, count=5)
+def _shopper(stack, browser, who: str):
+    """A new shopper registered and logged in, in a browser context of their own."""
+    email = f"{who}-{uuid.uuid4().hex[:8]}@example.com"
     context = browser.new_context()
     page = context.new_page()
-    _register_and_log_in(page, stack.shop.url, email, password)
+    _register_and_log_in(page, stack.shop.url, email, "a-long-password")
+    return context, page, email
+
+
+def test_shopper_orders_pays_and_watches_the_cabinet(stack, browser, screenshots):
+    product_id = _create_product(stack, "Browser-tested teapot", price=2_500, count=5)
+    context, page, email = _shopper(stack, browser, "shopper")
     stack.emarket("wallet", "credit", email, "10000")
 
     order_id = _order(page, stack.shop.url, product_id)
@@ -48,11 +54,8 @@ def test_shopper_orders_pays_and_watches_the_cabinet(stack, browser, screenshots
 
 
 def test_unpaid_order_turns_cancelled_in_the_cabinet_on_its_own(stack, browser, screenshots):
-    email, password = f"idle-{uuid.uuid4().hex[:8]}@example.com", "a-long-password"
     product_id = _create_product(stack, "Browser-tested cup", price=700, count=5)
-    context = browser.new_context()
-    page = context.new_page()
-    _register_and_log_in(page, stack.shop.url, email, password)
+    context, page, _email = _shopper(stack, browser, "idle")
     order_id = _order(page, stack.shop.url, product_id)
     expect(page.locator("#status")).to_have_attribute("data-status", "awaiting_payment", timeout=30_000)
 

@@ -21,11 +21,15 @@ from tests.support.wait import wait_until
 from web.shop import saga_client
 
 
+def _shopper_and_tea() -> tuple[int, int]:
+    """A shopper with 10.00 in the wallet; a tea at 2.00, three in stock."""
+    return seed.user(balance=1_000), seed.product(count=3, price=200)
+
+
 @pytest.mark.parametrize("step", ["product.reserve", "money.charge", "order.complete"])
 def test_worker_killed_mid_step(swap_worker, tmp_path, step):
     marker = tmp_path / "hung"
-    user = seed.user(balance=1_000)
-    tea = seed.product(count=3, price=200)
+    user, tea = _shopper_and_tea()
     with swap_worker({"EMARKET_FAULT_HANG_IN": step, "EMARKET_FAULT_MARKER": str(marker)}) as faulty:
         order_id = place_and_pay(user, [(tea, 1)])
         wait_until(marker.exists, timeout=30, what=f"{step} to be caught mid-transaction")
@@ -40,8 +44,7 @@ def test_worker_killed_mid_step(swap_worker, tmp_path, step):
 @pytest.mark.parametrize("step", ["order.register", "product.check", "product.reserve", "money.charge"])
 def test_step_dies_after_commit_before_next_message(swap_worker, tmp_path, step):
     marker = tmp_path / "crashed"
-    user = seed.user(balance=1_000)
-    tea = seed.product(count=3, price=200)
+    user, tea = _shopper_and_tea()
     with swap_worker({"EMARKET_FAULT_CRASH_AFTER": step, "EMARKET_FAULT_MARKER": str(marker)}) as faulty:
         order_id = place(user, [(tea, 1)])
         wait_status(order_id, "awaiting_payment", "cancelled", timeout=60)
@@ -59,8 +62,7 @@ def test_an_unreachable_database_is_retried_until_it_is_back_and_never_compensat
     transient-error limit without failing, so nothing is compensated and the order is not
     cancelled for an outage; once the database is back the step runs and the order completes
     (issue 21; docs/cluster-faults.md)."""
-    user = seed.user(balance=1_000)
-    tea = seed.product(count=3, price=200)
+    user, tea = _shopper_and_tea()
     unreachable = {"EMARKET_DB_ACCOUNT": "postgresql+psycopg2://postgres@127.0.0.1:1/none",
                    "EMARKET_STEP_MAX_RETRIES": "2", "EMARKET_STEP_BACKOFF_BASE": "0.05"}
     with swap_worker(unreachable) as broken:
