@@ -20,10 +20,10 @@ from tests.web.shop.conftest import ADMIN, OTHER, USER
 CSRF = "csrf-of-this-session"
 
 
-@pytest.fixture(autouse=True)
-def _auth_nowhere(monkeypatch):
+@pytest.fixture
+def settings_overrides() -> dict:
     # Nothing listens on port 9: a form that wrongly reached the auth service would show 503.
-    monkeypatch.setenv("EMARKET_AUTH_URL", "http://127.0.0.1:9")
+    return {"auth_url": "http://127.0.0.1:9"}
 
 
 def log_in(client, user_id=USER, roles=(), **claims):
