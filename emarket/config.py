@@ -152,7 +152,9 @@ class _SettingsInForce:
         return _in_force.get() or _from_environment()
 
     def cache_clear(self) -> None:
-        """Read the environment again on the next call (a test that changed it)."""
+        """Read the environment again on the next call: for a program that sets its own
+        environment after something has read it (the chaos harness, the benchmarks); a test gives
+        its settings to the app, or puts them in force (``in_force``), instead."""
         _from_environment.cache_clear()
 
 

@@ -15,6 +15,7 @@ second of step latencies).
 """
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import threading
@@ -120,7 +121,9 @@ class _StepLatencies:
             field = f"{step}{_SEP}sum"
             self._sums[field] = self._sums.get(field, 0.0) + seconds
             if self._timer is None:
-                self._timer = threading.Timer(FLUSH_SECONDS, self.flush)
+                # The timer's thread sends with the settings in force here (emarket.config: an
+                # app's own, a test's), not with an empty context's.
+                self._timer = threading.Timer(FLUSH_SECONDS, contextvars.copy_context().run, args=(self.flush,))
                 self._timer.daemon = True
                 self._timer.start()
 

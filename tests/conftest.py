@@ -143,15 +143,6 @@ def _release_connections():
     dispose_all()
 
 
-@pytest.fixture(autouse=True)
-def _fresh_settings():
-    from emarket.config import settings
-
-    settings.cache_clear()
-    yield
-    settings.cache_clear()
-
-
 # Every service verifies tokens with the suite's public key; tests mint with its private key.
 from tests.support.tokens import ensure_test_keys  # noqa: E402 — once the suite's environment is set above
 

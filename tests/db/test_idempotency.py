@@ -3,6 +3,7 @@ the resource and the first reply commit together; a replay gets the stored bytes
 is refused; a failed first request leaves nothing; a concurrent twin waits and finds the first."""
 from __future__ import annotations
 
+import contextvars
 import threading
 from datetime import timedelta
 
@@ -119,10 +120,11 @@ def test_a_concurrent_twin_waits_for_the_first_and_gets_its_reply(databases, uow
     def run(name, create):
         results[name] = _once("k1", create=create)
 
-    first = threading.Thread(target=run, args=("first", slow_create))
+    # Each thread in a copy of this context: the test's settings (its databases) are in force there too.
+    first = threading.Thread(target=contextvars.copy_context().run, args=(run, "first", slow_create))
     first.start()
     assert inside.wait(30)
-    twin = threading.Thread(target=run, args=("twin", _create("twin")))
+    twin = threading.Thread(target=contextvars.copy_context().run, args=(run, "twin", _create("twin")))
     twin.start()
     twin.join(0.5)
     assert twin.is_alive()  # blocked on the first one's key, not answering on its own

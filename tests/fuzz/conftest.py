@@ -13,6 +13,7 @@ from hypothesis import settings as hypothesis_settings
 
 from emarket import accounts
 from emarket.bank.accounts import ensure_merchant_account
+from emarket.config import in_force
 from emarket.storage import unit_of_work
 from tests.security import stack
 from tests.settings import INTEGRATION_DB_PREFIX
@@ -44,8 +45,16 @@ CHECKS = [schemathesis.checks.not_a_server_error, schemathesis.checks.response_s
 @pytest.fixture(scope="package")
 def fuzz_env():
     with stack.stack_env(f"{INTEGRATION_DB_PREFIX}_fuzz", redis_db=11) as env:
-        stack.wipe(env["urls"])
+        with in_force(env["settings"]):
+            stack.wipe(env["urls"])
         yield env
+
+
+@pytest.fixture(autouse=True)
+def _fuzz_settings(fuzz_env):
+    """Each test runs with our settings in force, and leaves nothing in force for the next."""
+    with in_force(fuzz_env["settings"]):
+        yield
 
 
 @pytest.fixture(scope="package")
@@ -60,19 +69,20 @@ def fuzz_worker(fuzz_env, tmp_path_factory):
 def people(fuzz_env):
     """A registered user (with a wallet and money) and an admin, and a few products."""
     ids = {}
-    with unit_of_work("account") as uow:
-        for role, email in (("user", "fuzz-user@example.com"), ("admin", "fuzz-admin@example.com")):
-            ids[role] = accounts.register_credentials(uow, email, PASSWORD, ["admin"] if role == "admin" else [])
-            accounts.create_profile(uow, ids[role], email, role)
-    for _ in range(3):
-        seed.product(count=100, price=150)
-    with unit_of_work("bank") as uow:
-        ensure_merchant_account(uow)
+    with in_force(fuzz_env["settings"]):
+        with unit_of_work("account") as uow:
+            for role, email in (("user", "fuzz-user@example.com"), ("admin", "fuzz-admin@example.com")):
+                ids[role] = accounts.register_credentials(uow, email, PASSWORD, ["admin"] if role == "admin" else [])
+                accounts.create_profile(uow, ids[role], email, role)
+        for _ in range(3):
+            seed.product(count=100, price=150)
+        with unit_of_work("bank") as uow:
+            ensure_merchant_account(uow)
     return ids
 
 
-def _app(factory):
-    app = factory()
+def _app(factory, given):
+    app = factory(given)
     app.testing = True
     return app
 
@@ -81,21 +91,21 @@ def _app(factory):
 def shop_app(fuzz_env, fuzz_worker, people):
     from web.shop import create_app
 
-    return _app(create_app)
+    return _app(create_app, fuzz_env["settings"])
 
 
 @pytest.fixture(scope="package")
 def auth_app(fuzz_env, fuzz_worker, people):
     from web.auth import create_app
 
-    return _app(create_app)
+    return _app(create_app, fuzz_env["settings"])
 
 
 @pytest.fixture(scope="package")
 def bank_app(fuzz_env, people):
     from web.bank import create_app
 
-    return _app(create_app)
+    return _app(create_app, fuzz_env["settings"])
 
 
 def _schema(path: str, app):

@@ -13,11 +13,26 @@ from tests.support.workers import ALL_QUEUES, Worker
 
 @pytest.fixture(scope="session")
 def integration_env():
-    """Point this process (and the workers it starts) at the integration databases."""
+    """The integration databases, migrated: their URLs."""
     ensure_vhost()
-    urls = migrated_pg(INTEGRATION_DB_PREFIX)
-    with overridden_env({f"EMARKET_DB_{name.upper()}": url for name, url in urls.items()}):
-        yield urls
+    return migrated_pg(INTEGRATION_DB_PREFIX)
+
+
+@pytest.fixture(scope="session")
+def integration_vars(integration_env) -> dict[str, str]:
+    """The integration databases as the environment of the workers we start."""
+    return {f"EMARKET_DB_{name.upper()}": url for name, url in integration_env.items()}
+
+
+@pytest.fixture(autouse=True)
+def _integration_settings(request):
+    """A test on the integration databases runs with them in force (its apps, seed helpers and
+    units of work), and leaves nothing in force for the next test."""
+    if "integration_env" not in request.fixturenames:
+        yield
+        return
+    with overridden_env(request.getfixturevalue("integration_vars")):
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -29,15 +44,15 @@ def celery_app(integration_env):
 
 
 @pytest.fixture(scope="session")
-def worker(celery_app, tmp_path_factory):
+def worker(celery_app, integration_vars, tmp_path_factory):
     """One real worker consuming all six queues, shared by the session's tests."""
-    w = Worker(celery_app, tmp_path_factory.mktemp("worker-logs")).start()
+    w = Worker(celery_app, tmp_path_factory.mktemp("worker-logs"), env=integration_vars).start()
     yield w
     w.stop()
 
 
 @pytest.fixture(scope="session")
-def swap_worker(worker, celery_app, tmp_path_factory):
+def swap_worker(worker, celery_app, integration_vars, tmp_path_factory):
     """``with swap_worker(env) as w:`` — the shared worker steps aside for one started with
     extra environment (a short payment clock, an injected fault), and comes back after."""
     from contextlib import contextmanager
@@ -47,7 +62,7 @@ def swap_worker(worker, celery_app, tmp_path_factory):
     @contextmanager
     def _swap(env: dict):
         worker.stop()
-        special = Worker(celery_app, log_dir, env=env).start()
+        special = Worker(celery_app, log_dir, env={**integration_vars, **env}).start()
         try:
             yield special
         finally:

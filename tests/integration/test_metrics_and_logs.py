@@ -8,14 +8,12 @@ this machine (and other modules' sagas) cannot move the figures between our two 
 from __future__ import annotations
 
 import json
-import os
 import time
 import uuid
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from emarket.config import settings
 from tasks import metrics
 from tests.integration.saga_helpers import wait_final, wait_status
 from tests.settings import REDIS_SERVER
@@ -35,19 +33,20 @@ OPS_ENV = {"EMARKET_REDIS_URL": f"{REDIS_SERVER}/8",
 @pytest.fixture(scope="module")
 def ops_worker(swap_worker):
     """The only worker of the session while this module runs, counting under our prefix."""
-    with overridden_env(OPS_ENV), swap_worker(OPS_ENV) as worker:
+    with swap_worker(OPS_ENV) as worker:
         yield worker
 
 
 @pytest.fixture
 def shop(ops_worker):
-    os.environ.update(OPS_ENV)  # the autouse settings reset re-reads the environment
-    settings.cache_clear()
-    from web.shop import create_app
+    """The shop with our Redis and prefix over the test's settings (the integration databases),
+    in force for the whole test: the scrapes and the helpers read what the worker counts."""
+    with overridden_env(OPS_ENV) as given:
+        from web.shop import create_app
 
-    app = create_app()
-    app.testing = True
-    return app.test_client()
+        app = create_app(given)
+        app.testing = True
+        yield app.test_client()
 
 
 def scrape(shop) -> dict[tuple[str, tuple], float]:

@@ -13,6 +13,7 @@ from emarket import accounts
 from emarket.saga_events import FORWARD
 from emarket.storage import unit_of_work
 from tests.support import seed
+from tests.support.env import overridden_env
 from tests.support.tokens import bearer, mint
 from tests.support.wait import wait_until
 
@@ -214,22 +215,22 @@ def test_tokens_and_methods(client):
 # --- the same story through the pages: register, log in, order, pay, watch it complete -------
 
 @pytest.fixture
-def auth_service(worker, monkeypatch):
-    """The real auth service over real HTTP (a thread of this process), as the pages call it."""
+def auth_service(worker):
+    """The real auth service over real HTTP (a thread of this process), as the pages call it;
+    the test runs with its URL in force (the shop's pages read it at each call)."""
     import threading
 
     from werkzeug.serving import make_server
 
+    from emarket.config import settings
     from web.auth import create_app as create_auth_app
 
-    server = make_server("127.0.0.1", 0, create_auth_app(), threaded=True)
+    # Its own settings (the test's): its requests are served in threads of their own.
+    server = make_server("127.0.0.1", 0, create_auth_app(settings()), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    monkeypatch.setenv("EMARKET_AUTH_URL", f"http://127.0.0.1:{server.server_port}")
-    from emarket.config import settings
-
-    settings.cache_clear()
-    yield server
+    with overridden_env({"EMARKET_AUTH_URL": f"http://127.0.0.1:{server.server_port}"}):
+        yield server
     server.shutdown()
     thread.join(timeout=10)
 

@@ -13,6 +13,7 @@ import uuid
 import pytest
 import requests
 
+from tests.support.env import overridden_env, settings_with
 from tests.support.topup_world import (
     PIN,
     bank_account,
@@ -41,11 +42,18 @@ def stack(tmp_path_factory):
         yield world
 
 
+@pytest.fixture(autouse=True)
+def _world_settings(stack):
+    """Each test runs with this world's databases and broker in force, and leaves them behind."""
+    with overridden_env(stack.world_env):
+        yield
+
+
 @pytest.fixture(scope="module")
 def shop(stack):
     from web.shop import create_app
 
-    app = create_app()
+    app = create_app(settings_with(stack.world_env))
     app.testing = True
     return app.test_client()
 

@@ -18,7 +18,6 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from emarket import telemetry
-from emarket.config import settings
 from tests.integration.saga_helpers import wait_final, wait_status
 from tests.support import seed
 from tests.support.tokens import bearer, mint
@@ -87,7 +86,6 @@ def web_spans(traced_worker):
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     telemetry.configure("shop", provider)
-    settings.cache_clear()
     try:
         from web.shop import create_app
 

@@ -7,6 +7,7 @@ import pytest
 
 from emarket import accounts
 from emarket.bank.accounts import ensure_merchant_account
+from emarket.config import in_force
 from emarket.storage import unit_of_work
 from tests.security import stack
 from tests.settings import INTEGRATION_DB_PREFIX
@@ -32,8 +33,8 @@ def sec_worker(sec_env, tmp_path_factory):
         yield worker
 
 
-def _app(factory):
-    app = factory()
+def _app(factory, given):
+    app = factory(given)
     app.testing = True
     app.test_client_class = stack.RecordingClient
     return app
@@ -43,31 +44,33 @@ def _app(factory):
 def shop_app(sec_env):
     from web.shop import create_app
 
-    return _app(create_app)
+    return _app(create_app, sec_env["settings"])
 
 
 @pytest.fixture(scope="package")
 def auth_app(sec_env):
     from web.auth import create_app
 
-    return _app(create_app)
+    return _app(create_app, sec_env["settings"])
 
 
 @pytest.fixture(scope="package")
 def bank_app(sec_env):
     from web.bank import create_app
 
-    return _app(create_app)
+    return _app(create_app, sec_env["settings"])
 
 
 @pytest.fixture(autouse=True)
 def clean(sec_env):
-    """Empty databases and Redis keys before; after, no error reply may leak internals."""
-    stack.wipe(sec_env["urls"])
-    with unit_of_work("bank") as uow:
-        ensure_merchant_account(uow)
-    stack.RecordingClient.errors.clear()
-    yield
+    """Our settings in force for the test (seed helpers, units of work); empty databases and
+    Redis keys before; after, no error reply may leak internals."""
+    with in_force(sec_env["settings"]):
+        stack.wipe(sec_env["urls"])
+        with unit_of_work("bank") as uow:
+            ensure_merchant_account(uow)
+        stack.RecordingClient.errors.clear()
+        yield
     leaks = [(status, path, stack.leak_in(body), body[:300]) for status, path, body in stack.RecordingClient.errors
              if stack.leak_in(body)]
     stack.RecordingClient.errors.clear()

@@ -15,7 +15,7 @@ from db.schema import METADATA
 from tests.settings import REDIS_SERVER
 from tests.support.broker import ensure_vhost, purge_queues
 from tests.support.databases import migrated_pg, truncate_all
-from tests.support.env import overridden_env
+from tests.support.env import settings_with
 from tests.support.workers import ALL_QUEUES, Worker
 
 BANK_ADMIN = {"X-Api-Key": "sec-bank-admin-key"}
@@ -27,7 +27,8 @@ REDIS_KEYS = ("emarket:login:*", "emarket:revoked:*", "emarket:refresh-rotated:*
 
 @contextmanager
 def stack_env(prefix: str, redis_db: int):
-    """Point this process (and the worker it starts) at our own databases and Redis db."""
+    """Our own databases and Redis db: ``env`` for the worker we start, ``settings`` (the same
+    values) for this process, given to the apps and put in force for each test by the suite."""
     ensure_vhost()
     urls = migrated_pg(prefix)
     env = {f"EMARKET_DB_{name.upper()}": url for name, url in urls.items()}
@@ -43,8 +44,7 @@ def stack_env(prefix: str, redis_db: int):
         # The pages' calls to the auth service go nowhere: no form may reach it without CSRF.
         "EMARKET_AUTH_URL": "http://127.0.0.1:9",
     })
-    with overridden_env(env):
-        yield {"env": env, "urls": urls}
+    yield {"env": env, "urls": urls, "settings": settings_with(env)}
 
 
 def wipe(urls: dict) -> None:

@@ -2,15 +2,27 @@
 Retry-After (found by the fuzzer as a 500), never lets the token through, and changes nothing."""
 from __future__ import annotations
 
-from emarket.config import settings
+import pytest
+
+from tests.security import stack
 from tests.security.conftest import as_user
 from tests.support import seed
+from tests.support.env import settings_with
 
 
-def test_no_token_store_is_503_with_retry_after(shop, unchanged, monkeypatch):
+@pytest.fixture
+def shop(sec_env):
+    """The shop given a Redis where nothing listens (only this app sees it)."""
+    from web.shop import create_app
+
+    app = create_app(settings_with({"EMARKET_REDIS_URL": "redis://127.0.0.1:1/0"}, base=sec_env["settings"]))
+    app.testing = True
+    app.test_client_class = stack.RecordingClient
+    return app.test_client()
+
+
+def test_no_token_store_is_503_with_retry_after(shop, unchanged):
     user, tea = seed.user(balance=1_000), seed.product(count=3)
-    monkeypatch.setenv("EMARKET_REDIS_URL", "redis://127.0.0.1:1/0")  # nothing listens there
-    settings.cache_clear()
     with unchanged():
         for method, path, body in (("get", "/api/wallet", None), ("get", "/api/products", None),
                                    ("post", "/api/orders", {"items": [{"product_id": tea, "quantity": 1}]})):

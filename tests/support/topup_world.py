@@ -3,7 +3,6 @@
 that read money in it. Used by ``tests/integration/test_topup.py``."""
 from __future__ import annotations
 
-import os
 import random
 import uuid
 from contextlib import contextmanager
@@ -43,6 +42,7 @@ class Stack:
     bank_db: str
     account_db: str
     celery: object
+    world_env: dict  # the settings of this process while a test runs in this world
 
     def restart_bank(self, **extra_env) -> None:
         """Same port (the workers keep their URL), possibly another configuration."""
@@ -64,17 +64,15 @@ def private_world(celery_app):
     ensure_vhost(broker)
     env = {"EMARKET_DB_ACCOUNT": urls["account"], "EMARKET_DB_EMARKET": urls["emarket"],
            "EMARKET_DB_BANK": urls["bank"], "EMARKET_BROKER_URL": broker}
-    shared_broker = celery_app.conf.broker_url  # read (and the lazy config loaded) before we change env
-    previous = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)
+    # This process's settings are left alone: the tests put ``env`` in force (Stack.world_env);
+    # the bank and the worker get it as their environment.
+    shared_broker = celery_app.conf.broker_url  # read (and the lazy config loaded) before we switch
     _switch_broker(celery_app, broker)  # what the shop's API publishes goes to our vhost too
     purge_queues(celery_app, QUEUES)  # nothing an earlier run left in the kept vhost
     try:
         yield urls, env
     finally:
         _switch_broker(celery_app, shared_broker)
-        for key, value in previous.items():
-            os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
         dispose_all()
         with create_engine(pg_url("postgres"), isolation_level="AUTOCOMMIT").connect() as conn:
             for url in urls.values():
@@ -102,7 +100,7 @@ def topup_stack(celery_app, logs: Path):
             # tests send the sweep themselves (no beat runs here), so only they see it act.
             "EMARKET_TOPUP_SWEEP_AFTER": "0", "EMARKET_BANK_HOLD_TTL": "1",
         }
-        stack = Stack(bank, None, bank_env, worker_env, logs, urls["bank"], urls["account"], celery_app)
+        stack = Stack(bank, None, bank_env, worker_env, logs, urls["bank"], urls["account"], celery_app, env)
         try:
             stack.worker = Worker(celery_app, logs, queues=("money_add",), env=worker_env).start()
             yield stack

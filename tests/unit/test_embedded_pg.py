@@ -6,14 +6,13 @@ from sqlalchemy.engine import make_url
 
 from emarket import embedded_pg
 from emarket.config import Settings
-from tests.support.env import overridden_env
 
 
-def test_the_default_urls_are_the_embedded_servers_socket_under_var(tmp_path):
-    env = {"EMARKET_VAR_DIR": str(tmp_path / "var"), "EMARKET_DB_ACCOUNT": "", "EMARKET_DB_EMARKET": "",
-           "EMARKET_DB_BANK": ""}
-    with overridden_env(env):
-        s = Settings()
+def test_the_default_urls_are_the_embedded_servers_socket_under_var(tmp_path, monkeypatch):
+    # Settings read from this environment (no URL set), not the settings in force.
+    for name in ("account", "emarket", "bank"):
+        monkeypatch.delenv(f"EMARKET_DB_{name.upper()}", raising=False)
+    s = Settings(var_dir=str(tmp_path / "var"))
     for name in ("account", "emarket", "bank"):
         url = make_url(getattr(s, f"db_{name}"))
         assert (url.get_backend_name(), url.database, url.host, url.port) == ("postgresql", name, None, None)

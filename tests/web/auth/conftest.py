@@ -10,10 +10,11 @@ from db.account import Credential, User, Wallet, WalletEntry
 from db.engine import get_engine
 from db.unit_of_work import UnitOfWork
 from emarket import accounts
+from emarket.config import in_force
 from tests.settings import INTEGRATION_DB_PREFIX, RABBIT_URL, REDIS_SERVER
 from tests.support.broker import ensure_vhost, purge_queues
 from tests.support.databases import migrated_pg, truncate_all
-from tests.support.env import overridden_env
+from tests.support.env import settings_with
 from tests.support.workers import Worker
 
 BROKER_URL = RABBIT_URL + "_auth"  # the suite's vhost (EMARKET_TEST_BROKER), suffixed
@@ -31,15 +32,15 @@ def auth_env():
         "EMARKET_DB_BANK": urls["bank"], "EMARKET_BROKER_URL": BROKER_URL,
         "EMARKET_RESULT_BACKEND": REDIS_URL, "EMARKET_REDIS_URL": REDIS_URL,
     }
-    with overridden_env(env):
-        yield {"env": env, "urls": urls}
+    # Given to the app and the worker, and put in force for each test by ``clean``.
+    return {"env": env, "urls": urls, "settings": settings_with(env)}
 
 
 @pytest.fixture(scope="package")
 def app(auth_env):
     from web.auth import create_app
 
-    app = create_app()
+    app = create_app(auth_env["settings"])
     app.config["TESTING"] = True
     return app
 
@@ -63,7 +64,8 @@ def _redis():
 
 @pytest.fixture(autouse=True)
 def clean(auth_env):
-    """Each test starts with an empty account database and none of our Redis keys."""
+    """Each test runs with our settings in force and starts with an empty account database and
+    none of our Redis keys."""
     def wipe():
         truncate_all({"account": auth_env["urls"]["account"]})
         redis = _redis()
@@ -72,9 +74,10 @@ def clean(auth_env):
             if keys:
                 redis.delete(*keys)
 
-    wipe()
-    yield
-    wipe()
+    with in_force(auth_env["settings"]):
+        wipe()
+        yield
+        wipe()
 
 
 @pytest.fixture

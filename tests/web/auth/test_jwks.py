@@ -7,6 +7,7 @@ import threading
 import jwt
 import pytest
 
+from tests.support.env import settings_over
 from tests.support.tokens import PUBLIC, bearer, claims_of, foreign_key, verifying_client
 
 
@@ -43,13 +44,11 @@ def test_another_service_verifies_with_the_key_from_the_jwks_url(app, login):
     file) accepts the auth service's token and refuses a forged one."""
     from werkzeug.serving import make_server
 
-    from emarket.config import Settings
-
     server = make_server("127.0.0.1", 0, app)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        verifier = verifying_client("verifier", Settings(
+        verifier = verifying_client("verifier", settings_over(
             jwks_url=f"http://127.0.0.1:{server.port}/.well-known/jwks.json", jwt_public_key="/nonexistent/public.pem"))
         token = login()["access_token"]
         assert verifier.get("/me", headers=bearer(token)).get_json() == {"id": int(claims_of(token)["sub"])}
@@ -63,7 +62,6 @@ def test_another_service_verifies_with_the_key_from_the_jwks_url(app, login):
 def test_the_auth_service_starts_with_a_jwks_url_set(auth_env):
     """One environment for every process may set EMARKET_JWKS_URL: the signer, which is that
     URL, reads its own key file instead of fetching from itself (nothing answers yet)."""
-    from emarket.config import Settings
     from web.auth import create_app
 
-    assert create_app(Settings(jwks_url="http://127.0.0.1:9/.well-known/jwks.json")).config["JWT_PUBLIC_KEY"] == PUBLIC.read_text()
+    assert create_app(settings_over(jwks_url="http://127.0.0.1:9/.well-known/jwks.json")).config["JWT_PUBLIC_KEY"] == PUBLIC.read_text()

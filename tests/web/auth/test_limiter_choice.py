@@ -17,8 +17,9 @@ from limits import RateLimitItemPerMinute
 from limits.storage import RedisStorage
 from limits.strategies import MovingWindowRateLimiter
 
-from emarket.config import Settings, in_force
+from emarket.config import in_force
 from tests.settings import REDIS_SERVER
+from tests.support.env import settings_over
 from web.auth import ratelimit
 
 REDIS_URL = f"{REDIS_SERVER}/7"
@@ -28,7 +29,7 @@ ADDRESS_RULE = RateLimitItemPerMinute(ratelimit.ADDRESS_LIMIT, 15)
 
 @pytest.fixture
 def ours():
-    with in_force(Settings(redis_url=REDIS_URL)):
+    with in_force(settings_over(redis_url=REDIS_URL)):
         yield
 
 

@@ -7,6 +7,7 @@ import time
 import jwt
 import pytest
 
+from tests.support.env import settings_over
 from tests.support.tokens import PUBLIC
 from tests.web.auth.conftest import PASSWORD
 from web.auth import ratelimit
@@ -137,11 +138,10 @@ def test_a_hundred_failures_from_one_address_block_it(client, user):
 
 
 def test_without_the_rate_limit_store_login_is_503_and_changes_nothing(user, db_state):
-    from emarket.config import Settings
     from web.auth import create_app
 
     before = db_state()
-    client = create_app(Settings(redis_url="redis://127.0.0.1:1/7")).test_client()  # nothing listens there
+    client = create_app(settings_over(redis_url="redis://127.0.0.1:1/7")).test_client()  # nothing listens there
     response = post(client, {"email": "ann@example.com", "password": PASSWORD})
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == "unavailable" and response.headers["Retry-After"]
@@ -149,10 +149,9 @@ def test_without_the_rate_limit_store_login_is_503_and_changes_nothing(user, db_
 
 
 def test_without_the_database_login_is_503_and_no_failure_is_counted(client, user):
-    from emarket.config import Settings
     from web.auth import create_app
 
-    cut_off = create_app(Settings(db_account="postgresql+psycopg2://postgres@127.0.0.1:1/gone")).test_client()
+    cut_off = create_app(settings_over(db_account="postgresql+psycopg2://postgres@127.0.0.1:1/gone")).test_client()
     for _ in range(11):
         response = post(cut_off, {"email": "ann@example.com", "password": PASSWORD})
         assert response.status_code == 503

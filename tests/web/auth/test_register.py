@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from db.account import Credential, User, Wallet
+from tests.support.env import settings_over
 from tests.support.wait import wait_until
 from tests.web.auth.conftest import PASSWORD
 
@@ -136,12 +137,11 @@ def test_no_reply_in_time_is_503_and_the_queued_message_still_makes_the_profile(
     """With no worker on the queue the reply cannot come: 503 with Retry-After. The message
     waits in the durable queue; when a worker comes back it creates the profile, and the
     client's retry of the same registration (the same Idempotency-Key) is 201 with the same id."""
-    from emarket.config import Settings
     from web.auth import create_app
 
     account_worker.stop()
     try:
-        impatient = create_app(Settings(reply_timeout=0.5)).test_client()
+        impatient = create_app(settings_over(reply_timeout=0.5)).test_client()
         response = register(impatient, {"email": "ann@example.com", "password": PASSWORD, "name": "Ann"}, key="r1")
         assert response.status_code == 503
         assert response.get_json()["error"]["code"] == "unavailable"

@@ -11,6 +11,7 @@ import jwt
 import pytest
 
 from emarket import accounts
+from tests.support.env import settings_over
 from tests.support.tokens import PUBLIC, bearer, claims_of, foreign_key, mint, verifying_client
 
 
@@ -205,11 +206,10 @@ def test_logout_with_a_body_is_400_and_revokes_nothing(client, login, shop_like_
 
 
 def test_without_the_token_store_refresh_and_logout_are_503_not_500(login):
-    from emarket.config import Settings
     from web.auth import create_app
 
     tokens = login()
-    client = create_app(Settings(redis_url="redis://127.0.0.1:1/7")).test_client()  # nothing listens there
+    client = create_app(settings_over(redis_url="redis://127.0.0.1:1/7")).test_client()  # nothing listens there
     for response in (refresh(client, tokens["refresh_token"]), logout(client, tokens["access_token"])):
         assert response.status_code == 503
         assert response.get_json()["error"]["code"] == "unavailable" and response.headers["Retry-After"]

@@ -8,9 +8,10 @@ from sqlalchemy import create_engine, text
 
 from db import migrate
 from db.engine import dispose_all, get_engine
+from emarket.config import in_force
 from tests.settings import pg_url
 from tests.support.databases import ensure_pg_database, truncate_all
-from tests.support.env import overridden_env
+from tests.support.env import settings_with
 
 ADMIN = {"X-Api-Key": "test-bank-admin-key"}
 MERCHANT = {"X-Api-Key": "test-bank-merchant-key"}
@@ -33,19 +34,30 @@ def bank_urls():
     name = f"emarket_banktest_{uuid.uuid4().hex[:8]}_bank"
     urls = {"bank": ensure_pg_database(name)}
     migrate.upgrade("bank", urls["bank"])
-    with overridden_env({**_ENV, "EMARKET_DB_BANK": urls["bank"]}):
-        yield urls
+    yield urls
     dispose_all()
     with create_engine(pg_url("postgres"), isolation_level="AUTOCOMMIT").connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+@pytest.fixture(scope="session")
+def bank_settings(bank_urls):
+    """The bank's settings under test: given to each test's app, and in force for each test."""
+    return settings_with({**_ENV, "EMARKET_DB_BANK": bank_urls["bank"]})
+
+
+@pytest.fixture(autouse=True)
+def _bank_settings_in_force(bank_settings):
+    with in_force(bank_settings):
+        yield
+
+
 @pytest.fixture
-def app(bank_urls):
+def app(bank_urls, bank_settings):
     truncate_all({"bank": bank_urls["bank"]})
     from web.bank import create_app
 
-    app = create_app()
+    app = create_app(bank_settings)
     app.testing = True
     return app
 

@@ -5,12 +5,14 @@ import pytest
 import requests
 
 from tests.support.bank_server import BankServer
-from tests.web.bank.conftest import ADMIN, MERCHANT, MERCHANT_ACCOUNT
+from tests.web.bank.conftest import _ENV, ADMIN, MERCHANT, MERCHANT_ACCOUNT
 
 
 @pytest.fixture
-def server(app, tmp_path):
-    with BankServer(tmp_path) as bank:
+def server(app, bank_urls, tmp_path):
+    # A subprocess: our settings go to it as its environment (its public URL is its own).
+    env = {key: value for key, value in _ENV.items() if key != "EMARKET_BANK_PUBLIC_URL"}
+    with BankServer(tmp_path, env={**env, "EMARKET_DB_BANK": bank_urls["bank"]}) as bank:
         yield bank
 
 

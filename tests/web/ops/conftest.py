@@ -7,10 +7,10 @@ import uuid
 
 import pytest
 
-from emarket.config import settings
 from tests.settings import INTEGRATION_DB_PREFIX, RABBIT_URL, REDIS_SERVER
 from tests.support.broker import ensure_vhost
 from tests.support.databases import migrated_pg
+from tests.support.env import overridden_env, settings_with
 
 REDIS_URL = f"{REDIS_SERVER}/8"
 CLOSED_PORT_REDIS = "redis://127.0.0.1:1/0"
@@ -30,14 +30,13 @@ def ops_dbs():
 
 
 @pytest.fixture
-def ops_env(ops_dbs, monkeypatch):
-    for name, url in ops_dbs.items():
-        monkeypatch.setenv(f"EMARKET_DB_{name.upper()}", url)
-    monkeypatch.setenv("EMARKET_BROKER_URL", RABBIT_URL)
-    monkeypatch.setenv("EMARKET_REDIS_URL", REDIS_URL)
-    monkeypatch.setenv("EMARKET_METRICS_PREFIX", METRICS_PREFIX)
-    settings.cache_clear()
-    return monkeypatch
+def ops_env(ops_dbs):
+    """Our databases, broker, Redis and metrics prefix, in force for the whole test."""
+    env = {f"EMARKET_DB_{name.upper()}": url for name, url in ops_dbs.items()}
+    env.update({"EMARKET_BROKER_URL": RABBIT_URL, "EMARKET_REDIS_URL": REDIS_URL,
+                "EMARKET_METRICS_PREFIX": METRICS_PREFIX})
+    with overridden_env(env) as given:
+        yield given
 
 
 def make_app(service: str, settings=None):
@@ -55,11 +54,9 @@ def make_app(service: str, settings=None):
 @pytest.fixture
 def client_of(ops_env):
     """``client_of("shop", EMARKET_REDIS_URL=…)``: a test client of that service, built with
-    the given settings over the environment's (only that app sees them)."""
-    from emarket.config import Settings
-
+    the given settings over the test's (only that app sees them)."""
     def build(service: str, **env):
-        given = Settings(**{key.removeprefix("EMARKET_").lower(): value for key, value in env.items()}) if env else None
+        given = settings_with(env) if env else None
         return make_app(service, given).test_client()
 
     return build

@@ -7,7 +7,7 @@ import time
 import pytest
 
 import emarket
-from emarket.config import settings
+from tests.support.env import overridden_env
 from tests.web.ops.conftest import CLOSED_PORT_BROKER, CLOSED_PORT_DB, CLOSED_PORT_REDIS
 from web.common import health
 
@@ -59,11 +59,10 @@ def test_ready_is_503_naming_the_broker_when_it_is_unreachable(client_of, servic
     assert "guest" not in body["checks"]["broker"]
 
 
-def test_ready_is_503_naming_the_database_when_it_is_unreachable(client_of, ops_env):
+def test_ready_is_503_naming_the_database_when_it_is_unreachable(client_of):
     client = client_of("bank")  # created (merchant account ensured) on the real database
-    ops_env.setenv("EMARKET_DB_BANK", CLOSED_PORT_DB)
-    settings.cache_clear()
-    response = client.get("/health/ready")
+    with overridden_env({"EMARKET_DB_BANK": CLOSED_PORT_DB}):  # the app reads the settings in force
+        response = client.get("/health/ready")
     assert response.status_code == 503
     assert response.get_json()["checks"]["database"].startswith("down: ")
     assert "postgres@" not in response.get_json()["checks"]["database"]

@@ -16,10 +16,10 @@ from db.emarket import Order, OrderItem, SagaEvent
 from db.engine import get_engine
 from db.schema import METADATA
 from emarket import catalog
-from emarket.config import settings
 from emarket.storage import unit_of_work
 from tests.settings import INTEGRATION_DB_PREFIX
 from tests.support.databases import migrated_pg, truncate_all
+from tests.support.env import overridden_env, settings_over
 from tests.support.shop_pages import ADMIN, OTHER, USER
 from tests.support.tokens import bearer, mint
 
@@ -32,27 +32,25 @@ def shop_dbs():
 
 
 @pytest.fixture
-def dbs(shop_dbs, monkeypatch):
-    for name, url in shop_dbs.items():
-        monkeypatch.setenv(f"EMARKET_DB_{name.upper()}", url)
-    settings.cache_clear()
-    truncate_all(shop_dbs)
-    return shop_dbs
+def dbs(shop_dbs):
+    """Our databases, emptied, in force for the whole test (the app, seed helpers, units of work)."""
+    with overridden_env({f"EMARKET_DB_{name.upper()}": url for name, url in shop_dbs.items()}):
+        truncate_all(shop_dbs)
+        yield shop_dbs
 
 
 @pytest.fixture
 def settings_overrides() -> dict:
-    """Settings the shop under test is built with beyond the environment's: a module or a test
+    """Settings the shop under test is built with beyond the test's: a module or a test
     overrides this fixture (the app is given them; nothing global changes)."""
     return {}
 
 
 @pytest.fixture
 def app(dbs, settings_overrides):
-    from emarket.config import Settings
     from web.shop import create_app
 
-    app = create_app(Settings(**settings_overrides))
+    app = create_app(settings_over(**settings_overrides))
     app.testing = True
     return app
 

@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from emarket.config import Settings
+from tests.support.env import settings_over
 
 
 def _closed_port() -> int:
@@ -19,7 +19,7 @@ def _closed_port() -> int:
 def app_without_database(dbs):
     from web.shop import create_app
 
-    app = create_app(Settings(db_emarket=f"postgresql+psycopg2://postgres@127.0.0.1:{_closed_port()}/emarket"))
+    app = create_app(settings_over(db_emarket=f"postgresql+psycopg2://postgres@127.0.0.1:{_closed_port()}/emarket"))
     app.testing = True
     return app
 

@@ -11,10 +11,10 @@ from tests.support.shop_pages import ADMIN, CSRF, OTHER, USER, hidden_csrf, log_
 from tests.support.tokens import mint
 
 
-@pytest.fixture(autouse=True)
-def _auth_nowhere(monkeypatch):
+@pytest.fixture
+def settings_overrides() -> dict:
     # Nothing listens on port 9: a form that wrongly reached the auth service would show 503.
-    monkeypatch.setenv("EMARKET_AUTH_URL", "http://127.0.0.1:9")
+    return {"auth_url": "http://127.0.0.1:9"}
 
 
 def test_catalogue_and_product_pages_render_for_anyone(client, product):
