@@ -11,6 +11,12 @@ from emarket import demo
 from tests.support.embedded_run import embedded_run
 from tests.support.wait import wait_until
 
+# Alone under -n 4: twice in CI-sized runs the embedded run's auth server refused the login a
+# moment after it had answered its health check while the other workers ran their stacks
+# (not understood yet; it never happened with the suite in one process). Run alone, as a
+# newcomer's laptop runs it.
+pytestmark = pytest.mark.exclusive
+
 
 @pytest.fixture(scope="module")
 def embedded(tmp_path_factory):
