@@ -80,7 +80,7 @@ def _cost(item) -> int:
 
 # Tests that never touch the machine's RabbitMQ (each brings its own: containers, a cluster of
 # nodes of its own) need not stop for an exclusive test, nor keep one waiting for minutes.
-OWN_BROKER = ("tests/containers/test_compose.py", "tests/cluster/", "tests/chaos/test_chaos_cluster.py")
+OWN_BROKER = ("tests/containers/test_compose.py", "tests/cluster/")
 
 
 def _group(item) -> str:

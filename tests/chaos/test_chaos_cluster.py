@@ -92,6 +92,9 @@ def test_no_rabbitmq_installed_is_one_line_and_exit_2(tmp_path):
 
 @needs_servers
 @pytest.mark.timeout(1200)
+# Alone: its faults are timed (a node frozen 40 s, rabbitmqctl answering within 20 s) and under
+# -n 4 on two cores a rabbitmqctl call timed out once and the fault went uninjected.
+@pytest.mark.exclusive
 def test_every_invariant_holds_on_a_cluster_through_node_and_database_faults(tmp_path):
     ports, pg_port = free_cluster_ports(5801), _free_pg_port()
     before = _machine_services()
