@@ -124,10 +124,6 @@ def sql(dsn: str, query: str, params=()) -> list[tuple]:
         return cursor.fetchall()
 
 
-def wait_for(what: str, check, timeout: float, interval: float = 0.02):
-    return wait_until(check, timeout=timeout, interval=interval, what=what)
-
-
 def seed_awaiting(n: int, users: list[int], rate: float, lead: float) -> float:
     """n orders left awaiting payment, as ``order.await_payment`` leaves them: the row with its
     deadline, and the countdown published by ``tasks.payment_clock.schedule_payment_timeout``. The
@@ -172,9 +168,8 @@ def out_of_stock_cancelled_in(user: int, product: int, dsn: str) -> float:
     started = time.time()
     order_id = first_try_after_restart(
         lambda: saga_client.place_order(user, [{"product_id": product, "quantity": 1}], None)).resource_id
-    row = wait_for("the out-of-stock order to be cancelled",
-                   lambda: sql(dsn, "SELECT reason, updated_at FROM \"order\" WHERE id = %s AND status = 'cancelled'",
-                               (order_id,)), timeout=600)
+    row = wait_until(lambda: sql(dsn, "SELECT reason, updated_at FROM \"order\" WHERE id = %s AND status = 'cancelled'",
+                                 (order_id,)), timeout=600, interval=0.02, what="the out-of-stock order to be cancelled")
     assert row[0][0] == "out_of_stock", row
     return row[0][1].timestamp() - started
 
@@ -197,8 +192,9 @@ def restart_broker(node: str) -> float:
     subprocess.run(["rabbitmq-server", "-detached"], check=True, timeout=60, capture_output=True,
                    env={**os.environ, "RABBITMQ_NODENAME": node})
     # -detached returns before the node answers: await_startup fails (69) until it does.
-    wait_for(f"RabbitMQ node {node} to start", lambda: subprocess.run(["rabbitmqctl", "-q", "-n", node,
-             "await_startup", "--timeout", "10"], capture_output=True).returncode == 0, timeout=180, interval=0.5)
+    wait_until(lambda: subprocess.run(["rabbitmqctl", "-q", "-n", node, "await_startup", "--timeout", "10"],
+                                      capture_output=True).returncode == 0,
+               timeout=180, interval=0.5, what=f"RabbitMQ node {node} to start")
     return time.monotonic() - started
 
 
@@ -248,7 +244,7 @@ def main(argv=None) -> dict:
         last = sql(dsn, "SELECT max(payment_deadline) FROM \"order\" WHERE reason IS NULL")[0][0]
         print(f"waiting for the last deadline ({last:%H:%M:%S} UTC) ...", flush=True)
         left = lambda: sql(dsn, "SELECT count(*) FROM \"order\" WHERE status = 'awaiting_payment'")[0][0] == 0  # noqa: E731
-        wait_for("every order to be cancelled", left, timeout=max(60.0, last.timestamp() - time.time() + 120), interval=1)
+        wait_until(left, timeout=max(60.0, last.timestamp() - time.time() + 120), interval=1, what="every order to be cancelled")
         time.sleep(5)  # a duplicate run (at-least-once dead-lettering) would show in the logs by now
         figures.update(lateness(dsn, args.orders - 1))
     finally:
