@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import parallel
+from tests.support.redis_server import RedisServer
 
 # A pytest-xdist worker gets a Redis server of its own before anything reads where Redis is
 # (tests/support/parallel.py says why); its subprocesses inherit the address. And a folder of
@@ -18,8 +19,8 @@ from tests.support import parallel
 _WORKER_REDIS = None
 if parallel.xdist_worker():
     _WORKER_DIR = Path(tempfile.mkdtemp(prefix=f"emarket-tests-{parallel.xdist_worker()}-"))
-    _WORKER_REDIS = parallel.start_redis(_WORKER_DIR / "redis")
-    os.environ["EMARKET_TEST_REDIS"] = _WORKER_REDIS[1]
+    _WORKER_REDIS = RedisServer(_WORKER_DIR / "redis").start()
+    os.environ["EMARKET_TEST_REDIS"] = _WORKER_REDIS.url
     os.environ["EMARKET_METRICS_DIR"] = str(_WORKER_DIR / "metrics")
 
 from tests.settings import RABBIT_URL, REDIS_SERVER  # noqa: E402 — reads EMARKET_TEST_REDIS set just above
@@ -54,11 +55,12 @@ FOLDER_MARKS = {
 
 # Under ``--dist loadgroup`` (README's test command) the tests of one group run in one worker,
 # one after the other; a group is a module, or a whole folder where its tests share a stack
-# that is costly to start (a session fixture per folder) or must not overlap (the chaos runs
-# restart the broker and build RabbitMQ clusters, one at a time). The containers folder is one
-# group so that the compose test is never alone in one: xdist queues the next group behind a
-# worker's once two or fewer of its tests are left, and that group would wait out the compose test.
-FOLDER_GROUPS = {"chaos", "cluster", "containers", "e2e", "contract", "fuzz", "security"}
+# that is costly to start (a session fixture per folder). The containers folder is one group so
+# that the compose test is never alone in one: xdist queues the next group behind a worker's
+# once two or fewer of its tests are left, and that group would wait out the compose test.
+# The chaos folder's two runs are groups of their own, side by side: each brings its own
+# RabbitMQ node(s), Redis server, vhost and databases.
+FOLDER_GROUPS = {"cluster", "containers", "e2e", "contract", "fuzz", "security"}
 
 # The longest tests, seconds measured on CI's machine with ``--durations`` (by node id prefix).
 # Their groups start first (a long one started last would end the run late), and inside its
@@ -76,11 +78,6 @@ LONG_TESTS = {
 
 def _cost(item) -> int:
     return next((cost for prefix, cost in LONG_TESTS.items() if item.nodeid.startswith(prefix)), 0)
-
-
-# Tests that never touch the machine's RabbitMQ (each brings its own: containers, a cluster of
-# nodes of its own) need not stop for an exclusive test, nor keep one waiting for minutes.
-OWN_BROKER = ("tests/containers/test_compose.py", "tests/cluster/")
 
 
 def _group(item) -> str:
@@ -104,31 +101,21 @@ class _LongFirst:
     @pytest.hookimpl(trylast=True)  # after pytest-randomly has shuffled them
     def pytest_collection_modifyitems(self, items):
         """The long groups first (xdist hands groups out in this order with
-        ``--no-loadscope-reorder``); inside a group an exclusive test first, then its long tests.
-        An exclusive test at the start waits least: the other long groups then running (the
-        compose test, the clusters) bring their own broker and do not stop it."""
+        ``--no-loadscope-reorder``); inside a group its long tests first; the others keep the
+        random order."""
         group_cost: dict[str, int] = {}
         for item in items:
             group_cost[_group(item)] = group_cost.get(_group(item), 0) + _cost(item)
-        items.sort(key=lambda item: (-group_cost[_group(item)], item.get_closest_marker("exclusive") is None,
-                                     -_cost(item)))
+        items.sort(key=lambda item: (-group_cost[_group(item)], -_cost(item)))
 
 
 def pytest_configure(config):
     config.pluginmanager.register(_LongFirst(), "emarket-long-groups-first")
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_protocol(item):
-    if not parallel.xdist_worker() or item.nodeid.startswith(OWN_BROKER):
-        return (yield)
-    with parallel.gate(exclusive=item.get_closest_marker("exclusive") is not None):
-        return (yield)
-
-
 def pytest_unconfigure(config):
     if _WORKER_REDIS is not None:
-        parallel.stop_redis(*_WORKER_REDIS)
+        _WORKER_REDIS.shutdown()
         shutil.rmtree(_WORKER_DIR, ignore_errors=True)
 
 

@@ -2,9 +2,10 @@
 prints its figures and exits 0 only if every invariant held (1 if one broke, 2 if the run
 cannot be made here: bad options, RabbitMQ or PostgreSQL not installed, a port taken).
 
-``--cluster`` runs it on three private RabbitMQ nodes and a private PostgreSQL that it starts
-and stops itself, and kills a node, freezes another and crashes the database while orders
-flow (docs/cluster.md); the machine's own RabbitMQ, PostgreSQL and Redis are not restarted."""
+The run starts and stops its own RabbitMQ node and Redis server (the ones its faults restart);
+``--cluster`` runs it on three private RabbitMQ nodes and a private PostgreSQL instead, and kills
+a node, freezes another and crashes the database while orders flow (docs/cluster.md). The
+machine's own RabbitMQ, PostgreSQL and Redis are never restarted."""
 from __future__ import annotations
 
 import argparse
@@ -35,6 +36,8 @@ def parse(argv: list[str] | None = None) -> tuple[ChaosConfig, argparse.Namespac
     p.add_argument("--hold-ttl", type=int, default=d.hold_ttl, help="EMARKET_BANK_HOLD_TTL, s")
     p.add_argument("--kill-every", type=float, nargs=2, default=d.kill_every, metavar=("MIN", "MAX"),
                    help="seconds between two SIGKILLs of a worker")
+    p.add_argument("--broker-port", type=int, default=d.broker_port,
+                   help="AMQP port of the run's own RabbitMQ node (its Erlang distribution port: +20000)")
     p.add_argument("--cluster", action="store_true",
                    help="three private RabbitMQ nodes and a private PostgreSQL, with node and database faults")
     p.add_argument("--cluster-ports", type=int, nargs=3, default=d.cluster_ports, metavar=("P1", "P2", "P3"),
@@ -44,8 +47,8 @@ def parse(argv: list[str] | None = None) -> tuple[ChaosConfig, argparse.Namespac
     p.add_argument("--stall-bounds", type=float, nargs=3, metavar=("KILLED", "FROZEN", "PG"),
                    default=tuple(d.stall_bounds.values()),
                    help="seconds: the longest a node killed, a node frozen, a PostgreSQL restart may stop every step")
-    p.add_argument("--no-broker-restart", action="store_true", help="skip the RabbitMQ restart (it disturbs other runs)")
-    p.add_argument("--no-redis-restart", action="store_true", help="skip the Redis restart (it disturbs other runs)")
+    p.add_argument("--no-broker-restart", action="store_true", help="skip the restart of the run's RabbitMQ node")
+    p.add_argument("--no-redis-restart", action="store_true", help="skip the restart of the run's Redis server")
     p.add_argument("--no-bank-faults", action="store_true", help="the bank never fails")
     p.add_argument("--duplicate-rate", type=float, default=d.duplicate_rate, help="share of task messages sent twice")
     p.add_argument("--final-within", type=float, default=d.final_within,
@@ -60,9 +63,9 @@ def parse(argv: list[str] | None = None) -> tuple[ChaosConfig, argparse.Namespac
         orders=a.orders, topups=a.topups, rate=a.rate or (CLUSTER_RATE if a.cluster else d.rate), clients=a.clients, seed=a.seed,
         payment_timeout=a.payment_timeout, stuck_after=a.stuck_after, beat_interval=a.beat_interval,
         hold_ttl=a.hold_ttl, kill_every=tuple(a.kill_every),
-        # A cluster run never restarts the machine's own RabbitMQ or Redis.
+        # A cluster run's broker faults are its node kill and freeze; it keeps Redis up.
         broker_restart=not (a.no_broker_restart or a.cluster), redis_restart=not (a.no_redis_restart or a.cluster),
-        cluster=a.cluster, cluster_ports=tuple(a.cluster_ports), pg_port=a.pg_port, node_frozen_for=a.node_frozen_for,
+        broker_port=a.broker_port, cluster=a.cluster, cluster_ports=tuple(a.cluster_ports), pg_port=a.pg_port, node_frozen_for=a.node_frozen_for,
         bank_faults=not a.no_bank_faults, duplicate_rate=a.duplicate_rate,
         stall_bounds=dict(zip(d.stall_bounds, a.stall_bounds, strict=False)),
         final_within=a.final_within, db_prefix=a.db_prefix, vhost=a.vhost, redis_dbs=tuple(a.redis_dbs),
@@ -72,8 +75,8 @@ def parse(argv: list[str] | None = None) -> tuple[ChaosConfig, argparse.Namespac
 
 def main(argv: list[str] | None = None) -> int:
     cfg, args = parse(argv)
-    # SIGTERM (a CI timeout) unwinds like Ctrl-C: the runner's cleanup starts RabbitMQ and Redis
-    # again if a fault had them down, and stops every process it started.
+    # SIGTERM (a CI timeout) unwinds like Ctrl-C: the runner's cleanup stops every process and
+    # server it started.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if not cfg.seed:
         import time

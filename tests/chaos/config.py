@@ -1,7 +1,8 @@
 """The chaos run's knobs, and the environment every process of the run shares.
 
-The run keeps to its own RabbitMQ vhost, PostgreSQL databases and Redis databases, so it can
-share a machine with other test runs (the RabbitMQ and Redis restarts cannot: they are opt-out).
+The run starts its own RabbitMQ node (or three) and its own Redis server, and keeps to its own
+PostgreSQL databases (on the cluster run, its own PostgreSQL), so it can share a machine with
+other test runs: the brokers and the Redis its faults stop and start are its own.
 """
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from tests.settings import PG_SERVER, REDIS_SERVER
+from tests.settings import PG_SERVER
 
 DATABASES = ("account", "emarket", "bank")
 BANK_ADMIN_KEY = "chaos-admin-key"
@@ -42,6 +43,8 @@ class ChaosConfig:
     # Bounds.
     final_within: float = 150.0  # every order and top-up final this long after the faults stop
     drain_within: float = 60.0
+    # The single-node run's own RabbitMQ node (the broker restart stops and starts it).
+    broker_port: int = 5780
     # The cluster run (--cluster): three private RabbitMQ nodes and a private PostgreSQL, so a
     # node can be killed and frozen and the database crashed; the machine's own are not used.
     cluster: bool = False
@@ -55,6 +58,7 @@ class ChaosConfig:
                                                         "postgres restarted": 10.0})
     # Isolation.
     pg_server: str = PG_SERVER
+    redis_server: str = ""  # the run's own Redis server, once started (runner.py)
     db_prefix: str = "emarket_chaos"
     vhost: str = "emarket_chaos"
     redis_dbs: tuple[int, int] = (7, 8)  # 5, 6 the suite; 11, 12 fuzz and security; 13, 14 compose-test
@@ -68,12 +72,15 @@ class ChaosConfig:
         return f"{self.pg_server}/{self.db_prefix}_{name}"
 
     @property
+    def broker_ports(self) -> tuple[int, ...]:
+        """The AMQP ports of the run's own RabbitMQ nodes."""
+        return tuple(self.cluster_ports) if self.cluster else (self.broker_port,)
+
+    @property
     def broker_url(self) -> str:
         """The broker as every process of the run is told (the cluster run: the failover list of
         its three nodes, the first node first; each worker starts from another, stack.py)."""
-        if self.cluster:
-            return ";".join(f"amqp://guest:guest@127.0.0.1:{port}/{self.vhost}" for port in self.cluster_ports)
-        return f"amqp://guest:guest@127.0.0.1:5672/{self.vhost}"
+        return ";".join(f"amqp://guest:guest@127.0.0.1:{port}/{self.vhost}" for port in self.broker_ports)
 
     def as_dict(self) -> dict:
         return {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(self).items()}
@@ -87,8 +94,8 @@ def environment(cfg: ChaosConfig) -> dict[str, str]:
         "EMARKET_DB_EMARKET": cfg.db_url("emarket"),
         "EMARKET_DB_BANK": cfg.db_url("bank"),
         "EMARKET_BROKER_URL": cfg.broker_url,
-        "EMARKET_RESULT_BACKEND": f"{REDIS_SERVER}/{results_db}",
-        "EMARKET_REDIS_URL": f"{REDIS_SERVER}/{cache_db}",
+        "EMARKET_RESULT_BACKEND": f"{cfg.redis_server}/{results_db}",
+        "EMARKET_REDIS_URL": f"{cfg.redis_server}/{cache_db}",
         "EMARKET_PAYMENT_TIMEOUT": str(cfg.payment_timeout),
         "EMARKET_SAGA_STUCK_AFTER": str(cfg.stuck_after),
         "EMARKET_BEAT_INTERVAL": str(cfg.beat_interval),

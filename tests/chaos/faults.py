@@ -3,7 +3,7 @@
 - every few seconds, SIGKILL of a random worker or pool process (the stack starts it again);
 - at set points of the run's progress, one at a time: the bank answering 500, RabbitMQ
   stopped and started (``rabbitmqctl stop_app`` / ``start_app``), the bank timing out, Redis
-  shut down without saving and started again;
+  shut down without saving and started again (both the run's own servers, never the machine's);
 - all along, a sample of task messages published twice (``tests.chaos.duplicates``).
 
 The pauses here are the faults' own durations (how long a service stays down), not waits for
@@ -12,68 +12,41 @@ an outcome; every "is it back" is a bounded poll.
 from __future__ import annotations
 
 import random
-import shutil
-import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlparse
 
-import redis
-
+from tests.chaos.rabbit_cluster import RabbitCluster
+from tests.support.redis_server import RedisServer
 from tests.support.wait import wait_until
 
 
-def redis_start(port: int) -> list[str]:
-    """The Redis of ``port`` started again as it was: the machine's on 6379 as .ci/run starts
-    it, a parallel test worker's own (tests/support/parallel.py) on its port."""
-    log = "ci.log" if port == 6379 else f"ci-{port}.log"
-    return ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", str(port),
-            "--save", "", "--appendonly", "no", "--dir", "/var/lib/redis", "--logfile", f"/var/log/redis/{log}"]
-
-
-def _run(*argv: str, timeout: float = 60) -> None:
-    subprocess.run(list(argv), check=True, capture_output=True, timeout=timeout)
-
-
 class Services:
-    """RabbitMQ and Redis as the machine runs them (we are root on the test machine)."""
+    """The run's own RabbitMQ node and Redis server, which the faults stop and start again."""
 
-    def __init__(self, redis_url: str):
-        self.redis_url = redis_url
+    def __init__(self, broker: RabbitCluster, redis_server: RedisServer):
+        self.broker, self.redis = broker, redis_server
         self.broker_down = self.redis_down = False
 
     def stop_broker(self) -> None:
         self.broker_down = True
-        _run("rabbitmqctl", "stop_app")
+        self.broker.ctl(self.broker.nodes[0], "stop_app")
 
     def start_broker(self) -> None:
-        _run("rabbitmqctl", "start_app", timeout=120)
-        _run("rabbitmqctl", "await_startup", timeout=120)
+        node = self.broker.nodes[0]
+        self.broker.ctl(node, "start_app", timeout=120)
+        self.broker.ctl(node, "await_startup", timeout=120)
         self.broker_down = False
-
-    def _redis_answers(self) -> bool:
-        try:
-            return redis.Redis.from_url(self.redis_url, socket_timeout=1).ping()
-        except redis.RedisError:
-            return False
 
     def stop_redis(self) -> None:
         self.redis_down = True
-        try:
-            redis.Redis.from_url(self.redis_url, socket_timeout=2).shutdown(nosave=True)
-        except redis.ConnectionError:
-            pass  # the server closes the connection as it goes: that is the answer
-        wait_until(lambda: not self._redis_answers(), timeout=20, what="redis to stop")
+        self.redis.shutdown()
 
     def start_redis(self) -> None:
-        if not self._redis_answers():
-            Path("/var/log/redis").mkdir(parents=True, exist_ok=True)
-            Path("/var/lib/redis").mkdir(parents=True, exist_ok=True)
-            _run(*redis_start(urlparse(self.redis_url).port or 6379))
-        wait_until(self._redis_answers, timeout=30, what="redis to answer")
+        if not self.redis.answers():
+            self.redis.start()
         self.redis_down = False
 
     def heal(self) -> None:
@@ -82,10 +55,6 @@ class Services:
             self.start_broker()
         if self.redis_down:
             self.start_redis()
-
-    @staticmethod
-    def available() -> bool:
-        return bool(shutil.which("rabbitmqctl")) and bool(shutil.which("redis-server"))
 
 
 class FaultInjector:

@@ -1,4 +1,5 @@
-"""Three private RabbitMQ nodes clustered together, for a chaos run that kills and freezes them.
+"""Private RabbitMQ nodes: three clustered together, for a chaos run that kills and freezes
+them, or one alone, for the single-node chaos run that stops and starts its broker.
 
 Each node has its own AMQP and distribution ports, data and log folders, configuration (the
 operators' settings of ``deploy/rabbitmq/cluster.conf`` plus its listener) and the run's own
@@ -81,8 +82,8 @@ class RabbitCluster:
         if not (RABBIT_BIN / "rabbitmq-server").exists():
             raise ClusterError(f"RabbitMQ is not installed here ({RABBIT_BIN}/rabbitmq-server not found): "
                                "apt-get install rabbitmq-server")
-        if len(ports) != 3 or len(set(ports)) != 3:
-            raise ClusterError(f"a cluster needs three different AMQP ports, not {ports}")
+        if len(ports) not in (1, 3) or len(set(ports)) != len(ports):
+            raise ClusterError(f"a cluster needs three different AMQP ports (a single node one), not {ports}")
         check_ports([*ports, *(p + DIST_OFFSET for p in ports)])
         self.folder, self.vhost = folder, vhost
         self.home = folder / "home"
@@ -110,7 +111,8 @@ class RabbitCluster:
             self.ctl(node, "stop_app")
             self.ctl(node, "join_cluster", first.name, timeout=120)
             self.ctl(node, "start_app", timeout=120)
-        wait_until(lambda: self.running_nodes() == 3, timeout=60, interval=0.5, what="three running nodes")
+        wait_until(lambda: self.running_nodes() == len(self.nodes), timeout=60, interval=0.5,
+                   what=f"{len(self.nodes)} running nodes")
         self.ctl(first, "add_vhost", self.vhost)
         self.ctl(first, "set_permissions", "-p", self.vhost, "guest", ".*", ".*", ".*")
         return self
@@ -181,14 +183,15 @@ class RabbitCluster:
         self.await_rejoined(node)
 
     def await_rejoined(self, node: Node, timeout: float = 120) -> None:
-        """Three running nodes and no partition seen by any of them (pause_minority lets a node
+        """Every node running and no partition seen by any of them (pause_minority lets a node
         that was cut off or frozen pause and rejoin by itself)."""
-        wait_until(lambda: self.running_nodes() == 3 and not self.partitioned(), timeout=timeout, interval=0.5,
+        wait_until(lambda: self.running_nodes() == len(self.nodes) and not self.partitioned(), timeout=timeout,
+                   interval=0.5,
                    what=f"{node.name} to rejoin the cluster")
 
     def partitioned(self) -> bool:
         for node in self.nodes:
-            out = self.ctl(node, "eval", "rabbit_node_monitor:partitions().", check=False, timeout=20).stdout.strip()
+            out = self.ctl(node, "eval", "rabbit_node_monitor:partitions().", check=False, timeout=30).stdout.strip()
             if out != "[]":
                 return True
         return False
@@ -204,8 +207,16 @@ class RabbitCluster:
     # --- what the cluster says -------------------------------------------------------------------
 
     def ctl(self, node: Node, *args: str, check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess:
-        result = subprocess.run([str(RABBIT_BIN / "rabbitmqctl"), "-q", "-n", node.name, *args], env=self._env(node),
-                                capture_output=True, text=True, timeout=timeout)
+        """``rabbitmqctl`` on ``node``. With ``check=False`` (a poll's question) a call that does not
+        finish in ``timeout`` is an answer too, a failed one (exit 124, as timeout(1) says): the
+        tool's own VM takes seconds of CPU to start, and on a loaded machine the poll asks again."""
+        argv = [str(RABBIT_BIN / "rabbitmqctl"), "-q", "-n", node.name, *args]
+        try:
+            result = subprocess.run(argv, env=self._env(node), capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            if check:
+                raise
+            return subprocess.CompletedProcess(argv, 124, "", f"no answer in {timeout:.0f} s")
         if check and result.returncode != 0:
             raise ClusterError(f"rabbitmqctl {' '.join(args)} on {node.name}: {result.stderr.strip() or result.stdout}")
         return result

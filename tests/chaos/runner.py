@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import os
 import random
-import subprocess
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import redis
 from sqlalchemy import text
 
 from db.engine import get_engine
@@ -27,8 +25,9 @@ from tests.chaos.private_pg import PrivatePostgres
 from tests.chaos.rabbit_cluster import RabbitCluster
 from tests.chaos.stack import QUEUES, Stack
 from tests.chaos.world import build
-from tests.support.broker import ensure_vhost, lay_out, purge_queues
+from tests.support.broker import lay_out, purge_queues
 from tests.support.databases import migrated_pg, truncate_all
+from tests.support.redis_server import RedisServer
 from tests.support.wait import Timeout, wait_until
 
 INVARIANTS = (
@@ -90,19 +89,13 @@ class Sampler:
         self.sample()
 
 
-def _prepare(cfg: ChaosConfig, cluster: RabbitCluster | None) -> tuple[dict, dict]:
-    cfg.log_dir.mkdir(parents=True, exist_ok=True)
+def _prepare(cfg: ChaosConfig, broker: RabbitCluster) -> tuple[dict, dict]:
     env = environment(cfg)
     os.environ.update(env)
     settings.cache_clear()
-    if cluster is not None:
-        lay_out(cluster.url(cluster.nodes[0]))  # one node: queue leaders are balanced anyway
-    else:
-        ensure_vhost(cfg.broker_url)
+    lay_out(broker.url(broker.nodes[0]))  # one node: queue leaders are balanced anyway
     urls = migrated_pg(cfg.db_prefix, cfg.pg_server)
-    truncate_all(urls)
-    for db in cfg.redis_dbs:
-        redis.Redis.from_url(f"{env['EMARKET_REDIS_URL'].rsplit('/', 1)[0]}/{db}").flushdb()
+    truncate_all(urls)  # the run's Redis server and broker are new: nothing in them to clear
     return {**os.environ}, urls
 
 
@@ -115,41 +108,41 @@ def _not_final(urls: dict, users: list[int]) -> int:
     return orders + pending
 
 
-def _queued(vhost: str, cluster: RabbitCluster | None = None) -> int:
+def _queued(broker: RabbitCluster) -> int:
     """Messages in the run's task queues, ready or delivered and not yet acknowledged (a
     countdown or a retry waiting in a worker counts too)."""
-    if cluster is not None:
-        return sum(n for name, _, n in cluster.queues() if name in QUEUES)
-    out = subprocess.run(["rabbitmqctl", "list_queues", "-p", vhost, "-q", "--no-table-headers", "name", "messages"],
-                         capture_output=True, text=True, timeout=60, check=True).stdout
-    return sum(int(n) for name, n in (line.split() for line in out.splitlines() if line.strip()) if name in QUEUES)
+    return sum(n for name, _, n in broker.queues() if name in QUEUES)
 
 
 def run(cfg: ChaosConfig) -> Report:
-    """One run; on ``cfg.cluster`` its three RabbitMQ nodes and its PostgreSQL are started
-    first and stopped last, whatever happens in between."""
-    if not cfg.cluster:
-        return _run(cfg, None, None)
-    cluster = RabbitCluster(cfg.log_dir / "rabbit", list(cfg.cluster_ports), cfg.vhost)
-    postgres = PrivatePostgres(cfg.log_dir, cfg.pg_port)
+    """One run. Its own servers are started first and stopped last, whatever happens in
+    between: a RabbitMQ node and a Redis server (the faults restart them), and on ``cfg.cluster``
+    three nodes clustered together and a PostgreSQL."""
+    cfg.log_dir.mkdir(parents=True, exist_ok=True)
+    broker = RabbitCluster(cfg.log_dir / "rabbit", list(cfg.broker_ports), cfg.vhost)
+    redis_server = RedisServer(cfg.log_dir / "redis")
+    postgres = PrivatePostgres(cfg.log_dir, cfg.pg_port) if cfg.cluster else None
     try:
-        postgres.start()
-        cfg.pg_server = postgres.server_url
-        cluster.start()
-        return _run(cfg, cluster, postgres)
+        if postgres is not None:
+            postgres.start()
+            cfg.pg_server = postgres.server_url
+        cfg.redis_server = redis_server.start().url
+        broker.start()
+        return _run(cfg, broker, Services(broker, redis_server), postgres)
     finally:
-        cluster.stop()
-        postgres.stop()
+        broker.stop()
+        redis_server.shutdown()
+        if postgres is not None:
+            postgres.stop()
 
 
-def _run(cfg: ChaosConfig, cluster: RabbitCluster | None, postgres: PrivatePostgres | None) -> Report:
+def _run(cfg: ChaosConfig, broker: RabbitCluster, services: Services, postgres: PrivatePostgres | None) -> Report:
     report = Report(cfg.as_dict())
     rng = random.Random(cfg.seed or time.time_ns())
-    env, urls = _prepare(cfg, cluster)
+    env, urls = _prepare(cfg, broker)
     from tasks.celery_app import app  # configured from the environment set just above
 
     purge_queues(app, QUEUES)
-    services = Services(env["EMARKET_REDIS_URL"])
     stack = Stack(app, env, cfg.log_dir, hold_for=float(env["EMARKET_BANK_TIMEOUT"]) + 2)
     injector = None
     started = time.monotonic()
@@ -160,7 +153,7 @@ def _run(cfg: ChaosConfig, cluster: RabbitCluster | None, postgres: PrivatePostg
         # What a wallet holds beyond its ledger at the start (none: the world credits through it).
         wallets_before = {u: w["balance"] - w["ledger"] for u, w in books.wallets(urls).items()}
         driver = Driver(cfg, stack.bank.url, plan_orders(cfg, world, rng), plan_topups(cfg, world, rng), rng)
-        cluster_faults = ClusterFaults(cfg, cluster, postgres) if cluster is not None else None
+        cluster_faults = ClusterFaults(cfg, broker, postgres) if postgres is not None else None
         injector = FaultInjector(cfg, stack, services, driver.progress, rng, cluster_faults)
         if cluster_faults is not None:
             cluster_faults.note, cluster_faults.quiet = injector.note, injector.quiet
@@ -182,7 +175,7 @@ def _run(cfg: ChaosConfig, cluster: RabbitCluster | None, postgres: PrivatePostg
             stack.stop_beat()
             t_drain = time.monotonic()
             try:
-                wait_until(lambda: _queued(cfg.vhost, cluster) == 0 and _queued(cfg.vhost, cluster) == 0,
+                wait_until(lambda: _queued(broker) == 0 and _queued(broker) == 0,
                            timeout=cfg.drain_within,
                            interval=0.5, what="the queues to drain")
                 drained = True
@@ -200,7 +193,7 @@ def _run(cfg: ChaosConfig, cluster: RabbitCluster | None, postgres: PrivatePostg
             invariants.orders_final(placed, orders)
             + [f"user gave up: {r.plan} order {r.order_id}: {r.outcome}" for r in driver.orders if r.outcome.startswith("gave up")],
             invariants.topups_final(created, topup_rows),
-            late + ([] if drained else [f"the queues still held {_queued(cfg.vhost, cluster)} messages after "
+            late + ([] if drained else [f"the queues still held {_queued(broker)} messages after "
                                         f"{cfg.drain_within:.0f} s"]),
             invariants.stock_conserved(world.initial_stock, books.stock(urls), orders),
             invariants.never_negative(sampler.lowest),

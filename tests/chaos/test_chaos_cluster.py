@@ -15,15 +15,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-import psutil
 import pytest
-import redis
-from sqlalchemy import create_engine, text
 
 from emarket.config import PROJECT_ROOT
+from tests.chaos.machine import machine_services, processes_of
 from tests.chaos.private_pg import PG_ROOT
 from tests.chaos.rabbit_cluster import RABBIT_BIN, free_cluster_ports, port_free
-from tests.settings import INTEGRATION_DB_PREFIX, PG_SERVER, RABBIT_URL, REDIS_SERVER
+from tests.settings import INTEGRATION_DB_PREFIX, RABBIT_URL
 
 pytestmark = pytest.mark.integration
 needs_servers = pytest.mark.skipif(not (RABBIT_BIN / "rabbitmq-server").exists() or not list(PG_ROOT.glob("*/bin/initdb")),
@@ -47,27 +45,6 @@ def _free_pg_port() -> int:
     return next(p for p in range(5491, 5591) if port_free(p))
 
 
-def _processes_of(*marks: str) -> list[str]:
-    found = []
-    for process in psutil.process_iter(["cmdline"]):
-        line = " ".join(process.info["cmdline"] or [])
-        if any(mark in line for mark in marks):
-            found.append(line[:120])
-    return found
-
-
-def _machine_services() -> dict:
-    """What would change if the machine's own servers had been restarted."""
-    broker = subprocess.run(["rabbitmqctl", "-q", "eval", "os:getpid()."], capture_output=True, text=True,
-                            timeout=60).stdout.strip()
-    engine = create_engine(f"{PG_SERVER}/postgres")
-    with engine.connect() as conn:
-        postmaster = conn.execute(text("SELECT pg_postmaster_start_time()")).scalar()
-    engine.dispose()
-    return {"rabbitmq": broker, "postgres": postmaster,
-            "redis": redis.Redis.from_url(f"{REDIS_SERVER}/0").info("server")["run_id"]}
-
-
 @needs_servers
 def test_a_port_already_taken_is_one_line_and_exit_2(tmp_path):
     ports = free_cluster_ports(5841)
@@ -79,7 +56,7 @@ def test_a_port_already_taken_is_one_line_and_exit_2(tmp_path):
     assert run.returncode == 2, run.stderr
     assert run.stderr.strip().splitlines() == [f"python -m tests.chaos: port {ports[1]} is already taken: "
                                                "choose other ports (--cluster-ports, --pg-port)"]
-    assert _processes_of(f"emarket-chaos-{ports[0]}", str(tmp_path)) == []
+    assert processes_of(f"emarket-chaos-{ports[0]}", str(tmp_path)) == []
 
 
 def test_no_rabbitmq_installed_is_one_line_and_exit_2(tmp_path):
@@ -92,12 +69,9 @@ def test_no_rabbitmq_installed_is_one_line_and_exit_2(tmp_path):
 
 @needs_servers
 @pytest.mark.timeout(1200)
-# Alone: its faults are timed (a node frozen 40 s, rabbitmqctl answering within 20 s) and under
-# -n 4 on two cores a rabbitmqctl call timed out once and the fault went uninjected.
-@pytest.mark.exclusive
 def test_every_invariant_holds_on_a_cluster_through_node_and_database_faults(tmp_path):
     ports, pg_port = free_cluster_ports(5801), _free_pg_port()
-    before = _machine_services()
+    before = machine_services()
     vhost = RABBIT_URL.rsplit("/", 1)[1] + "_cluster_chaos"
     run = _chaos("--orders", "120", "--topups", "20", "--rate", "0.5", "--cluster-ports", *map(str, ports),
                  "--pg-port", str(pg_port), "--vhost", vhost, "--db-prefix", INTEGRATION_DB_PREFIX + "_cluster_chaos",
@@ -117,7 +91,7 @@ def test_every_invariant_holds_on_a_cluster_through_node_and_database_faults(tmp
     assert faults["RabbitMQ restarts (stop_app/start_app)"] == faults["Redis restarts (shutdown nosave)"] == 0
     assert sum(report["figures"]["orders"].values()) == 120
     # The machine's own servers were not restarted, and nothing the run started is left.
-    assert _machine_services() == before
-    assert _processes_of(*(f"emarket-chaos-{p}" for p in ports), f"emarket-chaos-pg-{pg_port}-") == []
+    assert machine_services() == before
+    assert processes_of(*(f"emarket-chaos-{p}" for p in ports), f"emarket-chaos-pg-{pg_port}-") == []
     assert not list(Path(tempfile.gettempdir()).glob(f"emarket-chaos-pg-{pg_port}-*"))
     assert port_free(pg_port) and all(port_free(p) for p in ports)
