@@ -62,22 +62,46 @@ FOLDER_MARKS = {
 # RabbitMQ node(s), Redis server, vhost and databases.
 FOLDER_GROUPS = {"cluster", "containers", "e2e", "contract", "fuzz", "security"}
 
-# The longest tests, seconds measured on CI's machine with ``--durations`` (by node id prefix).
-# Their groups start first (a long one started last would end the run late), and inside its
-# group the long test comes first (see above: nothing waits behind it); the others keep the
-# random order.
+# Seconds a test takes, measured on CI's machine under -n 4 (the timeline of a run; by node id
+# prefix, the first that matches): a group's cost is its tests' sum. The costly groups are handed
+# out first in their wave (one started last would end the run late), and inside a group its
+# long tests come first (see above: nothing waits behind it); the others keep the random order.
 LONG_TESTS = {
     "tests/containers/test_compose.py::": 410,
     "tests/chaos/test_chaos_cluster.py::test_every_invariant_holds_on_a_cluster": 306,
-    "tests/chaos/test_chaos.py::": 101,
+    "tests/chaos/test_chaos.py::": 150,
     "tests/cluster/test_frozen_node.py::test_a_worker_consumes_again": 97,
     "tests/bench/test_bench_smoke.py::test_clock_bench": 44,
     "tests/bench/test_bench_smoke.py::test_peer_dbos": 21,
+    # Folders and modules of many tests that each start a browser, servers or workers.
+    "tests/e2e/": 15,
+    "tests/fuzz/": 30,
+    "tests/integration/test_saga_crashes.py::": 15,
+    "tests/contract/": 5,
+    "tests/security/": 4,
 }
+
+# The tests that start a whole system or a cluster of their own (containers, chaos runs, three
+# RabbitMQ nodes) and keep much of this 2-core machine busy for minutes. Four of them at once
+# (load ~40) made all of them slow past their own bounds (a container unhealthy in 420 s, a
+# cluster fault after the last order): at most HEAVY_AT_ONCE run at a time (parallel.heavy_slot),
+# and the schedule spreads them: the two longest first, the others once half the light groups
+# have been handed out, so that a worker seldom waits for a place.
+HEAVY = (
+    "tests/containers/test_compose.py::",
+    "tests/chaos/test_chaos_cluster.py::test_every_invariant_holds_on_a_cluster",
+    "tests/chaos/test_chaos.py::test_every_invariant_holds_under_chaos",
+    "tests/cluster/test_frozen_node.py::test_a_worker_consumes_again",
+)
+HEAVY_AT_ONCE = 2
 
 
 def _cost(item) -> int:
     return next((cost for prefix, cost in LONG_TESTS.items() if item.nodeid.startswith(prefix)), 0)
+
+
+def _heavy(item) -> bool:
+    return item.nodeid.startswith(HEAVY)
 
 
 def _group(item) -> str:
@@ -97,20 +121,40 @@ def pytest_collection_modifyitems(items):
         item.add_marker(pytest.mark.xdist_group(_group(item)))
 
 
-class _LongFirst:
+class _Schedule:
     @pytest.hookimpl(trylast=True)  # after pytest-randomly has shuffled them
     def pytest_collection_modifyitems(self, items):
-        """The long groups first (xdist hands groups out in this order with
-        ``--no-loadscope-reorder``); inside a group its long tests first; the others keep the
-        random order."""
-        group_cost: dict[str, int] = {}
+        """The groups in the order xdist hands them out (``--no-loadscope-reorder``): the two
+        longest heavy groups, half the light groups (the longest first), the other heavy groups,
+        the other light groups; inside a group its long tests first, the rest in random order."""
+        cost: dict[str, int] = {}
+        heavy: set[str] = set()
         for item in items:
-            group_cost[_group(item)] = group_cost.get(_group(item), 0) + _cost(item)
-        items.sort(key=lambda item: (-group_cost[_group(item)], -_cost(item)))
+            cost[_group(item)] = cost.get(_group(item), 0) + _cost(item)
+            if _heavy(item):
+                heavy.add(_group(item))
+        heavy_first = set(sorted(heavy, key=lambda g: -cost[g])[:HEAVY_AT_ONCE])
+        light = [g for g in dict.fromkeys(_group(item) for item in items) if g not in heavy]
+        light_first = set(sorted(light, key=lambda g: -cost[g])[:len(light) // 2])
+
+        def wave(group: str) -> int:
+            if group in heavy:
+                return 0 if group in heavy_first else 2
+            return 1 if group in light_first else 3
+
+        items.sort(key=lambda item: (wave(_group(item)), -cost[_group(item)], -_cost(item)))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item):
+    if not parallel.xdist_worker() or not _heavy(item):
+        return (yield)
+    with parallel.heavy_slot(HEAVY_AT_ONCE):
+        return (yield)
 
 
 def pytest_configure(config):
-    config.pluginmanager.register(_LongFirst(), "emarket-long-groups-first")
+    config.pluginmanager.register(_Schedule(), "emarket-schedule")
 
 
 def pytest_unconfigure(config):
