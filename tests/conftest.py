@@ -85,8 +85,8 @@ LONG_TESTS = {
 # RabbitMQ nodes) and keep much of this 2-core machine busy for minutes. Four of them at once
 # (load ~40) made all of them slow past their own bounds (a container unhealthy in 420 s, a
 # cluster fault after the last order): at most HEAVY_AT_ONCE run at a time (parallel.heavy_slot),
-# and the schedule spreads them: the two longest first, the others once half the light groups
-# have been handed out, so that a worker seldom waits for a place.
+# and the schedule spreads them: the two longest first, the others once a third of the light
+# groups have been handed out, so that a worker seldom waits for a place.
 HEAVY = (
     "tests/containers/test_compose.py::",
     "tests/chaos/test_chaos_cluster.py::test_every_invariant_holds_on_a_cluster",
@@ -125,24 +125,32 @@ class _Schedule:
     @pytest.hookimpl(trylast=True)  # after pytest-randomly has shuffled them
     def pytest_collection_modifyitems(self, items):
         """The groups in the order xdist hands them out (``--no-loadscope-reorder``): the two
-        longest heavy groups, half the light groups (the longest first), the other heavy groups,
-        the other light groups; inside a group its long tests first, the rest in random order."""
+        longest heavy groups, a third of the light groups (the longest first), the other heavy
+        groups, the other light groups; inside a group its long tests first, the rest in random
+        order. xdist gives a worker a second group at once when its first has two tests or
+        fewer: the later heavy groups go out the one of most tests first, so that one worker
+        does not take two of them back to back."""
         cost: dict[str, int] = {}
+        count: dict[str, int] = {}
         heavy: set[str] = set()
         for item in items:
             cost[_group(item)] = cost.get(_group(item), 0) + _cost(item)
+            count[_group(item)] = count.get(_group(item), 0) + 1
             if _heavy(item):
                 heavy.add(_group(item))
         heavy_first = set(sorted(heavy, key=lambda g: -cost[g])[:HEAVY_AT_ONCE])
         light = [g for g in dict.fromkeys(_group(item) for item in items) if g not in heavy]
-        light_first = set(sorted(light, key=lambda g: -cost[g])[:len(light) // 2])
+        light_first = set(sorted(light, key=lambda g: -cost[g])[:len(light) // 3])
 
-        def wave(group: str) -> int:
+        def order(item) -> tuple[int, int, int]:
+            group = _group(item)
             if group in heavy:
-                return 0 if group in heavy_first else 2
-            return 1 if group in light_first else 3
+                wave, rank = (0, -cost[group]) if group in heavy_first else (2, -count[group])
+            else:
+                wave, rank = (1 if group in light_first else 3), -cost[group]
+            return wave, rank, -_cost(item)
 
-        items.sort(key=lambda item: (wave(_group(item)), -cost[_group(item)], -_cost(item)))
+        items.sort(key=order)
 
 
 @pytest.hookimpl(wrapper=True)
