@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
@@ -22,14 +20,14 @@ from sqlalchemy.orm import DeclarativeBase
 
 from db.account import Credential, User, Wallet, WalletEntry
 from db.unit_of_work import UnitOfWork
+from emarket import hashing
+from emarket.config import settings
 from emarket.errors import Conflict, DomainError, NotFound
 
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
 EMAIL_MAX, NAME_MAX = 254, 100
 ADMIN = "admin"
 
-# argon2id with argon2-cffi's defaults (RFC 9106's low-memory profile): memory-hard.
-_hasher = PasswordHasher()
 
 
 @dataclass(frozen=True)
@@ -47,19 +45,17 @@ def normalise_email(email: str) -> str:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return hashing.make(password)
 
 
-@lru_cache(maxsize=1)
-def _dummy_hash() -> str:
-    return _hasher.hash("not-a-password-of-anyone")
+@cache
+def _dummy_hash(profile: str) -> str:
+    """A hash of nobody's password, made with the parameters in force (one per profile)."""
+    return hashing.make("not-a-password-of-anyone")
 
 
 def _password_matches(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
+    return hashing.matches(password_hash, password)
 
 
 def _identity(credential: Credential) -> Identity:
@@ -96,11 +92,11 @@ def verify_login(uow: UnitOfWork, email: str, password: str) -> Identity | None:
     """
     credential = _credential_by_email(uow, email)
     if credential is None:
-        _password_matches(_dummy_hash(), password)
+        _password_matches(_dummy_hash(settings().argon2_profile), password)
         return None
     if not _password_matches(credential.password_hash, password):
         return None
-    if _hasher.check_needs_rehash(credential.password_hash):
+    if hashing.outdated(credential.password_hash):
         credential.password_hash = hash_password(password)
     return _identity(credential)
 

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic.config import JsonDict
@@ -110,6 +110,8 @@ class Settings(BaseSettings):
     reply_timeout: float = setting(10.0, "seconds the web waits for a reply over the broker before 503")
     step_max_retries: int = setting(8, "retries of a saga step on a transient error before it compensates (a database or broker out of reach is retried until it is back, never compensated: docs/cluster-faults.md)")
     step_backoff_base: float = setting(0.5, "first retry delay, seconds (doubles each retry, full jitter, capped at 30 s)")
+    argon2_profile: Literal["RFC_9106_LOW_MEMORY", "RFC_9106_HIGH_MEMORY", "CHEAPEST"] = setting(
+        "RFC_9106_LOW_MEMORY", "argon2id parameters of passwords and bank PINs (argon2-cffi's profiles); `CHEAPEST` is for tests only (the suite sets it); a stored hash of other parameters is upgraded at the next login")
     log_level: str = setting("INFO", "log level of every process")
     metrics_dir: str = setting(factory=_under_var("metrics"), shown="`./var/metrics`", description="folder of the HTTP services' Prometheus multiprocess files (one sub-folder per service under gunicorn)")
     metrics_prefix: str = setting("emarket:metrics", "Redis key prefix of the saga figures the workers count and the shop's /metrics serves")

@@ -36,6 +36,9 @@ _set("EMARKET_REDIS_URL", f"{REDIS_SERVER}/6")
 # countdown waits in RabbitMQ, not in a worker (docs/payment-clock.md), so a worker restart takes
 # nothing back whatever the clock.
 os.environ.setdefault("EMARKET_PAYMENT_TIMEOUT", "60")
+# argon2-cffi's test profile for passwords and PINs (emarket/hashing.py says why); every worker,
+# server and program the tests start inherits it. tests/unit/test_hashing.py holds the default.
+os.environ.setdefault("EMARKET_ARGON2_PROFILE", "CHEAPEST")
 
 
 # The marks of whole folders (tests/<folder>/…), set in one place: ``-m "not integration"`` skips

@@ -5,30 +5,25 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql
 
 from db.bank import BankAccount
 from db.unit_of_work import UnitOfWork
+from emarket import hashing
 from emarket.config import settings
 from emarket.errors import NotFound
 
-_hasher = PasswordHasher()
 NUMBER_PREFIX = "40"
 NUMBER_LENGTH = 20
 
 
 def hash_pin(pin: str) -> str:
-    return _hasher.hash(pin)
+    return hashing.make(pin)
 
 
 def pin_matches(pin_hash: str, pin: str) -> bool:
-    try:
-        return _hasher.verify(pin_hash, pin)
-    except (VerificationError, InvalidHashError):
-        return False
+    return hashing.matches(pin_hash, pin)
 
 
 def account_view(account: BankAccount) -> dict[str, Any]:
