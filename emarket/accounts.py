@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from sqlalchemy import select, update
@@ -21,7 +20,6 @@ from sqlalchemy.orm import DeclarativeBase
 from db.account import Credential, User, Wallet, WalletEntry
 from db.unit_of_work import UnitOfWork
 from emarket import hashing
-from emarket.config import settings
 from emarket.errors import Conflict, DomainError, NotFound
 
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
@@ -46,12 +44,6 @@ def normalise_email(email: str) -> str:
 
 def hash_password(password: str) -> str:
     return hashing.make(password)
-
-
-@cache
-def _dummy_hash(profile: str) -> str:
-    """A hash of nobody's password, made with the parameters in force (one per profile)."""
-    return hashing.make("not-a-password-of-anyone")
 
 
 def _password_matches(password_hash: str, password: str) -> bool:
@@ -92,7 +84,7 @@ def verify_login(uow: UnitOfWork, email: str, password: str) -> Identity | None:
     """
     credential = _credential_by_email(uow, email)
     if credential is None:
-        _password_matches(_dummy_hash(settings().argon2_profile), password)
+        _password_matches(hashing.dummy(), password)
         return None
     if not _password_matches(credential.password_hash, password):
         return None

@@ -29,6 +29,17 @@ def make(secret: str) -> str:
     return hasher().hash(secret)
 
 
+def dummy() -> str:
+    """A hash of nobody's secret with the parameters in force: what a login for an unknown email
+    verifies against, so that it costs what a known one does."""
+    return _dummy(settings().argon2_profile)
+
+
+@cache
+def _dummy(profile: str) -> str:
+    return _hasher(profile).hash("not-a-password-of-anyone")
+
+
 def matches(stored: str, secret: str) -> bool:
     """Whether ``secret`` is what ``stored`` was made from, whatever profile made it."""
     try:

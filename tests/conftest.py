@@ -133,20 +133,22 @@ class _Schedule:
         order. xdist gives a worker a second group at once when its first has two tests or
         fewer: the later heavy groups go out the one of most tests first, so that one worker
         does not take two of them back to back."""
+        group_of = {item.nodeid: _group(item) for item in items}
         cost: dict[str, int] = {}
         count: dict[str, int] = {}
         heavy: set[str] = set()
         for item in items:
-            cost[_group(item)] = cost.get(_group(item), 0) + _cost(item)
-            count[_group(item)] = count.get(_group(item), 0) + 1
+            group = group_of[item.nodeid]
+            cost[group] = cost.get(group, 0) + _cost(item)
+            count[group] = count.get(group, 0) + 1
             if _heavy(item):
-                heavy.add(_group(item))
+                heavy.add(group)
         heavy_first = set(sorted(heavy, key=lambda g: -cost[g])[:HEAVY_AT_ONCE])
-        light = [g for g in dict.fromkeys(_group(item) for item in items) if g not in heavy]
+        light = [g for g in count if g not in heavy]
         light_first = set(sorted(light, key=lambda g: -cost[g])[:len(light) // 3])
 
         def order(item) -> tuple[int, int, int]:
-            group = _group(item)
+            group = group_of[item.nodeid]
             if group in heavy:
                 wave, rank = (0, -cost[group]) if group in heavy_first else (2, -count[group])
             else:

@@ -1,9 +1,9 @@
 """The faults of a chaos run, injected while the driver works:
 
 - every few seconds, SIGKILL of a random worker or pool process (the stack starts it again);
-- at set points of the run's progress, one at a time: the bank answering 500, RabbitMQ
-  stopped and started (``rabbitmqctl stop_app`` / ``start_app``), the bank timing out, Redis
-  shut down without saving and started again (both the run's own servers, never the machine's);
+- at set points of the run's progress, one at a time: the bank answering 500, the run's own
+  RabbitMQ node stopped and started (``Services.stop_broker`` / ``start_broker``), the bank timing
+  out, the run's own Redis shut down without saving and started again (never the machine's);
 - all along, a sample of task messages published twice (``tests.chaos.duplicates``).
 
 The pauses here are the faults' own durations (how long a service stays down), not waits for
@@ -138,11 +138,11 @@ class FaultInjector:
         self.note("bank answers again")
 
     def _broker_restart(self) -> None:
-        self._outage("broker_restarts", ("rabbitmqctl stop_app", "rabbitmqctl start_app: broker back"),
+        self._outage("broker_restarts", ("the run's RabbitMQ node: stop_app", "the run's RabbitMQ node: start_app, back"),
                      self.services.stop_broker, self.services.start_broker, self.cfg.broker_down_for)
 
     def _redis_restart(self) -> None:
-        self._outage("redis_restarts", ("redis shutdown nosave", "redis back (empty)"),
+        self._outage("redis_restarts", ("the run's Redis: shutdown nosave", "the run's Redis back (empty)"),
                      self.services.stop_redis, self.services.start_redis, self.cfg.redis_down_for)
 
     def _outage(self, counter: str, said: tuple[str, str], stop: Callable[[], None], start: Callable[[], None],
